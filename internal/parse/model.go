@@ -1,0 +1,433 @@
+// Package parse turns a Go execution trace into a compact model of what every
+// goroutine did: when it ran, waited for a P, blocked (and on what), or sat in
+// a system call; which goroutine ran on which P; GC and stop-the-world windows;
+// user tasks, regions and logs; and how much parallelism the program had over
+// time.
+//
+// The trace is streamed once through golang.org/x/exp/trace. No trace.Event is
+// retained: state is kept as pointer-free spans and an interned stack table.
+//
+// All times in the model are nanoseconds since the start of the trace.
+package parse
+
+import (
+	"time"
+)
+
+// GoID identifies a goroutine (the runtime's goid).
+type GoID int64
+
+// ProcID identifies a P.
+type ProcID int32
+
+// StackID indexes Trace.Stacks. StackID 0 means "no stack".
+type StackID uint32
+
+// FrameID indexes Trace.Frames. FrameID 0 is never used for a real frame.
+type FrameID uint32
+
+// State is what a goroutine is doing during a span.
+type State uint8
+
+const (
+	StateNone     State = iota // not a valid span state
+	StateRunning               // executing on a P
+	StateRunnable              // ready, waiting for a P (scheduler latency)
+	StateBlocked               // parked: see the span's Reason
+	StateSyscall               // in a system call
+	numStates
+)
+
+var stateNames = [numStates]string{"none", "running", "runnable", "blocked", "syscall"}
+
+func (s State) String() string {
+	if s < numStates {
+		return stateNames[s]
+	}
+	return "unknown"
+}
+
+// States lists the valid span states in display order.
+var States = []State{StateRunning, StateRunnable, StateBlocked, StateSyscall}
+
+// Reason refines a span's state. For blocked spans it says what the goroutine
+// waited on; the runtime's "sync" is split into mutex, rwmutex and waitgroup by
+// the blocking stack. For runnable spans it is ReasonPreempted, ReasonYield or
+// ReasonNone (woken up or just created).
+type Reason uint8
+
+const (
+	ReasonNone Reason = iota
+	ReasonChanSend
+	ReasonChanRecv
+	ReasonSelect
+	ReasonSleep
+	ReasonMutex
+	ReasonRWMutex
+	ReasonWaitGroup
+	ReasonCond
+	ReasonNetwork
+	ReasonSyscall
+	ReasonGC
+	ReasonPreempted
+	ReasonYield
+	ReasonOther // the runtime's own words are kept in Trace.RawReasons
+	NumReasons
+)
+
+var reasonNames = [NumReasons]string{
+	"", "chan send", "chan receive", "select", "sleep", "mutex", "rwmutex",
+	"waitgroup", "cond", "network", "syscall", "GC", "preempted", "yield", "other",
+}
+
+func (r Reason) String() string {
+	if r < NumReasons {
+		return reasonNames[r]
+	}
+	return "unknown"
+}
+
+// BlockReasons lists the reasons a goroutine can be blocked for, in display order.
+var BlockReasons = []Reason{
+	ReasonChanRecv, ReasonChanSend, ReasonSelect, ReasonSleep, ReasonMutex,
+	ReasonRWMutex, ReasonWaitGroup, ReasonCond, ReasonNetwork, ReasonSyscall,
+	ReasonGC, ReasonPreempted, ReasonOther,
+}
+
+// ParseReason is the inverse of Reason.String. It reports false for unknown names.
+func ParseReason(s string) (Reason, bool) {
+	for i, n := range reasonNames {
+		if n == s && i != 0 {
+			return Reason(i), true
+		}
+	}
+	return ReasonNone, false
+}
+
+// Span is one stretch of a goroutine in one state. It is pointer-free and 24
+// bytes: goroutines are many and spans are most of the model.
+type Span struct {
+	Start, End int64   // ns since trace start; End >= Start
+	Stack      StackID // where the goroutine blocked, entered the syscall or was preempted
+	State      State
+	Reason     Reason
+	Raw        uint16 // for ReasonOther: index into Trace.RawReasons (0 = none)
+}
+
+// Duration of the span.
+func (s Span) Duration() time.Duration { return time.Duration(s.End - s.Start) }
+
+// Totals is time spent, in ns, by one goroutine or a group of them.
+type Totals struct {
+	Running  int64
+	Runnable int64
+	Syscall  int64
+	Blocked  [NumReasons]int64 // by reason; ReasonSyscall is not used here (see Syscall)
+	GCAssist int64             // part of Running spent assisting the GC
+	Waits    int64             // number of blocked spans
+}
+
+// BlockedTotal is the sum of Blocked over all reasons.
+func (t *Totals) BlockedTotal() int64 {
+	var s int64
+	for _, v := range t.Blocked {
+		s += v
+	}
+	return s
+}
+
+// Add accumulates o into t.
+func (t *Totals) Add(o *Totals) {
+	t.Running += o.Running
+	t.Runnable += o.Runnable
+	t.Syscall += o.Syscall
+	t.GCAssist += o.GCAssist
+	t.Waits += o.Waits
+	for i := range t.Blocked {
+		t.Blocked[i] += o.Blocked[i]
+	}
+}
+
+// add books one span.
+func (t *Totals) add(s *Span) {
+	d := s.End - s.Start
+	switch s.State {
+	case StateRunning:
+		t.Running += d
+	case StateRunnable:
+		t.Runnable += d
+	case StateSyscall:
+		t.Syscall += d
+	case StateBlocked:
+		t.Blocked[s.Reason] += d
+		t.Waits++
+	}
+}
+
+// EndState says how a goroutine's story ends in the trace.
+type EndState uint8
+
+const (
+	EndExited  EndState = iota // the goroutine returned
+	EndRunning                 // still running (or runnable) when the trace ended
+	EndBlocked                 // still blocked when the trace ended: a leak candidate
+	EndSyscall                 // still in a system call when the trace ended
+)
+
+var endNames = []string{"exited", "running", "blocked", "syscall"}
+
+func (e EndState) String() string {
+	if int(e) < len(endNames) {
+		return endNames[e]
+	}
+	return "unknown"
+}
+
+// Goroutine is everything the model knows about one goroutine.
+type Goroutine struct {
+	ID          GoID
+	Name        string  // the tracer-given name, else StartFunc
+	Label       string  // the tracer-given name ("" when none)
+	StartFunc   string  // function the goroutine started in ("" when unknown)
+	Parent      GoID    // creator (0 when unknown, e.g. created before the trace)
+	CreateStack StackID // stack of the go statement
+	Created     int64   // creation time; 0 when it existed before the trace started
+	PreExisting bool    // existed before the trace started
+	Ended       int64   // exit time; -1 when still alive at the end of the trace
+	System      bool    // a runtime goroutine (GC workers, finalizers, the trace reader)
+	Group       int     // index into Trace.Groups
+	Spans       []Span  // state spans in time order, covering [Created or 0, Ended or trace end]
+	Totals      Totals
+
+	// End of the story: how the goroutine was found when the trace ended.
+	End       EndState
+	EndReason Reason  // for EndBlocked
+	EndRaw    uint16  // for EndBlocked with ReasonOther
+	EndStack  StackID // for EndBlocked / EndSyscall: where it waits
+	EndSince  int64   // since when it has been in its final state
+}
+
+// Leaked reports whether the goroutine is a leak candidate: a user goroutine
+// still blocked when the trace ended.
+func (g *Goroutine) Leaked() bool { return g.End == EndBlocked && !g.System }
+
+// Group is the goroutines sharing one name.
+type Group struct {
+	Name       string
+	System     bool
+	Goroutines []GoID // sorted
+	Totals     Totals
+	Leaked     int // members still blocked at the end
+}
+
+// ProcSpan is one goroutine running on one P.
+type ProcSpan struct {
+	Start, End int64
+	G          GoID
+}
+
+// Proc is one P and what ran on it.
+type Proc struct {
+	ID    ProcID
+	Spans []ProcSpan
+	Busy  int64 // total running time, ns
+}
+
+// WindowKind tells GC windows apart.
+type WindowKind uint8
+
+const (
+	WindowGC  WindowKind = iota // GC concurrent mark phase
+	WindowSTW                   // stop-the-world pause
+)
+
+func (k WindowKind) String() string {
+	if k == WindowSTW {
+		return "stop-the-world"
+	}
+	return "GC"
+}
+
+// Window is a GC or stop-the-world interval.
+type Window struct {
+	Start, End int64
+	Kind       WindowKind
+	Reason     string // for STW: the runtime's reason, e.g. "GC mark termination"
+}
+
+// TaskID identifies a user task (runtime/trace.NewTask).
+type TaskID uint64
+
+// Task is a runtime/trace task.
+type Task struct {
+	ID         TaskID
+	Parent     TaskID
+	Type       string
+	Start, End int64 // Start is 0 when the task began before the trace; End is the trace end if unfinished
+	Goroutine  GoID  // goroutine that created it (0 when unknown)
+	Unfinished bool
+}
+
+// Region is a runtime/trace region on one goroutine.
+type Region struct {
+	Goroutine  GoID
+	Task       TaskID
+	Type       string
+	Start, End int64 // Start is 0 if it began before the trace; End is the trace end if unfinished
+	Stack      StackID
+	Unfinished bool
+}
+
+// Log is a runtime/trace log message.
+type Log struct {
+	Time      int64
+	Goroutine GoID
+	Task      TaskID
+	Category  string
+	Message   string
+}
+
+// Frame is one stack frame.
+type Frame struct {
+	Func string
+	File string
+	Line int
+}
+
+// Stack is a list of frames, innermost first.
+type Stack struct {
+	Frames []FrameID
+}
+
+// Sample is one value of a metric over time.
+type Sample struct {
+	Time  int64
+	Value uint64
+}
+
+// Site is a place in the program where goroutines blocked: the innermost frame
+// of the blocking stack that belongs to the program rather than to the runtime
+// or the standard library's blocking primitives.
+type Site struct {
+	Frame  FrameID
+	Reason Reason
+	Count  int64 // blocked spans
+	Total  int64 // ns
+	Max    int64 // longest single wait, ns
+	Stack  StackID
+}
+
+// Trace is the model of one execution trace.
+type Trace struct {
+	Duration          int64 // ns from the first to the last event
+	AbsStart          int64 // the trace clock at the first event (for correlating with other data)
+	GOMAXPROCS        int   // the largest GOMAXPROCS seen
+	Procs             []Proc
+	GOMAXPROCSChanges []Sample
+
+	Goroutines []*Goroutine // sorted by ID
+	Groups     []Group      // sorted by name
+	Created    int          // goroutines created during the trace
+	MaxAlive   int          // most user goroutines alive at once
+
+	GC      []Window
+	Tasks   []Task   // sorted by start
+	Regions []Region // sorted by start
+	Logs    []Log    // in time order
+
+	Heap     []Sample // live heap bytes (/memory/classes/heap/objects:bytes)
+	HeapGoal []Sample // /gc/heap/goal:bytes
+	Parallel Series   // counts over time
+	Sites    []Site   // blocking sites, longest total first
+
+	Frames     []Frame  // Frames[0] is unused
+	Stacks     []Stack  // Stacks[0] is the empty stack
+	RawReasons []string // RawReasons[0] is ""
+
+	Events      int64 // events read
+	Bytes       int64 // bytes read
+	Generations int   // complete generations read
+	Warnings    []string
+
+	byID map[GoID]*Goroutine
+}
+
+// Goroutine returns the goroutine with the given id, or nil.
+func (t *Trace) Goroutine(id GoID) *Goroutine { return t.byID[id] }
+
+// StackFrames returns the frames of a stack, innermost first.
+func (t *Trace) StackFrames(id StackID) []Frame {
+	if int(id) >= len(t.Stacks) {
+		return nil
+	}
+	ids := t.Stacks[id].Frames
+	out := make([]Frame, len(ids))
+	for i, f := range ids {
+		out[i] = t.Frames[f]
+	}
+	return out
+}
+
+// ReasonText is the reason of a span in words, with the runtime's raw string
+// for ReasonOther.
+func (t *Trace) ReasonText(r Reason, raw uint16) string {
+	if r == ReasonOther && raw != 0 && int(raw) < len(t.RawReasons) {
+		return t.RawReasons[raw]
+	}
+	return r.String()
+}
+
+// Leaks returns the leak candidates: user goroutines blocked at the end.
+func (t *Trace) Leaks() []*Goroutine {
+	var out []*Goroutine
+	for _, g := range t.Goroutines {
+		if g.Leaked() {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// UserTotals is the sum of Totals over all user (non-system) goroutines.
+func (t *Trace) UserTotals() Totals {
+	var tot Totals
+	for _, g := range t.Goroutines {
+		if !g.System {
+			tot.Add(&g.Totals)
+		}
+	}
+	return tot
+}
+
+// AvgParallelism is the average number of goroutines running at once over the
+// whole trace (all goroutines, system ones included: they occupy Ps too).
+func (t *Trace) AvgParallelism() float64 {
+	if t.Duration <= 0 {
+		return 0
+	}
+	var busy int64
+	for _, p := range t.Procs {
+		busy += p.Busy
+	}
+	return float64(busy) / float64(t.Duration)
+}
+
+// AvgRunning is the average number of user goroutines running during
+// [from, to), measured from their spans.
+func (t *Trace) AvgRunning(from, to int64) float64 {
+	if to <= from {
+		return 0
+	}
+	var sum int64
+	for _, g := range t.Goroutines {
+		if g.System {
+			continue
+		}
+		for _, s := range g.Spans {
+			if s.State == StateRunning && s.End > from && s.Start < to {
+				sum += min(s.End, to) - max(s.Start, from)
+			}
+		}
+	}
+	return float64(sum) / float64(to-from)
+}

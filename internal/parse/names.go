@@ -1,0 +1,41 @@
+package parse
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Conventions shared with the tracer package. The tracer annotates a program
+// with ordinary runtime/trace logs and regions; the parser recognises them.
+// Categories and region types starting with Prefix are the tracer's own and
+// are not listed among the program's logs.
+const (
+	// Prefix marks every annotation the tracer emits.
+	Prefix = "vizrun."
+
+	// LogName, logged by a goroutine, names that goroutine: the message is
+	// the name.
+	LogName = "vizrun.name"
+
+	// LogNameOf names another goroutine: the message is "<goid> <name>". The
+	// tracer logs it for goroutines that were named before a trace or flight
+	// recording window began.
+	LogNameOf = "vizrun.name.of"
+
+	// SystemName prefixes names of the tracer's own goroutines; they count as
+	// system goroutines.
+	SystemName = "vizrun."
+)
+
+// parseNameOf splits a LogNameOf message.
+func parseNameOf(msg string) (GoID, string, bool) {
+	id, name, ok := strings.Cut(msg, " ")
+	if !ok || name == "" {
+		return 0, "", false
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, "", false
+	}
+	return GoID(n), name, true
+}

@@ -1,0 +1,444 @@
+package parse_test
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/workload"
+)
+
+func TestMain(m *testing.M) {
+	workload.MaybeHelper()
+	os.Exit(m.Run())
+}
+
+// capture traces fn and parses the result.
+func capture(t *testing.T, fn func()) *parse.Trace {
+	t.Helper()
+	data, err := workload.Capture(fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := parse.Read(bytes.NewReader(data), parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkInvariants(t, tr)
+	return tr
+}
+
+// named returns the goroutines with the given name; at least one must exist.
+func named(t *testing.T, tr *parse.Trace, name string) []*parse.Goroutine {
+	t.Helper()
+	var out []*parse.Goroutine
+	for _, g := range tr.Goroutines {
+		if g.Name == name {
+			out = append(out, g)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("no goroutine named %q", name)
+	}
+	return out
+}
+
+func ms(d int64) time.Duration { return time.Duration(d) }
+
+// within checks lo <= got <= hi.
+func within(t *testing.T, what string, got, lo, hi time.Duration) {
+	t.Helper()
+	if got < lo || got > hi {
+		t.Errorf("%s = %v, want between %v and %v", what, got, lo, hi)
+	} else {
+		t.Logf("%s = %v", what, got)
+	}
+}
+
+// checkInvariants asserts what must hold for any model.
+func checkInvariants(t *testing.T, tr *parse.Trace) {
+	t.Helper()
+	for _, g := range tr.Goroutines {
+		var tot parse.Totals
+		for i, s := range g.Spans {
+			if s.End < s.Start || s.Start < 0 || s.End > tr.Duration {
+				t.Fatalf("G%d span %d out of order: %+v (trace %d ns)", g.ID, i, s, tr.Duration)
+			}
+			if i > 0 && g.Spans[i-1].End != s.Start {
+				t.Fatalf("G%d spans %d and %d are not contiguous: %+v %+v", g.ID, i-1, i, g.Spans[i-1], s)
+			}
+			if s.State == parse.StateBlocked && s.Reason == parse.ReasonNone {
+				t.Fatalf("G%d blocked span without a reason: %+v", g.ID, s)
+			}
+			d := s.End - s.Start
+			switch s.State {
+			case parse.StateRunning:
+				tot.Running += d
+			case parse.StateRunnable:
+				tot.Runnable += d
+			case parse.StateSyscall:
+				tot.Syscall += d
+			case parse.StateBlocked:
+				tot.Blocked[s.Reason] += d
+			}
+		}
+		if tot.Running != g.Totals.Running || tot.Runnable != g.Totals.Runnable || tot.Syscall != g.Totals.Syscall || tot.Blocked != g.Totals.Blocked {
+			t.Fatalf("G%d totals %+v do not match its spans %+v", g.ID, g.Totals, tot)
+		}
+		if g.Name == "" {
+			t.Fatalf("G%d has no name", g.ID)
+		}
+	}
+	for _, p := range tr.Procs {
+		var busy int64
+		for i, s := range p.Spans {
+			if s.End < s.Start || (i > 0 && s.Start < p.Spans[i-1].End) {
+				t.Fatalf("P%d spans overlap or are out of order at %d", p.ID, i)
+			}
+			busy += s.End - s.Start
+		}
+		if busy != p.Busy {
+			t.Fatalf("P%d busy %d != sum of spans %d", p.ID, p.Busy, busy)
+		}
+	}
+	// The series integrates exactly the spans of user goroutines.
+	var running, sumSeries int64
+	for _, g := range tr.Goroutines {
+		if !g.System {
+			running += g.Totals.Running
+		}
+	}
+	for _, v := range tr.Parallel.Sum[parse.DimRunning] {
+		sumSeries += v
+	}
+	if running != sumSeries {
+		t.Fatalf("series running integral %d != user running total %d", sumSeries, running)
+	}
+}
+
+func TestChanReceive(t *testing.T) {
+	tr := capture(t, func() { workload.ChanWait(100 * time.Millisecond) })
+	g := named(t, tr, "receiver")[0]
+	within(t, "receiver blocked on chan receive", ms(g.Totals.Blocked[parse.ReasonChanRecv]), 90*time.Millisecond, 600*time.Millisecond)
+	if g.End != parse.EndExited {
+		t.Errorf("receiver end = %v, want exited", g.End)
+	}
+	if g.Parent == 0 || g.CreateStack == 0 {
+		t.Errorf("receiver has no parent (%d) or creation stack (%d)", g.Parent, g.CreateStack)
+	}
+}
+
+func TestMutexContention(t *testing.T) {
+	const n, hold = 4, 20 * time.Millisecond
+	tr := capture(t, func() { workload.MutexContention(n, hold) })
+	lockers := named(t, tr, "locker")
+	if len(lockers) != n {
+		t.Fatalf("%d lockers, want %d", len(lockers), n)
+	}
+	var total int64
+	for _, g := range lockers {
+		if g.Totals.Blocked[parse.ReasonMutex] < int64(hold*9/10) {
+			t.Errorf("G%d waited %v on the mutex, want >= %v", g.ID, ms(g.Totals.Blocked[parse.ReasonMutex]), hold*9/10)
+		}
+		if o := g.Totals.Blocked[parse.ReasonOther]; o != 0 {
+			t.Errorf("G%d has %v of unclassified waits; the mutex must not be reported as sync/other", g.ID, ms(o))
+		}
+		total += g.Totals.Blocked[parse.ReasonMutex]
+	}
+	// The k-th locker to get the lock waits for the k before it: 1+2+...+n holds.
+	within(t, "total mutex wait", ms(total), hold*n*(n+1)/2*8/10, hold*n*(n+1)/2*4)
+	grp := tr.Groups[lockers[0].Group]
+	if grp.Name != "locker" || len(grp.Goroutines) != n || grp.Totals.Blocked[parse.ReasonMutex] != total {
+		t.Errorf("group %q has %d goroutines and %v mutex wait, want locker/%d/%v", grp.Name, len(grp.Goroutines), ms(grp.Totals.Blocked[parse.ReasonMutex]), n, ms(total))
+	}
+	// The blocking call site is the workload, not sync or the runtime.
+	var found bool
+	for _, s := range tr.Sites {
+		if s.Reason == parse.ReasonMutex && strings.Contains(tr.Frames[s.Frame].Func, "workload.MutexContention") {
+			found = true
+			if s.Count < n {
+				t.Errorf("mutex site counts %d waits, want >= %d", s.Count, n)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no mutex blocking site in workload.MutexContention; sites: %v", siteNames(tr))
+	}
+}
+
+func siteNames(tr *parse.Trace) []string {
+	var out []string
+	for _, s := range tr.Sites {
+		out = append(out, tr.Frames[s.Frame].Func+"/"+s.Reason.String())
+	}
+	return out
+}
+
+func TestRWMutexWaitGroupSleepSelect(t *testing.T) {
+	const d = 50 * time.Millisecond
+	tr := capture(t, func() {
+		workload.RWMutexWait(2, d)
+		workload.WaitGroupWait(d)
+		workload.Sleep(d)
+		workload.SelectTimer(d)
+	})
+	for _, c := range []struct {
+		name   string
+		reason parse.Reason
+	}{
+		{"reader", parse.ReasonRWMutex},
+		{"wg-waiter", parse.ReasonWaitGroup},
+		{"sleeper", parse.ReasonSleep},
+		{"selector", parse.ReasonSelect},
+	} {
+		for _, g := range named(t, tr, c.name) {
+			within(t, c.name+" blocked on "+c.reason.String(), ms(g.Totals.Blocked[c.reason]), d*9/10, d+500*time.Millisecond)
+			if o := g.Totals.BlockedTotal() - g.Totals.Blocked[c.reason]; o > int64(d/10) {
+				t.Errorf("%s: %v blocked for other reasons", c.name, ms(o))
+			}
+		}
+	}
+}
+
+func TestParallelismDuringCPUWork(t *testing.T) {
+	const d = 200 * time.Millisecond
+	tr := capture(t, func() { workload.CPU(d) })
+	var cpu *parse.Region
+	for i := range tr.Regions {
+		if tr.Regions[i].Type == "cpu" {
+			cpu = &tr.Regions[i]
+		}
+	}
+	if cpu == nil {
+		t.Fatal("no cpu region")
+	}
+	procs := runtime.GOMAXPROCS(0)
+	if tr.GOMAXPROCS != procs {
+		t.Errorf("GOMAXPROCS = %d, want %d", tr.GOMAXPROCS, procs)
+	}
+	avg := tr.AvgRunning(cpu.Start, cpu.End)
+	if avg < 0.8*float64(procs) || avg > float64(procs)+0.01 {
+		t.Errorf("average parallelism during the CPU phase = %.2f, want near GOMAXPROCS=%d", avg, procs)
+	}
+	// The bucketed series says the same over the buckets inside the phase.
+	s := tr.Parallel
+	var sum float64
+	var n int
+	for i := 0; i < s.N; i++ {
+		if lo := int64(i) * s.Width; lo >= cpu.Start && lo+s.Width <= cpu.End {
+			sum += s.Avg(parse.DimRunning, i)
+			n++
+		}
+	}
+	if n == 0 || sum/float64(n) < 0.8*float64(procs) {
+		t.Errorf("series parallelism during the CPU phase = %.2f over %d buckets, want near %d", sum/float64(max(n, 1)), n, procs)
+	}
+	t.Logf("parallelism %.2f (spans), %.2f (series, %d buckets of %v), GOMAXPROCS %d", avg, sum/float64(max(n, 1)), n, time.Duration(s.Width), procs)
+	for _, g := range named(t, tr, "spinner") {
+		within(t, "spinner running", ms(g.Totals.Running), d*8/10, d*3)
+	}
+}
+
+func TestLeakCandidate(t *testing.T) {
+	var release func()
+	tr := capture(t, func() { release = workload.Leak() })
+	release()
+	var leaks []*parse.Goroutine
+	for _, g := range tr.Leaks() {
+		if g.Name == "leaker" {
+			leaks = append(leaks, g)
+		}
+		if g.System {
+			t.Errorf("system goroutine %q reported as a leak", g.Name)
+		}
+	}
+	if len(leaks) != 1 {
+		t.Fatalf("%d leakers among leak candidates, want 1", len(leaks))
+	}
+	g := leaks[0]
+	if g.EndReason != parse.ReasonChanRecv {
+		t.Errorf("leaker blocked on %v, want chan receive", g.EndReason)
+	}
+	var inLeak bool
+	for _, f := range tr.StackFrames(g.EndStack) {
+		inLeak = inLeak || strings.Contains(f.Func, "workload.Leak")
+	}
+	if !inLeak {
+		t.Errorf("leaker's blocking stack does not show workload.Leak: %v", tr.StackFrames(g.EndStack))
+	}
+	if g.EndSince <= 0 || g.EndSince >= tr.Duration {
+		t.Errorf("leaker blocked since %d, want inside the trace (0, %d)", g.EndSince, tr.Duration)
+	}
+	if tr.Groups[g.Group].Leaked != 1 {
+		t.Errorf("group leaked = %d, want 1", tr.Groups[g.Group].Leaked)
+	}
+}
+
+func TestTasksRegionsLogsAndNames(t *testing.T) {
+	var release func()
+	tr := capture(t, func() { release = workload.Mixed() })
+	release()
+	var task *parse.Task
+	for i := range tr.Tasks {
+		if tr.Tasks[i].Type == "request" {
+			task = &tr.Tasks[i]
+		}
+	}
+	if task == nil {
+		t.Fatal("no request task")
+	}
+	var fetch *parse.Region
+	for i := range tr.Regions {
+		if tr.Regions[i].Type == "fetch" {
+			fetch = &tr.Regions[i]
+		}
+	}
+	if fetch == nil || fetch.Task != task.ID {
+		t.Fatalf("fetch region %+v not in task %d", fetch, task.ID)
+	}
+	within(t, "fetch region", ms(fetch.End-fetch.Start), 5*time.Millisecond, 500*time.Millisecond)
+	if fetch.Start < task.Start || fetch.End > task.End {
+		t.Errorf("fetch region [%d,%d] outside its task [%d,%d]", fetch.Start, fetch.End, task.Start, task.End)
+	}
+	var logged bool
+	for _, l := range tr.Logs {
+		if strings.HasPrefix(l.Category, parse.Prefix) {
+			t.Errorf("tracer log %q listed among the program's logs", l.Category)
+		}
+		logged = logged || (l.Category == "user" && l.Message == "fetching" && l.Task == task.ID)
+	}
+	if !logged {
+		t.Error("user log not found")
+	}
+	// Names given with the tracer's convention win over start functions.
+	for _, name := range []string{"receiver", "locker", "reader", "wg-waiter", "sleeper", "selector", "spinner", "leaker"} {
+		for _, g := range named(t, tr, name) {
+			if g.StartFunc == "" || g.StartFunc == g.Name {
+				t.Errorf("G%d %q: start function %q", g.ID, g.Name, g.StartFunc)
+			}
+		}
+	}
+	if tr.Created < 10 || tr.MaxAlive < 2 {
+		t.Errorf("created %d goroutines, max alive %d", tr.Created, tr.MaxAlive)
+	}
+	for _, g := range tr.Goroutines {
+		if g.System && !strings.HasPrefix(g.StartFunc, "runtime") {
+			t.Errorf("G%d %q (%s) marked system", g.ID, g.Name, g.StartFunc)
+		}
+	}
+}
+
+func TestGenerationsAndTruncation(t *testing.T) {
+	data, err := workload.CaptureGenerations(t.TempDir(), 5*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := parse.Read(bytes.NewReader(data), parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkInvariants(t, full)
+	if full.Generations < 5 {
+		t.Fatalf("%d generations, want many", full.Generations)
+	}
+	if len(full.Warnings) != 0 {
+		t.Fatalf("warnings on a complete trace: %v", full.Warnings)
+	}
+	// Goroutines spanning several generations keep their identity and names.
+	if g := named(t, full, "leaker"); len(g) != 1 || !g[0].Leaked() {
+		t.Errorf("leaker across generations: %+v", g)
+	}
+	t.Logf("%d bytes, %d generations, %v", len(data), full.Generations, time.Duration(full.Duration))
+	for _, frac := range []float64{0.3, 0.5, 0.8, 0.95} {
+		cut := data[:int(float64(len(data))*frac)]
+		tr, err := parse.Read(bytes.NewReader(cut), parse.Options{})
+		if err != nil {
+			t.Errorf("cut at %.0f%%: %v", frac*100, err)
+			continue
+		}
+		checkInvariants(t, tr)
+		if len(tr.Warnings) != 1 || !strings.Contains(tr.Warnings[0], "truncated") || !strings.Contains(tr.Warnings[0], "could not be used") {
+			t.Errorf("cut at %.0f%%: warnings %q", frac*100, tr.Warnings)
+		}
+		if tr.Generations >= full.Generations || tr.Generations == 0 || tr.Duration >= full.Duration {
+			t.Errorf("cut at %.0f%%: %d generations, %v; full trace has %d, %v", frac*100, tr.Generations, time.Duration(tr.Duration), full.Generations, time.Duration(full.Duration))
+		}
+		t.Logf("cut at %.0f%%: %d generations, %v: %s", frac*100, tr.Generations, time.Duration(tr.Duration), tr.Warnings[0])
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	data, err := workload.Capture(func() { workload.Sleep(time.Millisecond) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rnd := make([]byte, 4096)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range rnd {
+		rnd[i] = byte(r.UintN(256))
+	}
+	header := data[:16]
+	for _, c := range []struct {
+		name, want string
+		in         []byte
+	}{
+		{"empty", "input is empty", nil},
+		{"random", "not a Go execution trace", rnd},
+		{"text", "not a Go execution trace", []byte("hello, this is a text file\n")},
+		{"header only", "no events", header},
+		{"header and garbage", "no complete generation", append(append([]byte{}, header...), rnd...)},
+		{"first bytes", "no complete generation", data[:len(data)/8]},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tr, err := parse.Read(bytes.NewReader(c.in), parse.Options{})
+			if err == nil {
+				t.Fatalf("no error; model %+v", tr.Warnings)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %q does not say %q", err, c.want)
+			}
+			if strings.Count(err.Error(), "\n") > 0 {
+				t.Errorf("error is not one line: %q", err)
+			}
+		})
+	}
+	if _, err := parse.Read(bytes.NewReader(rnd), parse.Options{}); !errors.Is(err, parse.ErrNotTrace) {
+		t.Errorf("random bytes: %v, want ErrNotTrace", err)
+	}
+	dir := t.TempDir()
+	if _, err := parse.ReadFile(filepath.Join(dir, "missing.trace"), parse.Options{}); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+	if _, err := parse.ReadFile(dir, parse.Options{}); err == nil || !strings.Contains(err.Error(), "directory") {
+		t.Errorf("directory: %v", err)
+	}
+}
+
+func TestProgress(t *testing.T) {
+	data, err := workload.Capture(func() { workload.Sleep(time.Millisecond) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	calls := 0
+	_, err = parse.Read(bytes.NewReader(data), parse.Options{Progress: func(n int64) {
+		if n < last {
+			t.Errorf("progress went backwards: %d after %d", n, last)
+		}
+		last = n
+		calls++
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 || last != int64(len(data)) {
+		t.Errorf("progress: %d calls, last %d, want the whole %d bytes", calls, last, len(data))
+	}
+}

@@ -1,0 +1,187 @@
+package parse
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/exp/trace"
+)
+
+// Options tune Read.
+type Options struct {
+	// Size is the input's size in bytes, if known; it lets warnings about
+	// truncated traces and progress reports say how much was read. ReadFile
+	// sets it. Zero means unknown.
+	Size int64
+
+	// Progress, if not nil, is called now and then with the number of bytes
+	// read so far, and once more at the end.
+	Progress func(read int64)
+}
+
+// ErrNotTrace is wrapped by errors for input that is not a Go execution trace.
+var ErrNotTrace = errors.New("not a Go execution trace")
+
+// ReadFile parses the trace in the named file.
+func ReadFile(name string, opt Options) (*Trace, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory, not a trace file", name)
+	}
+	if opt.Size == 0 {
+		opt.Size = st.Size()
+	}
+	return Read(f, opt)
+}
+
+// Read parses a Go execution trace (Go 1.11 and later; traces before Go 1.22
+// are converted by golang.org/x/exp/trace) in one streaming pass.
+//
+// A trace cut short (a program killed while tracing) yields the model of every
+// complete generation before the cut, with a warning in Trace.Warnings saying
+// how much was lost. Input that is not a trace, or that is corrupt before its
+// first complete generation, yields an error.
+func Read(r io.Reader, opt Options) (*Trace, error) {
+	if opt.Size == 0 {
+		switch v := r.(type) {
+		case *bytes.Reader:
+			opt.Size = int64(v.Len())
+		case *bytes.Buffer:
+			opt.Size = int64(v.Len())
+		case *strings.Reader:
+			opt.Size = int64(v.Len())
+		}
+	}
+	cr := &countingReader{r: r, progress: opt.Progress}
+	// trace.NewReader keeps a *bufio.Reader as is, so what it has consumed
+	// is what was read minus what is still buffered.
+	br := bufio.NewReaderSize(cr, 64<<10)
+	consumed := func() int64 { return cr.n - int64(br.Buffered()) }
+	tr, err := newReader(br)
+	if err != nil {
+		if cr.n == 0 {
+			return nil, fmt.Errorf("%w: the input is empty", ErrNotTrace)
+		}
+		if strings.Contains(err.Error(), "bad file format") {
+			return nil, fmt.Errorf("%w: no \"go 1.N trace\" header", ErrNotTrace)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrNotTrace, err)
+	}
+	b := newBuilder()
+	var (
+		syncBytes []int64 // bytes consumed at each Sync event
+		readErr   error
+	)
+	for {
+		ev, err := readEvent(tr)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+		if ev.Kind() == trace.EventSync {
+			syncBytes = append(syncBytes, consumed())
+		}
+		b.event(&ev)
+	}
+	if opt.Progress != nil {
+		opt.Progress(cr.n)
+	}
+	// The reader emits a Sync event before each generation and one at the
+	// end, so n Sync events frame n-1 complete generations.
+	gens := max(len(syncBytes)-1, 0)
+	if readErr == nil && b.events <= int64(len(syncBytes)) {
+		return nil, fmt.Errorf("the trace holds no events (only a header)")
+	}
+	if readErr != nil {
+		if gens == 0 || b.events == int64(len(syncBytes)) {
+			return nil, fmt.Errorf("corrupt or truncated trace: no complete generation could be read: %v", readErr)
+		}
+		b.t.Warnings = append(b.t.Warnings, truncationWarning(readErr, syncBytes, opt.Size, gens))
+	}
+	t := b.finish()
+	t.Generations = gens
+	t.Bytes = cr.n
+	return t, nil
+}
+
+// truncationWarning says how much of a cut-short trace was lost.
+func truncationWarning(err error, syncBytes []int64, size int64, gens int) string {
+	// The reader consumes a whole generation before emitting its events, so
+	// at the Sync that opened the last complete generation it had read up to
+	// the end of that generation (give or take its input buffer).
+	good := syncBytes[max(len(syncBytes)-2, 0)]
+	msg := fmt.Sprintf("the trace is truncated or corrupt after %d complete generation(s)", gens)
+	if size > 0 && size >= good {
+		lost := size - good
+		msg += fmt.Sprintf("; about %s of %s (%.0f%%) could not be used", byteSize(lost), byteSize(size), 100*float64(lost)/float64(size))
+	}
+	return msg + fmt.Sprintf(" (%v)", err)
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// newReader and readEvent turn a panic inside the decoder on hostile input
+// into an error.
+func newReader(r io.Reader) (tr *trace.Reader, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("decoder failed: %v", p)
+		}
+	}()
+	return trace.NewReader(r)
+}
+
+func readEvent(tr *trace.Reader) (ev trace.Event, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("decoder failed: %v", p)
+		}
+	}()
+	return tr.ReadEvent()
+}
+
+// countingReader counts bytes and reports progress every few MiB.
+type countingReader struct {
+	r        io.Reader
+	n        int64
+	next     int64
+	progress func(int64)
+}
+
+const progressEvery = 4 << 20
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.progress != nil && c.n >= c.next {
+		c.next = c.n + progressEvery
+		c.progress(c.n)
+	}
+	return n, err
+}

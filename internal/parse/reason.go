@@ -1,0 +1,169 @@
+package parse
+
+import "strings"
+
+// Blocking reasons: the runtime's words are mapped in one switch, then refined
+// by the blocking stack where the runtime is vague ("sync", or no reason at
+// all for goroutines that were already blocked when the trace started).
+
+// reasonFromRuntime maps the runtime's reason string for a transition to
+// Waiting. needStack is true when the stack has to decide (sync, or no reason).
+func reasonFromRuntime(raw string) (r Reason, needStack bool) {
+	switch raw {
+	case "chan receive":
+		return ReasonChanRecv, false
+	case "chan send":
+		return ReasonChanSend, false
+	case "select":
+		return ReasonSelect, false
+	case "sleep":
+		return ReasonSleep, false
+	case "sync":
+		return ReasonOther, true
+	case "sync.(*Cond).Wait":
+		return ReasonCond, false
+	case "network":
+		return ReasonNetwork, false
+	case "preempted":
+		return ReasonPreempted, false
+	case "":
+		return ReasonOther, true
+	}
+	if strings.HasPrefix(raw, "GC ") || raw == "wait until GC ends" {
+		return ReasonGC, false
+	}
+	return ReasonOther, false
+}
+
+// runnableReason maps the runtime's reason for Running -> Runnable.
+func runnableReason(raw string) Reason {
+	switch raw {
+	case "preempted":
+		return ReasonPreempted
+	case "runtime.Gosched", "yield":
+		return ReasonYield
+	}
+	return ReasonNone
+}
+
+// syncKind decides what a "sync" wait was from the blocking stack. Frames are
+// innermost first; the outermost sync type before the first frame outside
+// sync, internal/sync and runtime wins, so a writer waiting on the mutex inside
+// an RWMutex counts as rwmutex and a sync.Once as mutex.
+func syncKind(frames []Frame) Reason {
+	kind := ReasonNone
+	for _, f := range frames {
+		fn := f.Func
+		inSync := strings.HasPrefix(fn, "sync.") || strings.HasPrefix(fn, "internal/sync.")
+		if !inSync && !strings.HasPrefix(fn, "runtime.") {
+			break
+		}
+		if !inSync {
+			continue
+		}
+		switch {
+		case strings.Contains(fn, "(*RWMutex)"):
+			kind = ReasonRWMutex
+		case strings.Contains(fn, "(*Mutex)"), strings.Contains(fn, "(*Once)"):
+			kind = ReasonMutex
+		case strings.Contains(fn, "(*WaitGroup)"):
+			kind = ReasonWaitGroup
+		case strings.Contains(fn, "(*Cond)"):
+			kind = ReasonCond
+		}
+	}
+	return kind
+}
+
+// inferReason guesses the reason of a wait the runtime did not name (a
+// goroutine already blocked when the trace started) from its stack.
+func inferReason(frames []Frame) (Reason, string) {
+	for _, f := range frames {
+		fn := f.Func
+		switch {
+		case fn == "runtime.gopark" || fn == "runtime.goparkunlock" || fn == "runtime.park_m":
+			continue
+		case strings.HasPrefix(fn, "runtime.chanrecv"):
+			return ReasonChanRecv, ""
+		case strings.HasPrefix(fn, "runtime.chansend"):
+			return ReasonChanSend, ""
+		case fn == "runtime.selectgo":
+			return ReasonSelect, ""
+		case fn == "runtime.block":
+			return ReasonOther, "forever"
+		case fn == "time.Sleep":
+			return ReasonSleep, ""
+		case strings.HasPrefix(fn, "internal/poll."):
+			return ReasonNetwork, ""
+		case fn == "runtime.notifyListWait" || fn == "sync.(*Cond).Wait":
+			return ReasonCond, ""
+		case strings.HasPrefix(fn, "runtime.semacquire") || strings.HasPrefix(fn, "sync.") || strings.HasPrefix(fn, "internal/sync."):
+			if k := syncKind(frames); k != ReasonNone {
+				return k, ""
+			}
+			return ReasonOther, "sync"
+		case strings.HasPrefix(fn, "runtime."):
+			continue
+		default:
+			return ReasonOther, "unknown"
+		}
+	}
+	return ReasonOther, "unknown"
+}
+
+// isSystemFunc reports whether a goroutine starting in fn belongs to the
+// runtime (GC workers, finalizers, the trace reader) rather than the program.
+func isSystemFunc(fn string) bool {
+	if fn == "runtime.main" {
+		return false
+	}
+	return strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "runtime/trace.")
+}
+
+// pkgOf returns the import path of the package a function belongs to:
+// "net/http.(*conn).serve" -> "net/http", "main.main.func1" -> "main".
+func pkgOf(fn string) string {
+	slash := strings.LastIndexByte(fn, '/')
+	dot := strings.IndexByte(fn[slash+1:], '.')
+	if dot < 0 {
+		return fn
+	}
+	return fn[:slash+1+dot]
+}
+
+// isPrimitivePkg reports whether frames of pkg are part of a blocking
+// primitive rather than the program's own code, so that the blocking call
+// site is the first frame outside them.
+func isPrimitivePkg(pkg string) bool {
+	switch pkg {
+	case "runtime", "runtime/trace", "sync", "sync/atomic", "time", "net", "os", "syscall",
+		"io", "bufio", "context", "os/exec", "os/signal", "net/http", "crypto/tls",
+		"github.com/vizrun/vizrun/tracer":
+		return true
+	}
+	return strings.HasPrefix(pkg, "internal/") || strings.HasPrefix(pkg, "golang.org/x/sync/") ||
+		strings.HasPrefix(pkg, "vendor/")
+}
+
+// siteFrame picks the blocking call site in a stack: the innermost frame
+// outside the blocking primitives; failing that (a goroutine living entirely
+// in the standard library, like an HTTP connection reader) the innermost frame
+// outside the runtime and sync; failing that the innermost frame.
+func siteFrame(ids []FrameID, frames []Frame) FrameID {
+	for _, id := range ids {
+		if !isPrimitivePkg(pkgOf(frames[id].Func)) {
+			return id
+		}
+	}
+	for _, id := range ids {
+		switch pkg := pkgOf(frames[id].Func); {
+		case pkg == "runtime", pkg == "sync", strings.HasPrefix(pkg, "internal/"):
+		default:
+			return id
+		}
+	}
+	if len(ids) > 0 {
+		return ids[0]
+	}
+	return 0
+}
