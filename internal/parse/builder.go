@@ -53,6 +53,7 @@ type gstate struct {
 	seen    bool  // a state transition has been seen
 	sysSet  bool  // System has been decided from a stack or name
 	flipAt  int64 // when System last changed after the goroutine was counted (0: never)
+	pending []Span // blocking spans waiting for System to be decided before they count as sites
 }
 
 type openRegion struct {
@@ -344,20 +345,30 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 	}
 	g := gs.g
 	g.Totals.add(s)
-	if (s.State == StateBlocked || s.State == StateSyscall) && !g.System {
-		k := siteKey{s.Stack, s.Reason}
-		st := b.sites[k]
-		if st == nil {
-			st = &Site{Reason: s.Reason, Stack: s.Stack}
-			b.sites[k] = st
+	if s.State == StateBlocked || s.State == StateSyscall {
+		switch {
+		case !gs.sysSet:
+			gs.pending = append(gs.pending, *s)
+		case !g.System:
+			b.site(s)
 		}
-		d := s.End - s.Start
-		st.Count++
-		st.Total += d
-		st.Max = max(st.Max, d)
 	}
 	g.Spans = append(g.Spans, *s)
 	*s = Span{}
+}
+
+// site books a blocking span of a user goroutine to its call site.
+func (b *builder) site(s *Span) {
+	k := siteKey{s.Stack, s.Reason}
+	st := b.sites[k]
+	if st == nil {
+		st = &Site{Reason: s.Reason, Stack: s.Stack}
+		b.sites[k] = st
+	}
+	d := s.End - s.Start
+	st.Count++
+	st.Total += d
+	st.Max = max(st.Max, d)
 }
 
 // dim is the series dimension a goroutine in span s counts towards.
@@ -384,6 +395,12 @@ func spanDim(sys bool, s *Span) (Dim, bool) {
 // its current contribution to the series and the alive count if it changes.
 func (b *builder) decideSystem(gs *gstate, sys bool, t int64) {
 	gs.sysSet = true
+	for i := range gs.pending {
+		if !sys {
+			b.site(&gs.pending[i])
+		}
+	}
+	gs.pending = nil
 	if gs.g.System == sys {
 		return
 	}
@@ -688,6 +705,10 @@ func (b *builder) finish() *Trace {
 		} else if g.Ended < 0 && !gs.seen {
 			// Only named, never seen running or waiting.
 			g.End = EndRunning
+		}
+		if !gs.sysSet {
+			// Never seen with a stack: it counts as the program's.
+			b.decideSystem(gs, g.System, end)
 		}
 	})
 	for _, ps := range b.procs {

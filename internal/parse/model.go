@@ -431,3 +431,12 @@ func (t *Trace) AvgRunning(from, to int64) float64 {
 	}
 	return float64(sum) / float64(to-from)
 }
+
+// SiteOf is the blocking call site of a stack: its innermost frame of the
+// program's own code (see Site). It is 0 for the empty stack.
+func (t *Trace) SiteOf(stack StackID) FrameID {
+	if stack == 0 || int(stack) >= len(t.Stacks) {
+		return 0
+	}
+	return siteFrame(t.Stacks[stack].Frames, t.Frames)
+}
