@@ -1,0 +1,218 @@
+// vizrun report: attaches the trace data to the chart options and draws them.
+// Strings from the traced program only ever reach the page as text: through
+// esc() into tooltip HTML, or as canvas labels drawn by ECharts.
+"use strict";
+var vz = (function () {
+  var D = null;
+  var charts = {};
+
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  // fmtDur formats ns with three significant digits, like vizrun's Go side.
+  function fmtDur(ns) {
+    ns = Number(ns);
+    var neg = ns < 0 ? "-" : "";
+    ns = Math.abs(ns);
+    function sig3(f) { return f >= 99.95 ? f.toFixed(0) : f >= 9.995 ? f.toFixed(1) : f.toFixed(2); }
+    if (ns < 1000) return neg + Math.round(ns) + " ns";
+    if (ns < 999500) return neg + sig3(ns / 1e3) + " µs";
+    if (ns < 999500000) return neg + sig3(ns / 1e6) + " ms";
+    if (ns < 100e9) return neg + sig3(ns / 1e9) + " s";
+    var s = Math.floor(ns / 1e9);
+    return neg + Math.floor(s / 60) + "m" + String(s % 60).padStart(2, "0") + "s";
+  }
+
+  function fmtAxis(v) { return Number(v) === 0 ? "0" : fmtDur(v); }
+
+  function fmtRow(label) {
+    label = String(label);
+    return label.length > 36 ? label.slice(0, 35) + "…" : label;
+  }
+
+  // items expands flat segment arrays (start, duration, code, ref, share)
+  // into ECharts data items: [row, start, end, code, ref, share].
+  function items(segs) {
+    var out = [];
+    for (var row = 0; row < segs.length; row++) {
+      var s = segs[row];
+      for (var k = 0; k + 4 < s.length; k += 5) {
+        out.push([row, s[k], s[k] + s[k + 1], s[k + 2], s[k + 3], s[k + 4]]);
+      }
+    }
+    return out;
+  }
+
+  function renderSegment(params, api) {
+    var row = api.value(0);
+    var start = api.coord([api.value(1), row]);
+    var end = api.coord([api.value(2), row]);
+    var h = api.size([0, 1])[1] * 0.72;
+    var cs = params.coordSys;
+    var rect = echarts.graphic.clipRectByRect(
+      { x: start[0], y: start[1] - h / 2, width: Math.max(end[0] - start[0], 1), height: h },
+      { x: cs.x, y: cs.y, width: cs.width, height: cs.height });
+    if (!rect) return;
+    var share = api.value(5);
+    return {
+      type: "rect", shape: rect, transition: [],
+      style: { fill: D.colors[api.value(3)] || "#999", opacity: share >= 100 ? 1 : 0.45 + 0.55 * share / 100 }
+    };
+  }
+
+  function stackHTML(ref) {
+    if (!(ref > 0) || !D.stacks[ref - 1]) return "";
+    var lines = D.stacks[ref - 1].map(function (f) { return esc(D.frames[f]); });
+    return '<div class="vz-stack">' + lines.join("<br>") + "</div>";
+  }
+
+  function when(v) {
+    return fmtDur(v[1]) + " → " + fmtDur(v[2]) + " (" + fmtDur(v[2] - v[1]) + ")";
+  }
+
+  function mergedHTML(v, what) {
+    return "<div>" + (-v[4]) + " " + what + " merged at this zoom level; mostly " +
+      esc(D.names[v[3]]) + " (" + v[5] + "% of the time)</div>";
+  }
+
+  function tipTimeline(p) {
+    var v = p.value, tl = D.timeline;
+    var h = "<b>" + esc(tl.labels[v[0]]) + "</b><br>";
+    if (tl.kinds[v[0]] === "fold") {
+      return h + "group of " + esc(tl.info[v[0]]) + " goroutines, mostly <b>" + esc(D.names[v[3]]) +
+        "</b> (" + v[5] + "% of their time)<br>" + when(v);
+    }
+    h += '<span class="vz-dot" style="background:' + esc(D.colors[v[3]]) + '"></span><b>' + esc(D.names[v[3]]) + "</b> " + when(v);
+    if (v[4] < 0) return h + mergedHTML(v, "spans");
+    return h + stackHTML(v[4]);
+  }
+
+  function tipProcs(p) {
+    var v = p.value, pd = D.procs;
+    var h = "<b>" + esc(pd.labels[v[0]]) + "</b><br>";
+    if (v[4] < 0) return h + (-v[4]) + " goroutines ran here, busy " + v[5] + "% of " + when(v);
+    if (v[4] > 0) return h + esc(pd.gs[v[4] - 1]) + "<br>" + when(v);
+    return h + esc(D.names[v[3]]) + "<br>" + when(v);
+  }
+
+  function tipSpans(p) {
+    var v = p.value;
+    return "<b>" + esc(D.spans.labels[v[0]]) + "</b><br>" + esc(D.spans.info[v[4] - 1] || "") + "<br>" + when(v);
+  }
+
+  function tipSeries(ps) {
+    if (!ps.length) return "";
+    var t = Number(ps[0].axisValue);
+    var h = fmtDur(t) + " – " + fmtDur(t + D.parallel.width) + " (average)<br>";
+    ps.forEach(function (p) {
+      if (p.value > 0) h += p.marker + esc(p.seriesName) + ": " + p.value + "<br>";
+    });
+    return h;
+  }
+
+  function tipBars(ps) {
+    if (!ps.length) return "";
+    var h = "<b>" + esc(ps[0].name) + "</b><br>";
+    ps.forEach(function (p) {
+      if (p.value > 0) h += p.marker + esc(p.seriesName) + ": " + fmtDur(p.value) + "<br>";
+    });
+    return h;
+  }
+
+  function empty(id, text) {
+    var el = document.getElementById(id);
+    if (el) { el.classList.add("empty"); el.textContent = text; }
+  }
+
+  // pending counts charts still painting; the page is marked ready (for
+  // tests and screenshots) when every chart has finished, progressive
+  // rendering included.
+  var pending = 1;
+  function painted() {
+    if (--pending === 0) document.body.setAttribute("data-vz-ready", "1");
+  }
+
+  function draw(id, option, height) {
+    var el = document.getElementById(id);
+    if (!el) return null;
+    if (height) el.style.height = height + "px";
+    var c = echarts.init(el, null, { renderer: "canvas" });
+    pending++;
+    var done = false;
+    c.on("finished", function () {
+      if (!done) { done = true; painted(); }
+    });
+    c.setOption(option);
+    charts[id] = c;
+    return c;
+  }
+
+  function ganttHeight(rows) { return Math.min(rows, 30) * 24 + 90; }
+
+  function gantt(id, block) {
+    var o = window.vzOptions[id];
+    if (!block || !block.labels || !block.labels.length) return empty(id, "Nothing to show.");
+    o.yAxis[0].data = block.labels;
+    o.series[0].data = items(block.segs);
+    draw(id, o, ganttHeight(block.labels.length));
+  }
+
+  function area(id, list, withProcs) {
+    var o = window.vzOptions[id];
+    if (!list || !list.length) return empty(id, "No goroutine was in these states.");
+    var w = D.parallel.width, n = list[0].values.length, xs = [];
+    for (var k = 0; k < n; k++) xs.push(k * w);
+    o.xAxis[0].data = xs;
+    list.forEach(function (s, i) { o.series[i].data = s.values; });
+    if (withProcs) {
+      // GOMAXPROCS as a step function over the buckets.
+      var ch = D.parallel.procs, v = [], j = 0, cur = ch.length ? ch[0][1] : D.gomaxprocs;
+      for (k = 0; k < n; k++) {
+        while (j < ch.length && ch[j][0] <= k * w) cur = ch[j++][1];
+        v.push(cur);
+      }
+      o.series[list.length].data = v;
+    }
+    var c = draw(id, o);
+    if (c) c.group = "vz-time";
+  }
+
+  function bars(id, block, byLabel) {
+    var o = window.vzOptions[id];
+    if (!block.labels || !block.labels.length) return empty(id, "No goroutine blocked.");
+    o.yAxis[0].data = block.labels;
+    block.series.forEach(function (s, i) {
+      o.series[i].data = s.values.map(function (v, k) {
+        // One bar per reason: each in the colour of its reason.
+        var c = byLabel ? D.reasonColors[block.labels[k]] : s.color;
+        return c ? { value: v, itemStyle: { color: c } } : v;
+      });
+    });
+    draw(id, o, Math.max(160, block.labels.length * 26 + 80));
+  }
+
+  function start() {
+    D = JSON.parse(document.getElementById("vz-data").textContent);
+    gantt("vz-timeline", D.timeline);
+    if (document.getElementById("vz-procs")) gantt("vz-procs", D.procs);
+    area("vz-parallel", D.parallel.running, true);
+    area("vz-waiting", D.parallel.blocked, false);
+    echarts.connect("vz-time");
+    bars("vz-reasons", D.reasons, true);
+    bars("vz-groups", D.groups, false);
+    if (document.getElementById("vz-spans")) gantt("vz-spans", D.spans);
+    window.addEventListener("resize", function () {
+      Object.keys(charts).forEach(function (k) { charts[k].resize(); });
+    });
+    painted();
+  }
+
+  return {
+    start: start, esc: esc, fmtDur: fmtDur, fmtAxis: fmtAxis, fmtRow: fmtRow,
+    renderSegment: renderSegment, tipTimeline: tipTimeline, tipProcs: tipProcs,
+    tipSpans: tipSpans, tipSeries: tipSeries, tipBars: tipBars, charts: charts
+  };
+})();

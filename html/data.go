@@ -1,0 +1,490 @@
+package html
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/units"
+)
+
+// data is everything the charts draw, sent to the page as one JSON object.
+// Segments are flat arrays of integers, five per segment:
+// start (ns), duration (ns), code, ref, share (percent).
+type data struct {
+	Duration   int64             `json:"duration"`
+	GOMAXPROCS int               `json:"gomaxprocs"`
+	Colors     map[string]string `json:"colors"` // segment code -> colour
+	Names      map[string]string `json:"names"`  // segment code -> meaning
+	// ReasonColors maps a blocking reason's name to its colour.
+	ReasonColors map[string]string `json:"reasonColors"`
+
+	Timeline timelineData `json:"timeline"`
+	Stacks   [][]int      `json:"stacks"` // frame indexes, innermost first
+	Frames   []string     `json:"frames"`
+
+	Procs    procData     `json:"procs"`
+	Parallel parallelData `json:"parallel"`
+	Reasons  barData      `json:"reasons"`
+	Groups   barData      `json:"groups"`
+	Spans    spanData     `json:"spans"`
+
+	stackIdx map[parse.StackID]int
+	frameIdx map[parse.FrameID]int
+}
+
+type timelineData struct {
+	Labels []string  `json:"labels"`
+	Kinds  []string  `json:"kinds"` // "g": one goroutine; "fold": a folded group
+	Info   []string  `json:"info"`  // goroutine id or member count, group
+	Segs   [][]int64 `json:"segs"`
+	Res    int64     `json:"res"` // spans shorter than this were merged
+}
+
+type procData struct {
+	Labels []string  `json:"labels"`
+	Segs   [][]int64 `json:"segs"`
+	Gs     []string  `json:"gs"` // goroutines referenced by proc segments
+	Res    int64     `json:"res"`
+	gIdx   map[parse.GoID]int
+}
+
+type seriesData struct {
+	Name   string    `json:"name"`
+	Color  string    `json:"color"`
+	Values []float64 `json:"values"`
+}
+
+type parallelData struct {
+	Width   int64        `json:"width"` // bucket width, ns
+	Running []seriesData `json:"running"`
+	Blocked []seriesData `json:"blocked"`
+	Procs   [][2]int64   `json:"procs"` // GOMAXPROCS changes: time, value
+}
+
+type barData struct {
+	Labels []string     `json:"labels"`
+	Series []seriesData `json:"series"`
+}
+
+type spanData struct {
+	Labels []string  `json:"labels"`
+	Segs   [][]int64 `json:"segs"`
+	Info   []string  `json:"info"` // per instance referenced by ref-1
+}
+
+// Codes outside the goroutine states, for the proc and span timelines.
+const (
+	codeUser    = 1<<8 + 1
+	codeRuntime = 1<<8 + 2
+	codeGC      = 1<<8 + 3
+	codeSTW     = 1<<8 + 4
+	codeTask    = 1<<8 + 5
+	codeRegion  = 1<<8 + 6
+)
+
+func newData(t *parse.Trace) *data {
+	d := &data{
+		Duration:     t.Duration,
+		GOMAXPROCS:   t.GOMAXPROCS,
+		Colors:       map[string]string{},
+		Names:        map[string]string{},
+		ReasonColors: map[string]string{},
+		Stacks:       [][]int{},
+		Frames:       []string{},
+		stackIdx:     map[parse.StackID]int{},
+		frameIdx:     map[parse.FrameID]int{},
+	}
+	for _, s := range parse.States {
+		rs := []parse.Reason{parse.ReasonNone}
+		switch s {
+		case parse.StateBlocked:
+			rs = parse.BlockReasons
+		case parse.StateRunnable:
+			rs = append(rs, parse.ReasonPreempted, parse.ReasonYield)
+		case parse.StateSyscall:
+			rs = []parse.Reason{parse.ReasonSyscall}
+		}
+		for _, r := range rs {
+			c := strconv.Itoa(code(s, r))
+			d.Colors[c] = colorOf(code(s, r))
+			d.Names[c] = nameOf(code(s, r))
+		}
+	}
+	for r, c := range reasonColor {
+		d.ReasonColors[r.String()] = c
+	}
+	for c, v := range map[int][2]string{
+		codeUser: {stateColor[parse.StateRunning], "running"}, codeRuntime: {runtimeColor, "runtime goroutine"},
+		codeGC: {gcColor, "GC mark phase"}, codeSTW: {stwColor, "stop-the-world"},
+		codeTask: {taskColor, "task"}, codeRegion: {regionColor, "region"},
+	} {
+		d.Colors[strconv.Itoa(c)] = v[0]
+		d.Names[strconv.Itoa(c)] = v[1]
+	}
+	return d
+}
+
+// stackRef registers a stack for tooltips: its index + 1, or 0 for none.
+func (d *data) stackRef(t *parse.Trace, id parse.StackID) int {
+	if id == 0 {
+		return 0
+	}
+	if i, ok := d.stackIdx[id]; ok {
+		return i + 1
+	}
+	var frames []int
+	for i, f := range t.Stacks[id].Frames {
+		if i == maxFrames {
+			break
+		}
+		fi, ok := d.frameIdx[f]
+		if !ok {
+			fi = len(d.Frames)
+			d.frameIdx[f] = fi
+			d.Frames = append(d.Frames, frameText(t.Frames[f]))
+		}
+		frames = append(frames, fi)
+	}
+	i := len(d.Stacks)
+	d.stackIdx[id] = i
+	d.Stacks = append(d.Stacks, frames)
+	return i + 1
+}
+
+func flat(segs []segment) []int64 {
+	out := make([]int64, 0, 5*len(segs))
+	for _, s := range segs {
+		out = append(out, s.start, s.end-s.start, int64(s.code), int64(s.ref), int64(s.share))
+	}
+	return out
+}
+
+// timeline fills the goroutine timeline and returns a note on its level of
+// detail.
+func (d *data) timeline(t *parse.Trace, opt *Options) string {
+	rows := chooseRows(t, opt.MaxRows)
+	res := resolution(rows, t.Duration, opt.MaxSegments)
+	d.Timeline.Res = res
+	ref := func(id parse.StackID) int { return d.stackRef(t, id) }
+	folded, individual := 0, 0
+	for _, r := range rows {
+		var segs []segment
+		if r.g != nil {
+			individual++
+			segs = spanSegments(r.g.Spans, res, ref, nil)
+			d.Timeline.Labels = append(d.Timeline.Labels, fmt.Sprintf("G%d %s", r.g.ID, r.label))
+			d.Timeline.Kinds = append(d.Timeline.Kinds, "g")
+			d.Timeline.Info = append(d.Timeline.Info, strconv.FormatInt(int64(r.g.ID), 10))
+		} else {
+			folded += len(r.members)
+			segs = foldSegments(r.members, t.Duration, res)
+			d.Timeline.Labels = append(d.Timeline.Labels, fmt.Sprintf("%s ×%d", r.label, len(r.members)))
+			d.Timeline.Kinds = append(d.Timeline.Kinds, "fold")
+			d.Timeline.Info = append(d.Timeline.Info, strconv.Itoa(len(r.members)))
+		}
+		d.Timeline.Segs = append(d.Timeline.Segs, flat(segs))
+	}
+	note := fmt.Sprintf("%d goroutines drawn one per row", individual)
+	if folded > 0 {
+		note += fmt.Sprintf("; %d more folded into rows by group, drawn as their most common state", folded)
+	}
+	if res > 0 {
+		note += fmt.Sprintf("; runs of spans shorter than %s are merged and coloured by their dominant state", units.Duration(res))
+	}
+	return note + "."
+}
+
+// procs fills the processor timeline: which goroutine ran on each P, plus
+// rows for GC and stop-the-world windows.
+func (d *data) procs(t *parse.Trace) {
+	pd := &d.Procs
+	pd.gIdx = map[parse.GoID]int{}
+	total := 0
+	for _, p := range t.Procs {
+		total += len(p.Spans)
+	}
+	res := int64(0)
+	for total > maxProcSegs && res < t.Duration {
+		res = max(res*2, t.Duration/int64(maxProcSegs))
+		total = 0
+		for _, p := range t.Procs {
+			total += countProcSegments(p.Spans, res)
+		}
+	}
+	pd.Res = res
+	gref := func(id parse.GoID) int {
+		if i, ok := pd.gIdx[id]; ok {
+			return i + 1
+		}
+		name := fmt.Sprintf("G%d", id)
+		if g := t.Goroutine(id); g != nil {
+			name += " " + g.Name
+		}
+		pd.gIdx[id] = len(pd.Gs)
+		pd.Gs = append(pd.Gs, name)
+		return len(pd.Gs)
+	}
+	for _, p := range t.Procs {
+		pd.Labels = append(pd.Labels, fmt.Sprintf("P%d", p.ID))
+		pd.Segs = append(pd.Segs, flat(procSegments(t, p.Spans, res, gref)))
+	}
+	var gc, stw []segment
+	for _, w := range t.GC {
+		s := segment{start: w.Start, end: w.End, share: 100}
+		if w.Kind == parse.WindowGC {
+			s.code = codeGC
+			gc = append(gc, s)
+		} else {
+			s.code = codeSTW
+			stw = append(stw, s)
+		}
+	}
+	pd.Labels = append(pd.Labels, "GC", "STW")
+	pd.Segs = append(pd.Segs, flat(gc), flat(stw))
+}
+
+func countProcSegments(spans []parse.ProcSpan, res int64) int {
+	n, runEnd := 0, int64(-1)
+	var runStart int64
+	for _, s := range spans {
+		long := s.End-s.Start >= res
+		if runEnd >= 0 && (long || s.Start-runEnd >= res || s.End-runStart >= res) {
+			n++
+			runEnd = -1
+		}
+		if long {
+			n++
+			continue
+		}
+		if runEnd < 0 {
+			runStart = s.Start
+		}
+		runEnd = s.End
+	}
+	if runEnd >= 0 {
+		n++
+	}
+	return n
+}
+
+// procSegments merges runs of short proc spans (and the idle gaps between
+// them) into one segment whose share is the busy fraction.
+func procSegments(t *parse.Trace, spans []parse.ProcSpan, res int64, gref func(parse.GoID) int) []segment {
+	var out []segment
+	var run segment
+	var busy, userT, n int64
+	inRun := false
+	flush := func() {
+		if !inRun {
+			return
+		}
+		c := codeUser
+		if 2*userT < busy {
+			c = codeRuntime
+		}
+		share := 100
+		if run.end > run.start {
+			share = int(100 * busy / (run.end - run.start))
+		}
+		out = append(out, segment{start: run.start, end: run.end, code: c, ref: int(-n), share: share})
+		inRun = false
+	}
+	sys := func(id parse.GoID) bool {
+		g := t.Goroutine(id)
+		return g != nil && g.System
+	}
+	for _, s := range spans {
+		long := s.End-s.Start >= res
+		if inRun && (long || s.Start-run.end >= res || s.End-run.start >= res) {
+			flush()
+		}
+		if long {
+			c := codeUser
+			if sys(s.G) {
+				c = codeRuntime
+			}
+			out = append(out, segment{start: s.Start, end: s.End, code: c, ref: gref(s.G), share: 100})
+			continue
+		}
+		if !inRun {
+			inRun = true
+			run = segment{start: s.Start}
+			busy, userT, n = 0, 0, 0
+		}
+		run.end = s.End
+		busy += s.End - s.Start
+		if !sys(s.G) {
+			userT += s.End - s.Start
+		}
+		n++
+	}
+	flush()
+	return out
+}
+
+// parallel fills the parallelism and waiting charts from the model's series.
+func (d *data) parallel(t *parse.Trace) {
+	s := &t.Parallel
+	pd := &d.Parallel
+	pd.Width = s.Width
+	series := func(dim parse.Dim, name, color string) (seriesData, bool) {
+		vals := make([]float64, s.N)
+		nonzero := false
+		for i := range vals {
+			vals[i] = round3(s.Avg(dim, i))
+			nonzero = nonzero || vals[i] != 0
+		}
+		return seriesData{Name: name, Color: color, Values: vals}, nonzero
+	}
+	for _, c := range []struct {
+		dim         parse.Dim
+		name, color string
+	}{
+		{parse.DimRunning, "running", stateColor[parse.StateRunning]},
+		{parse.DimRunningSystem, "runtime goroutines running", runtimeColor},
+		{parse.DimRunnable, "runnable (waiting for a P)", stateColor[parse.StateRunnable]},
+		{parse.DimSyscall, "in syscall", stateColor[parse.StateSyscall]},
+	} {
+		if sd, ok := series(c.dim, c.name, c.color); ok || c.dim == parse.DimRunning {
+			pd.Running = append(pd.Running, sd)
+		}
+	}
+	for _, r := range parse.BlockReasons {
+		if sd, ok := series(parse.BlockedDim(r), r.String(), reasonColor[r]); ok {
+			pd.Blocked = append(pd.Blocked, sd)
+		}
+	}
+	for _, c := range t.GOMAXPROCSChanges {
+		pd.Procs = append(pd.Procs, [2]int64{c.Time, int64(c.Value)})
+	}
+}
+
+// reasonsAndGroups fills the blocking bar charts.
+func (d *data) reasonsAndGroups(t *parse.Trace, tot *parse.Totals) {
+	type rv struct {
+		r parse.Reason
+		v int64
+	}
+	var rs []rv
+	for _, r := range parse.BlockReasons {
+		if tot.Blocked[r] > 0 {
+			rs = append(rs, rv{r, tot.Blocked[r]})
+		}
+	}
+	if tot.Syscall > 0 {
+		rs = append(rs, rv{parse.ReasonSyscall, tot.Syscall})
+	}
+	slices.SortStableFunc(rs, func(a, b rv) int { return cmp.Compare(b.v, a.v) })
+	reasons := seriesData{Name: "blocked time (ns)"}
+	for _, x := range rs {
+		d.Reasons.Labels = append(d.Reasons.Labels, x.r.String())
+		reasons.Values = append(reasons.Values, float64(x.v))
+	}
+	d.Reasons.Series = []seriesData{reasons}
+
+	// Groups: the busiest user groups, stacked by state and reason.
+	var idx []int
+	for _, i := range busiest(t) {
+		if !t.Groups[i].System && len(idx) < 20 {
+			idx = append(idx, i)
+		}
+	}
+	for _, i := range idx {
+		g := &t.Groups[i]
+		d.Groups.Labels = append(d.Groups.Labels, fmt.Sprintf("%s ×%d", g.Name, len(g.Goroutines)))
+	}
+	add := func(name, color string, get func(*parse.Totals) int64) {
+		sd := seriesData{Name: name, Color: color}
+		nonzero := false
+		for _, i := range idx {
+			v := get(&t.Groups[i].Totals)
+			nonzero = nonzero || v > 0
+			sd.Values = append(sd.Values, float64(v))
+		}
+		if nonzero {
+			d.Groups.Series = append(d.Groups.Series, sd)
+		}
+	}
+	add("running", stateColor[parse.StateRunning], func(x *parse.Totals) int64 { return x.Running })
+	add("runnable", stateColor[parse.StateRunnable], func(x *parse.Totals) int64 { return x.Runnable })
+	add("syscall", stateColor[parse.StateSyscall], func(x *parse.Totals) int64 { return x.Syscall })
+	for _, r := range parse.BlockReasons {
+		add("blocked: "+r.String(), reasonColor[r], func(x *parse.Totals) int64 { return x.Blocked[r] })
+	}
+}
+
+// tasks fills the tasks-and-regions timeline: one row per task or region
+// type (the busiest first), one segment per instance.
+func (d *data) tasks(t *parse.Trace) {
+	type inst struct {
+		start, end int64
+		info       string
+	}
+	rows := map[string][]inst{}
+	var order []string
+	addRow := func(label string, in inst) {
+		if _, ok := rows[label]; !ok {
+			order = append(order, label)
+		}
+		rows[label] = append(rows[label], in)
+	}
+	for _, k := range t.Tasks {
+		addRow("task "+cmp.Or(k.Type, "(unnamed)"), inst{k.Start, k.End, fmt.Sprintf("task %d, created by G%d", k.ID, k.Goroutine)})
+	}
+	for _, r := range t.Regions {
+		if isTracerRegion(r.Type) {
+			continue
+		}
+		g := fmt.Sprintf("G%d", r.Goroutine)
+		if gr := t.Goroutine(r.Goroutine); gr != nil {
+			g += " " + gr.Name
+		}
+		addRow("region "+r.Type, inst{r.Start, r.End, "on " + g})
+	}
+	total := func(l string) int64 {
+		var s int64
+		for _, in := range rows[l] {
+			s += in.end - in.start
+		}
+		return s
+	}
+	slices.SortStableFunc(order, func(a, b string) int { return cmp.Compare(total(b), total(a)) })
+	if len(order) > maxTaskRows {
+		order = order[:maxTaskRows]
+	}
+	n := 0
+	for _, l := range order {
+		n += len(rows[l])
+	}
+	// Keep the longest instances when there are too many to draw.
+	minDur := int64(0)
+	if n > maxTaskSegs {
+		var ds []int64
+		for _, l := range order {
+			for _, in := range rows[l] {
+				ds = append(ds, in.end-in.start)
+			}
+		}
+		slices.Sort(ds)
+		minDur = ds[len(ds)-maxTaskSegs]
+	}
+	for _, l := range order {
+		c := codeRegion
+		if l[:4] == "task" {
+			c = codeTask
+		}
+		var segs []segment
+		for _, in := range rows[l] {
+			if in.end-in.start < minDur {
+				continue
+			}
+			d.Spans.Info = append(d.Spans.Info, in.info)
+			segs = append(segs, segment{start: in.start, end: in.end, code: c, ref: len(d.Spans.Info), share: 100})
+		}
+		d.Spans.Labels = append(d.Spans.Labels, l)
+		d.Spans.Segs = append(d.Spans.Segs, flat(segs))
+	}
+}

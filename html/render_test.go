@@ -1,0 +1,271 @@
+package html
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime/trace"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/workload"
+)
+
+func render(t *testing.T, tr *parse.Trace, opt Options) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Render(&buf, tr, opt); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func readMixed(t *testing.T) *parse.Trace {
+	t.Helper()
+	tr, err := parse.ReadFile("../testdata/go1.26-mixed.trace", parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// pageData extracts the JSON data of a report.
+func pageData(t *testing.T, page []byte) map[string]any {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<script type="application/json" id="vz-data">(.*?)</script>`).FindSubmatch(page)
+	if m == nil {
+		t.Fatal("no data script in the report")
+	}
+	var d map[string]any
+	if err := json.Unmarshal(m[1], &d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestVendoredECharts(t *testing.T) {
+	sum := sha256.Sum256([]byte(echartsJS))
+	if got := hex.EncodeToString(sum[:]); got != "bf4a223524e40b77c304bec67e1222cf551f14880cf42c69dc046558e11c07b1" {
+		t.Errorf("assets/echarts.min.js is not echarts 5.6.0 from npm (sha256 %s)", got)
+	}
+	if !strings.Contains(echartsJS, `version="5.6.0"`) && !strings.Contains(echartsJS, `"5.6.0"`) {
+		t.Error("assets/echarts.min.js does not say it is 5.6.0")
+	}
+	lic, err := os.ReadFile("assets/LICENSE-echarts.txt")
+	if err != nil || !bytes.Contains(lic, []byte("Apache License")) {
+		t.Errorf("echarts license missing: %v", err)
+	}
+}
+
+// TestOffline: the page loads nothing: no src/href/url()/@import pointing
+// anywhere, and no http(s) URL at all outside the vendored ECharts bundle
+// (whose only URLs are XML namespaces and license links in comments).
+func TestOffline(t *testing.T) {
+	page := string(render(t, readMixed(t), Options{}))
+	if !strings.Contains(page, echartsJS) {
+		t.Fatal("echarts is not inlined")
+	}
+	rest := strings.Replace(page, echartsJS, "", 1)
+	for _, m := range regexp.MustCompile(`(?i)\b(src|href|action|poster|formaction|srcset)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)`).FindAllStringSubmatch(rest, -1) {
+		if v := strings.Trim(m[2], `"'`); !strings.HasPrefix(v, "#") {
+			t.Errorf("report has %s", m[0])
+		}
+	}
+	for _, re := range []string{
+		`(?i)url\s*\(`,
+		`(?i)@import`,
+		`(?i)https?://`,
+		`(?i)<link\b`,
+		`(?i)<iframe\b`,
+		`(?i)<img\b`,
+		`(?i)\bfetch\s*\(`,
+		`(?i)XMLHttpRequest`,
+	} {
+		if loc := regexp.MustCompile(re).FindStringIndex(rest); loc != nil {
+			t.Errorf("report has %q: ...%s...", re, rest[max(loc[0]-60, 0):min(loc[1]+60, len(rest))])
+		}
+	}
+	for _, u := range regexp.MustCompile(`https?://[^"' )]*`).FindAllString(echartsJS, -1) {
+		if !strings.Contains(u, "www.w3.org") && !strings.Contains(u, "apache.org/licenses") && !strings.Contains(u, "github.com/ecomfe/zrender/blob/master/LICENSE") {
+			t.Errorf("echarts bundle references %s", u)
+		}
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	tr := readMixed(t)
+	a := render(t, tr, Options{Title: "x"})
+	b := render(t, readMixed(t), Options{Title: "x"})
+	if !bytes.Equal(a, b) {
+		t.Error("two renders of the same trace differ")
+	}
+	for _, id := range []string{"vz-timeline", "vz-procs", "vz-parallel", "vz-waiting", "vz-reasons", "vz-groups", "vz-spans"} {
+		if !bytes.Contains(a, []byte(`id="`+id+`"`)) {
+			t.Errorf("chart %s missing", id)
+		}
+	}
+}
+
+// TestEscaping traces a program whose names are HTML and script, and checks
+// that none of it reaches the page unescaped.
+func TestEscaping(t *testing.T) {
+	payloads := []string{
+		`<script>alert(1)</script>`,
+		`<img src=x onerror=alert(1)>`,
+		`</script><script>alert(2)</script>`,
+		`"'><svg onload=alert(3)>`,
+		`__f__alert(4)__f__`,
+		"<!--",
+	}
+	data, err := workload.Capture(func() {
+		ctx, task := trace.NewTask(context.Background(), payloads[0])
+		for i, p := range payloads {
+			done := make(chan struct{})
+			workload.Go(p, func() {
+				trace.WithRegion(ctx, p, func() { time.Sleep(time.Millisecond) })
+				trace.Log(ctx, p, p)
+				close(done)
+			})
+			<-done
+			_ = i
+		}
+		task.End()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := parse.Read(bytes.NewReader(data), parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(render(t, tr, Options{Title: payloads[0], Source: payloads[1]}))
+	for _, p := range payloads[:4] {
+		if strings.Contains(page, p) {
+			i := strings.Index(page, p)
+			t.Errorf("payload %q appears unescaped: ...%s...", p, page[max(i-80, 0):min(i+80, len(page))])
+		}
+	}
+	// One script element per asset, no more: nothing injected one.
+	if n := strings.Count(strings.ToLower(page), "<script"); n != 5 {
+		t.Errorf("%d script elements, want 5", n)
+	}
+	opts := regexp.MustCompile(`(?s)<script>(window\.vzOptions = .*?)</script>`).FindStringSubmatch(page)
+	if opts == nil {
+		t.Fatal("no options script")
+	}
+	if strings.Contains(opts[1], "alert") {
+		t.Error("a name from the trace reached the chart options, which are script")
+	}
+	// The names are there, escaped, in the tables and the data.
+	if !strings.Contains(page, "&lt;img src=x onerror=alert(1)&gt;") {
+		t.Error("goroutine name not shown escaped in the tables")
+	}
+	d := pageData(t, []byte(page))
+	labels := fmt.Sprint(d["timeline"].(map[string]any)["labels"])
+	if !strings.Contains(labels, payloads[1]) {
+		t.Errorf("timeline labels %s do not carry the names as data", labels)
+	}
+}
+
+func TestTimelineLevelOfDetail(t *testing.T) {
+	// A synthetic model: many goroutines with many short spans.
+	tr := syntheticTrace(2000, 500, 1000)
+	page := render(t, tr, Options{})
+	if len(page) > 10<<20 {
+		t.Errorf("report of %d spans is %d bytes, over 10 MB", 2000*500, len(page))
+	}
+	d := pageData(t, page)
+	tl := d["timeline"].(map[string]any)
+	labels := tl["labels"].([]any)
+	if len(labels) > 300+1 {
+		t.Errorf("%d timeline rows, want at most 300 (+ runtime)", len(labels))
+	}
+	var segs int
+	var folded bool
+	for i, s := range tl["segs"].([]any) {
+		segs += len(s.([]any)) / 5
+		folded = folded || tl["kinds"].([]any)[i] == "fold"
+	}
+	if segs > 150000 || segs == 0 {
+		t.Errorf("%d segments drawn, want 1..150000", segs)
+	}
+	if !folded {
+		t.Error("2000 goroutines but no folded rows")
+	}
+	t.Logf("%d bytes, %d rows, %d segments, resolution %v ns", len(page), len(labels), segs, tl["res"])
+
+	// Few spans: every span is drawn as it is.
+	small := syntheticTrace(3, 10, 1000)
+	d = pageData(t, render(t, small, Options{}))
+	tl = d["timeline"].(map[string]any)
+	if tl["res"].(float64) != 0 {
+		t.Errorf("resolution %v for 30 spans, want 0 (no merging)", tl["res"])
+	}
+	for _, s := range tl["segs"].([]any) {
+		if n := len(s.([]any)) / 5; n != 10 {
+			t.Errorf("row has %d segments, want its 10 spans", n)
+		}
+	}
+}
+
+// syntheticTrace builds a model of n goroutines with k spans of d ns each,
+// cycling through states.
+func syntheticTrace(n, k int, d int64) *parse.Trace {
+	tr := &parse.Trace{Duration: int64(k) * d, GOMAXPROCS: 4, Frames: []parse.Frame{{}}, Stacks: []parse.Stack{{}}, RawReasons: []string{""}}
+	tr.Groups = []parse.Group{{Name: "worker"}}
+	states := []struct {
+		s parse.State
+		r parse.Reason
+	}{{parse.StateRunning, 0}, {parse.StateRunnable, 0}, {parse.StateBlocked, parse.ReasonChanRecv}, {parse.StateBlocked, parse.ReasonMutex}}
+	for i := 0; i < n; i++ {
+		g := &parse.Goroutine{ID: parse.GoID(i + 1), Name: "worker", Ended: -1}
+		for j := 0; j < k; j++ {
+			st := states[(i+j)%len(states)]
+			s := parse.Span{Start: int64(j) * d, End: int64(j+1) * d, State: st.s, Reason: st.r}
+			g.Spans = append(g.Spans, s)
+		}
+		tr.Goroutines = append(tr.Goroutines, g)
+		tr.Groups[0].Goroutines = append(tr.Groups[0].Goroutines, g.ID)
+	}
+	return tr
+}
+
+func TestSegmentsKeepTime(t *testing.T) {
+	tr := syntheticTrace(1, 1000, 777)
+	g := tr.Goroutines[0]
+	for _, res := range []int64{0, 100, 1000, 5000, 1 << 20} {
+		segs := spanSegments(g.Spans, res, nil, nil)
+		if n := countSegments(g.Spans, res); n != len(segs) {
+			t.Errorf("res %d: countSegments %d != %d segments", res, n, len(segs))
+		}
+		// Segments tile the goroutine's life without gaps or overlaps, and
+		// merged segments account for every span.
+		var spans int
+		for i, s := range segs {
+			if i > 0 && segs[i-1].end != s.start {
+				t.Fatalf("res %d: gap or overlap at segment %d", res, i)
+			}
+			if s.ref < 0 {
+				spans += -s.ref
+			} else {
+				spans++
+			}
+		}
+		if segs[0].start != 0 || segs[len(segs)-1].end != g.Spans[len(g.Spans)-1].End || spans != len(g.Spans) {
+			t.Errorf("res %d: segments cover [%d,%d] with %d spans", res, segs[0].start, segs[len(segs)-1].end, spans)
+		}
+	}
+}
+
+func TestRenderNil(t *testing.T) {
+	if err := Render(&bytes.Buffer{}, nil, Options{}); err == nil {
+		t.Error("no error for a nil trace")
+	}
+}
