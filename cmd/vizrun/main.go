@@ -1,0 +1,34 @@
+// Command vizrun shows what the goroutines of a Go program did: where they
+// ran, waited and blocked, and how much parallelism the program got.
+//
+// Usage:
+//
+//	vizrun report [-o report.html] TRACE   write an offline HTML report of a trace
+//	vizrun summary [-json] TRACE           print a summary of a trace
+//	vizrun help [COMMAND]                  describe a command and its flags
+//
+// TRACE is a Go execution trace (from runtime/trace, go test -trace, or the
+// vizrun tracer), or - for standard input.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case err == nil, errors.Is(err, errHelp), errors.Is(err, errSilent):
+		// Nothing to add: help and usage were printed already.
+	default:
+		fmt.Fprintln(os.Stderr, "vizrun:", err)
+	}
+	os.Exit(exitCode(err))
+}

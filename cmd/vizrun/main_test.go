@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vizrun/vizrun/internal/summary"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const mixed = "../../testdata/go1.26-mixed.trace"
+
+// vizrun runs the CLI in-process.
+func vizrun(t *testing.T, stdin []byte, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, bytes.NewReader(stdin), &out, &errb)
+	if err != nil && !strings.Contains(errb.String(), err.Error()) && exitCode(err) != 0 && err != errSilent {
+		errb.WriteString("vizrun: " + err.Error() + "\n")
+	}
+	return out.String(), errb.String(), exitCode(err)
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		os.WriteFile(path+".got", []byte(got), 0o644)
+		t.Errorf("%s differs from the golden file; got written to %s.got (run with -update if the change is right)", name, path)
+	}
+}
+
+func TestGoldenSummary(t *testing.T) {
+	out, errs, code := vizrun(t, nil, "summary", mixed)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	golden(t, "mixed.summary.golden", out)
+
+	out, errs, code = vizrun(t, nil, "summary", "-json", mixed)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	golden(t, "mixed.summary.json.golden", out)
+	var s summary.Summary
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Schema != summary.Schema || s.Goroutines.Leaked != 1 || len(s.Leaks) != 1 || s.Leaks[0].Name != "leaker" {
+		t.Errorf("summary JSON: schema %q, %d leaked, leaks %+v", s.Schema, s.Goroutines.Leaked, s.Leaks)
+	}
+}
+
+func TestSummaryFromStdin(t *testing.T) {
+	data, err := os.ReadFile(mixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFile, _, _ := vizrun(t, nil, "summary", "-json", mixed)
+	fromStdin, errs, code := vizrun(t, data, "summary", "-json", "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	// Only the source differs.
+	if strings.Replace(fromFile, mixed, "-", 1) != fromStdin {
+		t.Error("summary of stdin differs from the summary of the file")
+	}
+}
+
+func TestReport(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.html")
+	_, errs, code := vizrun(t, nil, "report", "-o", out, mixed)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(errs, "wrote "+out) {
+		t.Errorf("stderr does not say where the report went: %q", errs)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"vz-timeline", "leaker", "Still blocked at end", "<title>vizrun report of " + mixed + "</title>"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("the output directory holds %d files, want just the report (no temp files)", len(entries))
+	}
+	// To stdout.
+	stdout, _, code := vizrun(t, nil, "report", "-o", "-", mixed)
+	if code != 0 || !strings.HasPrefix(stdout, "<!DOCTYPE html>") {
+		t.Errorf("report -o -: exit %d, output starts %q", code, stdout[:min(len(stdout), 40)])
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		want string // in stdout+stderr
+	}{
+		{nil, 2, "usage:"},
+		{[]string{"help"}, 0, "vizrun report"},
+		{[]string{"help", "report"}, 0, "-o file"},
+		{[]string{"help", "nope"}, 2, `unknown command "nope"`},
+		{[]string{"report", "-h"}, 0, "-rows"},
+		{[]string{"summary", "-h"}, 0, "-json"},
+		{[]string{"nope"}, 2, `unknown command "nope"`},
+		{[]string{"report"}, 2, "report takes one trace file"},
+		{[]string{"report", "a", "b"}, 2, "report takes one trace file"},
+		{[]string{"report", "-bogus", mixed}, 2, "flag provided but not defined: -bogus"},
+		{[]string{"report", "-rows", "0", mixed}, 2, "-rows must be at least 1"},
+		{[]string{"summary"}, 2, "summary takes one trace file"},
+	} {
+		out, errs, code := vizrun(t, nil, c.args...)
+		if code != c.code || !strings.Contains(out+errs, c.want) {
+			t.Errorf("vizrun %q: exit %d, want %d; output %q does not contain %q", c.args, code, c.code, out+errs, c.want)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	data, err := os.ReadFile(mixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rnd := make([]byte, 10000)
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range rnd {
+		rnd[i] = byte(r.UintN(256))
+	}
+	for _, c := range []struct {
+		name, input string
+		out         string // -o; "" for dir/out.html
+		code        int
+		want        string // in stderr
+	}{
+		{"missing file", filepath.Join(dir, "missing.trace"), "", 1, "no such file or directory"},
+		{"directory", dir, "", 1, "is a directory"},
+		{"empty file", write("empty.trace", nil), "", 1, "not a Go execution trace: the input is empty"},
+		{"random bytes", write("random.trace", rnd), "", 1, "not a Go execution trace"},
+		{"text file", write("notes.txt", []byte("TODO: buy milk\n")), "", 1, "not a Go execution trace"},
+		{"first 200 bytes", write("start.trace", data[:200]), "", 1, "no complete generation"},
+		{"output dir missing", mixed, filepath.Join(dir, "no", "such", "dir", "r.html"), 1, "cannot write"},
+		{"output is a directory", mixed, dir, 1, "is a directory"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := c.out
+			if out == "" {
+				out = filepath.Join(dir, "out.html")
+			}
+			os.Remove(filepath.Join(dir, "out.html"))
+			before, _ := os.ReadDir(dir)
+			_, errs, code := vizrun(t, nil, "report", "-o", out, c.input)
+			if code != c.code || !strings.Contains(errs, c.want) {
+				t.Errorf("exit %d (want %d), stderr %q (want %q)", code, c.code, errs, c.want)
+			}
+			if n := strings.Count(strings.TrimSpace(errs), "\n"); n > 0 {
+				t.Errorf("error is %d lines, want one: %q", n+1, errs)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "out.html")); err == nil {
+				t.Error("a failed run left a report behind")
+			}
+			after, _ := os.ReadDir(dir)
+			if len(after) != len(before) {
+				t.Errorf("a failed run left %d files behind", len(after)-len(before))
+			}
+		})
+	}
+	// A trace cut in half still makes a report of what was complete, with a
+	// warning.
+	half := write("half.trace", data[:len(data)/2])
+	out := filepath.Join(dir, "half.html")
+	_, errs, code := vizrun(t, nil, "report", "-o", out, half)
+	if code != 0 || !strings.Contains(errs, "warning: the trace is truncated") {
+		t.Errorf("half trace: exit %d, stderr %q", code, errs)
+	}
+	if b, err := os.ReadFile(out); err != nil || !bytes.Contains(b, []byte("the trace is truncated")) {
+		t.Errorf("half trace: report missing or without the warning (%v)", err)
+	}
+}
+
+// TestGoTestTrace reports a trace that `go test -trace` wrote for a real
+// package: the input the README promises works.
+func TestGoTestTrace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs another package's tests")
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	dir := t.TempDir()
+	tr := filepath.Join(dir, "units.trace")
+	cmd := exec.Command(gobin, "test", "-count=1", "-trace="+tr, "./internal/units")
+	cmd.Dir = "../.."
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go test -trace: %v\n%s", err, b)
+	}
+	out := filepath.Join(dir, "r.html")
+	if _, errs, code := vizrun(t, nil, "report", "-o", out, tr); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	js, errs, code := vizrun(t, nil, "summary", "-json", tr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var s summary.Summary
+	if err := json.Unmarshal([]byte(js), &s); err != nil {
+		t.Fatal(err)
+	}
+	// The tests ran on goroutines of testing.tRunner.
+	var tRunner bool
+	for _, g := range s.Groups {
+		tRunner = tRunner || g.Name == "testing.tRunner"
+	}
+	if !tRunner || s.DurationNs <= 0 || s.Goroutines.User < 2 {
+		t.Errorf("summary of go test -trace: tRunner group %v, %d ns, %d user goroutines", tRunner, s.DurationNs, s.Goroutines.User)
+	}
+}

@@ -1,0 +1,325 @@
+// Package summary condenses a parsed trace into the facts `vizrun summary`
+// prints, as text or as JSON with a stable schema (see SCHEMA.md).
+package summary
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/vizrun/vizrun/internal/parse"
+)
+
+// Schema names the JSON layout; it changes only when a field is removed or
+// changes meaning (new fields may be added without a change).
+const Schema = "vizrun.summary/v1"
+
+// Limits on list lengths, so the summary of any trace stays readable.
+const (
+	MaxGroups = 20
+	MaxSites  = 20
+	MaxLeaks  = 20
+	MaxTypes  = 20
+)
+
+// Summary is the JSON document of `vizrun summary -json`.
+type Summary struct {
+	Schema         string  `json:"schema"`
+	Source         string  `json:"source,omitempty"`
+	DurationNs     int64   `json:"duration_ns"`
+	GOMAXPROCS     int     `json:"gomaxprocs"`
+	AvgParallelism float64 `json:"avg_parallelism"`
+
+	Trace       TraceInfo      `json:"trace"`
+	Goroutines  GoroutineCount `json:"goroutines"`
+	Time        StateTime      `json:"time"`
+	Blocked     []ReasonTime   `json:"blocked_by_reason"`
+	Groups      []Group        `json:"groups"`       // the busiest MaxGroups
+	GroupsTotal int            `json:"groups_total"` // user goroutine groups in all
+	Sites       []Site         `json:"sites"`
+	Leaks       []Leak         `json:"leaks"`
+	GC          GC             `json:"gc"`
+	Tasks       []TypeStats    `json:"tasks"`
+	Regions     []TypeStats    `json:"regions"`
+	Warnings    []string       `json:"warnings"`
+}
+
+// TraceInfo describes the input.
+type TraceInfo struct {
+	Bytes       int64 `json:"bytes"`
+	Events      int64 `json:"events"`
+	Generations int   `json:"generations"`
+}
+
+// GoroutineCount counts goroutines.
+type GoroutineCount struct {
+	Total    int `json:"total"`     // goroutines seen in the trace, runtime ones included
+	User     int `json:"user"`      // goroutines of the program (not the runtime's)
+	Created  int `json:"created"`   // created while tracing
+	MaxAlive int `json:"max_alive"` // most user goroutines alive at once
+	Leaked   int `json:"leaked"`    // user goroutines still blocked at the end
+}
+
+// StateTime is the time user goroutines spent in each state, summed.
+type StateTime struct {
+	RunningNs  int64 `json:"running_ns"`
+	RunnableNs int64 `json:"runnable_ns"`
+	BlockedNs  int64 `json:"blocked_ns"`
+	SyscallNs  int64 `json:"syscall_ns"`
+}
+
+// ReasonTime is blocked time for one reason.
+type ReasonTime struct {
+	Reason  string `json:"reason"`
+	TotalNs int64  `json:"total_ns"`
+}
+
+// Group is the goroutines sharing a name.
+type Group struct {
+	Name       string `json:"name"`
+	Goroutines int    `json:"goroutines"`
+	RunningNs  int64  `json:"running_ns"`
+	RunnableNs int64  `json:"runnable_ns"`
+	BlockedNs  int64  `json:"blocked_ns"`
+	SyscallNs  int64  `json:"syscall_ns"`
+	TopReason  string `json:"top_reason,omitempty"` // what it blocked on most
+	Leaked     int    `json:"leaked"`
+}
+
+// Frame is a place in the program.
+type Frame struct {
+	Function string `json:"function"`
+	File     string `json:"file,omitempty"`
+	Line     int    `json:"line,omitempty"`
+}
+
+// Site is a place where user goroutines blocked.
+type Site struct {
+	Frame
+	Reason  string `json:"reason"`
+	Count   int64  `json:"count"`
+	TotalNs int64  `json:"total_ns"`
+	MaxNs   int64  `json:"max_ns"`
+
+	Stack parse.StackID `json:"-"` // the stack with the most blocked time
+}
+
+// Leak is user goroutines still blocked at the end of the trace, grouped by
+// name, reason and blocking stack.
+type Leak struct {
+	Name       string  `json:"name"`
+	Count      int     `json:"count"`
+	Reason     string  `json:"reason"`
+	SinceNs    int64   `json:"since_ns"` // the earliest of them blocked at this time
+	Where      Frame   `json:"where"`
+	Goroutines []int64 `json:"goroutines"` // ids, at most 10
+
+	Stack parse.StackID `json:"-"` // the blocking stack
+}
+
+// GC sums garbage collection.
+type GC struct {
+	Cycles     int   `json:"cycles"`
+	MarkNs     int64 `json:"mark_ns"`
+	Pauses     int   `json:"stw_pauses"`
+	PauseNs    int64 `json:"stw_ns"`
+	MaxPauseNs int64 `json:"stw_max_ns"`
+	AssistNs   int64 `json:"assist_ns"` // user goroutines' time spent assisting the GC
+}
+
+// TypeStats sums the tasks or regions of one type.
+type TypeStats struct {
+	Type       string `json:"type"`
+	Count      int    `json:"count"`
+	TotalNs    int64  `json:"total_ns"`
+	MaxNs      int64  `json:"max_ns"`
+	Unfinished int    `json:"unfinished"`
+}
+
+// Build summarises t. source says where the trace came from ("" for none).
+func Build(t *parse.Trace, source string) *Summary {
+	tot := t.UserTotals()
+	s := &Summary{
+		Schema:         Schema,
+		Source:         source,
+		DurationNs:     t.Duration,
+		GOMAXPROCS:     t.GOMAXPROCS,
+		AvgParallelism: float64(int(t.AvgParallelism()*1000+0.5)) / 1000,
+		Trace:          TraceInfo{Bytes: t.Bytes, Events: t.Events, Generations: t.Generations},
+		Time: StateTime{
+			RunningNs: tot.Running, RunnableNs: tot.Runnable,
+			BlockedNs: tot.BlockedTotal(), SyscallNs: tot.Syscall,
+		},
+		Blocked:  []ReasonTime{},
+		Groups:   []Group{},
+		Sites:    []Site{},
+		Leaks:    []Leak{},
+		Tasks:    []TypeStats{},
+		Regions:  []TypeStats{},
+		Warnings: append([]string{}, t.Warnings...),
+	}
+	s.Goroutines = GoroutineCount{Total: len(t.Goroutines), Created: t.Created, MaxAlive: t.MaxAlive}
+	for _, g := range t.Goroutines {
+		if !g.System {
+			s.Goroutines.User++
+			s.GC.AssistNs += g.Totals.GCAssist
+		}
+		if g.Leaked() {
+			s.Goroutines.Leaked++
+		}
+	}
+	for _, r := range parse.BlockReasons {
+		if v := tot.Blocked[r]; v > 0 {
+			s.Blocked = append(s.Blocked, ReasonTime{r.String(), v})
+		}
+	}
+	slices.SortStableFunc(s.Blocked, func(a, b ReasonTime) int { return cmp.Compare(b.TotalNs, a.TotalNs) })
+	s.Groups = groups(t)
+	s.GroupsTotal = len(s.Groups)
+	if len(s.Groups) > MaxGroups {
+		s.Groups = s.Groups[:MaxGroups]
+	}
+	s.Sites = sites(t)
+	s.Leaks = leaks(t)
+	for _, w := range t.GC {
+		d := w.End - w.Start
+		if w.Kind == parse.WindowGC {
+			s.GC.Cycles++
+			s.GC.MarkNs += d
+		} else {
+			s.GC.Pauses++
+			s.GC.PauseNs += d
+			s.GC.MaxPauseNs = max(s.GC.MaxPauseNs, d)
+		}
+	}
+	s.Tasks = typeStats(len(t.Tasks), func(i int) (string, int64, bool, bool) {
+		k := &t.Tasks[i]
+		return cmp.Or(k.Type, "(unnamed)"), k.End - k.Start, k.Unfinished, true
+	})
+	s.Regions = typeStats(len(t.Regions), func(i int) (string, int64, bool, bool) {
+		r := &t.Regions[i]
+		return r.Type, r.End - r.Start, r.Unfinished, !isTracer(r.Type)
+	})
+	return s
+}
+
+func isTracer(typ string) bool {
+	return len(typ) >= len(parse.Prefix) && typ[:len(parse.Prefix)] == parse.Prefix
+}
+
+func topReason(tot *parse.Totals) string {
+	top, topT := parse.ReasonNone, int64(0)
+	for _, r := range parse.BlockReasons {
+		if tot.Blocked[r] > topT {
+			top, topT = r, tot.Blocked[r]
+		}
+	}
+	if topT == 0 {
+		return ""
+	}
+	return top.String()
+}
+
+func groups(t *parse.Trace) []Group {
+	out := []Group{}
+	for _, g := range t.Groups {
+		if g.System {
+			continue
+		}
+		out = append(out, Group{
+			Name: g.Name, Goroutines: len(g.Goroutines),
+			RunningNs: g.Totals.Running, RunnableNs: g.Totals.Runnable,
+			BlockedNs: g.Totals.BlockedTotal(), SyscallNs: g.Totals.Syscall,
+			TopReason: topReason(&g.Totals), Leaked: g.Leaked,
+		})
+	}
+	weight := func(g Group) int64 { return g.RunningNs + g.RunnableNs + g.BlockedNs + g.SyscallNs }
+	slices.SortStableFunc(out, func(a, b Group) int {
+		return cmp.Or(cmp.Compare(weight(b), weight(a)), cmp.Compare(a.Name, b.Name))
+	})
+	return out
+}
+
+func frameOf(f parse.Frame) Frame { return Frame{Function: f.Func, File: f.File, Line: f.Line} }
+
+func sites(t *parse.Trace) []Site {
+	out := []Site{}
+	for _, st := range t.Sites {
+		if len(out) == MaxSites {
+			break
+		}
+		f := frameOf(t.Frames[st.Frame])
+		if st.Frame == 0 {
+			f.Function = "(no stack: blocked since before the trace)"
+		}
+		out = append(out, Site{Frame: f, Reason: st.Reason.String(), Count: st.Count, TotalNs: st.Total, MaxNs: st.Max, Stack: st.Stack})
+	}
+	return out
+}
+
+// where is the blocking call site of a stack.
+func where(t *parse.Trace, stack parse.StackID) Frame {
+	if stack == 0 {
+		return Frame{Function: "(no stack)"}
+	}
+	return frameOf(t.Frames[t.SiteOf(stack)])
+}
+
+func leaks(t *parse.Trace) []Leak {
+	type key struct {
+		name, reason string
+		stack        parse.StackID
+	}
+	idx := map[key]int{}
+	out := []Leak{}
+	for _, g := range t.Leaks() {
+		k := key{g.Name, t.ReasonText(g.EndReason, g.EndRaw), g.EndStack}
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, Leak{Name: g.Name, Reason: k.reason, SinceNs: g.EndSince, Where: where(t, g.EndStack), Stack: g.EndStack, Goroutines: []int64{}})
+		}
+		l := &out[i]
+		l.Count++
+		l.SinceNs = min(l.SinceNs, g.EndSince)
+		if len(l.Goroutines) < 10 {
+			l.Goroutines = append(l.Goroutines, int64(g.ID))
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Leak) int { return cmp.Compare(b.Count, a.Count) })
+	if len(out) > MaxLeaks {
+		out = out[:MaxLeaks]
+	}
+	return out
+}
+
+func typeStats(n int, get func(i int) (typ string, d int64, unfinished, keep bool)) []TypeStats {
+	idx := map[string]int{}
+	out := []TypeStats{}
+	for i := 0; i < n; i++ {
+		typ, d, unf, keep := get(i)
+		if !keep {
+			continue
+		}
+		j, ok := idx[typ]
+		if !ok {
+			j = len(out)
+			idx[typ] = j
+			out = append(out, TypeStats{Type: typ})
+		}
+		ts := &out[j]
+		ts.Count++
+		ts.TotalNs += d
+		ts.MaxNs = max(ts.MaxNs, d)
+		if unf {
+			ts.Unfinished++
+		}
+	}
+	slices.SortStableFunc(out, func(a, b TypeStats) int {
+		return cmp.Or(cmp.Compare(b.TotalNs, a.TotalNs), cmp.Compare(a.Type, b.Type))
+	})
+	if len(out) > MaxTypes {
+		out = out[:MaxTypes]
+	}
+	return out
+}

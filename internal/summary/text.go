@@ -1,0 +1,138 @@
+package summary
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/vizrun/vizrun/internal/units"
+)
+
+// WriteJSON writes s as indented JSON.
+func WriteJSON(w io.Writer, s *Summary) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
+}
+
+// WriteText writes s for a terminal.
+func WriteText(w io.Writer, s *Summary) error {
+	ew := &errWriter{w: w}
+	p := func(format string, args ...any) { fmt.Fprintf(ew, format, args...) }
+	if s.Source != "" {
+		p("%s\n", s.Source)
+	}
+	for _, warn := range s.Warnings {
+		p("warning: %s\n", warn)
+	}
+	p("wall time     %s (%d events, %d generations, %s)\n", units.Duration(s.DurationNs), s.Trace.Events, s.Trace.Generations, units.Bytes(s.Trace.Bytes))
+	par := fmt.Sprintf("%.2f", s.AvgParallelism)
+	if s.GOMAXPROCS > 0 {
+		par += fmt.Sprintf(" of GOMAXPROCS %d (%s busy)", s.GOMAXPROCS, units.Percent(s.AvgParallelism/float64(s.GOMAXPROCS)))
+	}
+	p("parallelism   %s\n", par)
+	g := s.Goroutines
+	p("goroutines    %d created, %d alive at most, %d in the trace (%d of the runtime)\n", g.Created, g.MaxAlive, g.Total, g.Total-g.User)
+	if g.Leaked > 0 {
+		p("              %d still blocked at the end: leak candidates\n", g.Leaked)
+	}
+	t := s.Time
+	p("user time     running %s, runnable %s, blocked %s, syscall %s\n",
+		units.Duration(t.RunningNs), units.Duration(t.RunnableNs), units.Duration(t.BlockedNs), units.Duration(t.SyscallNs))
+	gc := s.GC
+	p("GC            %d cycles (mark %s), %d stop-the-world pauses (%s, longest %s), assists %s\n",
+		gc.Cycles, units.Duration(gc.MarkNs), gc.Pauses, units.Duration(gc.PauseNs), units.Duration(gc.MaxPauseNs), units.Duration(gc.AssistNs))
+
+	if len(s.Blocked) > 0 {
+		p("\nblocked time by reason\n")
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
+		for _, b := range s.Blocked {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t\n", b.Reason, units.Duration(b.TotalNs), units.Percent(float64(b.TotalNs)/float64(t.BlockedNs)))
+		}
+		tw.Flush()
+	}
+	if len(s.Groups) > 0 {
+		p("\ngoroutine groups, busiest first")
+		if more := s.GroupsTotal - len(s.Groups); more > 0 {
+			p(" (%d more not shown)", more)
+		}
+		p("\n")
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  GROUP\tN\tRUNNING\tRUNNABLE\tBLOCKED\tMOSTLY ON\tSYSCALL\tLEFT BLOCKED\n")
+		for _, gr := range s.Groups {
+			left := ""
+			if gr.Leaked > 0 {
+				left = fmt.Sprint(gr.Leaked)
+			}
+			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", clean(gr.Name), gr.Goroutines, units.Duration(gr.RunningNs),
+				units.Duration(gr.RunnableNs), units.Duration(gr.BlockedNs), gr.TopReason, units.Duration(gr.SyscallNs), left)
+		}
+		tw.Flush()
+	}
+	if len(s.Sites) > 0 {
+		p("\ntop blocking call sites\n")
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  WHERE\tREASON\tWAITS\tTOTAL\tLONGEST\n")
+		for _, st := range s.Sites {
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\n", place(st.Frame), st.Reason, st.Count, units.Duration(st.TotalNs), units.Duration(st.MaxNs))
+		}
+		tw.Flush()
+	}
+	if len(s.Leaks) > 0 {
+		p("\nstill blocked at the end (leak candidates)\n")
+		for _, l := range s.Leaks {
+			p("  %d × %s blocked on %s since %s at %s\n", l.Count, clean(l.Name), l.Reason, units.Duration(l.SinceNs), place(l.Where))
+		}
+	}
+	for _, c := range []struct {
+		title string
+		ts    []TypeStats
+	}{{"tasks", s.Tasks}, {"regions", s.Regions}} {
+		if len(c.ts) == 0 {
+			continue
+		}
+		p("\n%s\n", c.title)
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  TYPE\tCOUNT\tTOTAL\tLONGEST\tUNFINISHED\n")
+		for _, x := range c.ts {
+			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%d\n", clean(x.Type), x.Count, units.Duration(x.TotalNs), units.Duration(x.MaxNs), x.Unfinished)
+		}
+		tw.Flush()
+	}
+	return ew.err
+}
+
+// place is a frame as "function (file:line)".
+func place(f Frame) string {
+	if f.File == "" {
+		return clean(f.Function)
+	}
+	return fmt.Sprintf("%s (%s:%d)", clean(f.Function), clean(f.File), f.Line)
+}
+
+// clean keeps names from the traced program from moving the terminal's
+// cursor or changing its colours: control characters become '?'.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
