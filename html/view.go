@@ -192,8 +192,12 @@ func buildView(t *parse.Trace, opt *Options) (*view, error) {
 func cards(t *parse.Trace, s *summary.Summary) []card {
 	par := s.AvgParallelism
 	parHint := ""
-	if t.GOMAXPROCS > 0 {
-		parHint = fmt.Sprintf("%s of the %d Ps busy on average", units.Percent(par/float64(t.GOMAXPROCS)), t.GOMAXPROCS)
+	if s.AvgGOMAXPROCS > 0 {
+		parHint = fmt.Sprintf("%s of the Ps busy on average", units.Percent(s.Utilization))
+	}
+	procsHint := fmt.Sprintf("%d Ps seen running goroutines", len(t.Procs))
+	if s.AvgGOMAXPROCS != float64(s.GOMAXPROCS) {
+		procsHint = fmt.Sprintf("at most; %.1f on average: it changed while tracing", s.AvgGOMAXPROCS)
 	}
 	blockedHint := "no goroutine waited"
 	if len(s.Blocked) > 0 {
@@ -205,7 +209,7 @@ func cards(t *parse.Trace, s *summary.Summary) []card {
 	}
 	return []card{
 		{"Wall time", units.Duration(t.Duration), fmt.Sprintf("%d events, %d generations", t.Events, t.Generations)},
-		{"GOMAXPROCS", strconv.Itoa(t.GOMAXPROCS), fmt.Sprintf("%d Ps seen running goroutines", len(t.Procs))},
+		{"GOMAXPROCS", strconv.Itoa(t.GOMAXPROCS), procsHint},
 		{"Average parallelism", strconv.FormatFloat(par, 'f', 2, 64), parHint},
 		{"Goroutines", fmt.Sprintf("%d created", s.Goroutines.Created), fmt.Sprintf("%d alive at most; %d in the trace", s.Goroutines.MaxAlive, s.Goroutines.Total)},
 		{"Still blocked at end", strconv.Itoa(s.Goroutines.Leaked), leakHint},

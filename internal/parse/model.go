@@ -440,3 +440,25 @@ func (t *Trace) SiteOf(stack StackID) FrameID {
 	}
 	return siteFrame(t.Stacks[stack].Frames, t.Frames)
 }
+
+// AvgGOMAXPROCS is GOMAXPROCS averaged over the trace's duration (it can
+// change while the program runs); GOMAXPROCS when it never changed.
+func (t *Trace) AvgGOMAXPROCS() float64 {
+	ch := t.GOMAXPROCSChanges
+	if len(ch) == 0 || t.Duration <= 0 {
+		return float64(t.GOMAXPROCS)
+	}
+	var sum float64
+	for i, c := range ch {
+		from := c.Time
+		if i == 0 {
+			from = 0 // the first value was in force from the start
+		}
+		to := t.Duration
+		if i+1 < len(ch) {
+			to = ch[i+1].Time
+		}
+		sum += float64(c.Value) * float64(to-from)
+	}
+	return sum / float64(t.Duration)
+}

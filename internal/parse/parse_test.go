@@ -442,3 +442,24 @@ func TestProgress(t *testing.T) {
 		t.Errorf("progress: %d calls, last %d, want the whole %d bytes", calls, last, len(data))
 	}
 }
+
+func TestGOMAXPROCSChanges(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	tr := capture(t, func() {
+		time.Sleep(50 * time.Millisecond)
+		runtime.GOMAXPROCS(procs + 2)
+		time.Sleep(50 * time.Millisecond)
+		runtime.GOMAXPROCS(procs)
+	})
+	if tr.GOMAXPROCS != procs+2 {
+		t.Errorf("GOMAXPROCS = %d, want the largest, %d", tr.GOMAXPROCS, procs+2)
+	}
+	if len(tr.GOMAXPROCSChanges) < 3 {
+		t.Fatalf("changes %+v, want at least 3", tr.GOMAXPROCSChanges)
+	}
+	// About half the trace at procs+2, half at procs.
+	avg := tr.AvgGOMAXPROCS()
+	if want := float64(procs) + 1; avg < want-0.5 || avg > want+0.5 {
+		t.Errorf("average GOMAXPROCS %.2f, want about %.1f", avg, want)
+	}
+}

@@ -4,6 +4,7 @@ package summary
 
 import (
 	"cmp"
+	"math"
 	"slices"
 
 	"github.com/vizrun/vizrun/internal/parse"
@@ -27,7 +28,9 @@ type Summary struct {
 	Source         string  `json:"source,omitempty"`
 	DurationNs     int64   `json:"duration_ns"`
 	GOMAXPROCS     int     `json:"gomaxprocs"`
+	AvgGOMAXPROCS  float64 `json:"avg_gomaxprocs"`
 	AvgParallelism float64 `json:"avg_parallelism"`
+	Utilization    float64 `json:"utilization"` // avg_parallelism / avg_gomaxprocs
 
 	Trace       TraceInfo      `json:"trace"`
 	Goroutines  GoroutineCount `json:"goroutines"`
@@ -143,7 +146,8 @@ func Build(t *parse.Trace, source string) *Summary {
 		Source:         source,
 		DurationNs:     t.Duration,
 		GOMAXPROCS:     t.GOMAXPROCS,
-		AvgParallelism: float64(int(t.AvgParallelism()*1000+0.5)) / 1000,
+		AvgGOMAXPROCS:  round3(t.AvgGOMAXPROCS()),
+		AvgParallelism: round3(t.AvgParallelism()),
 		Trace:          TraceInfo{Bytes: t.Bytes, Events: t.Events, Generations: t.Generations},
 		Time: StateTime{
 			RunningNs: tot.Running, RunnableNs: tot.Runnable,
@@ -156,6 +160,9 @@ func Build(t *parse.Trace, source string) *Summary {
 		Tasks:    []TypeStats{},
 		Regions:  []TypeStats{},
 		Warnings: append([]string{}, t.Warnings...),
+	}
+	if p := t.AvgGOMAXPROCS(); p > 0 {
+		s.Utilization = round3(t.AvgParallelism() / p)
 	}
 	s.Goroutines = GoroutineCount{Total: len(t.Goroutines), Created: t.Created, MaxAlive: t.MaxAlive}
 	for _, g := range t.Goroutines {
@@ -323,3 +330,5 @@ func typeStats(n int, get func(i int) (typ string, d int64, unfinished, keep boo
 	}
 	return out
 }
+
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }

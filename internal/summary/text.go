@@ -30,7 +30,7 @@ func WriteText(w io.Writer, s *Summary) error {
 	p("wall time     %s (%d events, %d generations, %s)\n", units.Duration(s.DurationNs), s.Trace.Events, s.Trace.Generations, units.Bytes(s.Trace.Bytes))
 	par := fmt.Sprintf("%.2f", s.AvgParallelism)
 	if s.GOMAXPROCS > 0 {
-		par += fmt.Sprintf(" of GOMAXPROCS %d (%s busy)", s.GOMAXPROCS, units.Percent(s.AvgParallelism/float64(s.GOMAXPROCS)))
+		par += fmt.Sprintf(" of GOMAXPROCS %s (%s busy)", procs(s), units.Percent(s.Utilization))
 	}
 	p("parallelism   %s\n", par)
 	g := s.Goroutines
@@ -102,6 +102,14 @@ func WriteText(w io.Writer, s *Summary) error {
 		tw.Flush()
 	}
 	return ew.err
+}
+
+// procs says GOMAXPROCS, or its average and largest when it changed.
+func procs(s *Summary) string {
+	if s.AvgGOMAXPROCS == float64(s.GOMAXPROCS) {
+		return fmt.Sprint(s.GOMAXPROCS)
+	}
+	return fmt.Sprintf("%.1f on average, %d at most", s.AvgGOMAXPROCS, s.GOMAXPROCS)
 }
 
 // place is a frame as "function (file:line)".
