@@ -130,6 +130,13 @@ func chartOptions(d *data) (template.JS, error) {
 	}
 	add("vz-spans", js)
 
+	if d.Flame != nil {
+		if js, err = flameChart(d.Flame); err != nil {
+			return "", err
+		}
+		add("vz-flame", js)
+	}
+
 	if js, err = areaChart("parallel", d, d.Parallel.Running, true); err != nil {
 		return "", err
 	}
@@ -211,4 +218,24 @@ func barChart(name string, series []seriesData, stacked bool) (string, error) {
 		c.AddSeries(s.Name, nil, o...)
 	}
 	return optionJS(name, c, nil)
+}
+
+// flameChart is an icicle of the wall-clock profile.
+func flameChart(f *flameData) (string, error) {
+	c := charts.NewCustom()
+	c.SetGlobalOptions(
+		charts.WithTooltipOpts(opts.Tooltip{Trigger: "item", Formatter: fn("vz.tipFlame")}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Min: 0, Max: f.Total, Show: opts.Bool(false)}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Min: 0, Max: f.Depth, Inverse: opts.Bool(true), Show: opts.Bool(false)}),
+		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside", XAxisIndex: []int{0}, FilterMode: "weakFilter"},
+			opts.DataZoom{Type: "slider", XAxisIndex: []int{0}, FilterMode: "weakFilter"}),
+		charts.WithGridOpts(opts.Grid{Left: "10", Right: "10", Top: "10", Bottom: "50"}),
+	)
+	return optionJS("flame", c, func(m map[string]any) {
+		m["legend"] = map[string]any{"show": false}
+		m["series"] = []any{map[string]any{
+			"type": "custom", "name": "wall clock", "renderItem": "__f__vz.renderFlame__f__",
+			"encode": map[string]any{"x": []int{1, 2}, "y": 0}, "progressive": 0, "clip": true,
+		}}
+	})
 }

@@ -30,6 +30,7 @@ type data struct {
 	Reasons  barData      `json:"reasons"`
 	Groups   barData      `json:"groups"`
 	Spans    spanData     `json:"spans"`
+	Flame    *flameData   `json:"flame"`
 
 	stackIdx map[parse.StackID]int
 	frameIdx map[parse.FrameID]int

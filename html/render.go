@@ -17,6 +17,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/google/pprof/profile"
+
 	"github.com/vizrun/vizrun/internal/parse"
 )
 
@@ -37,6 +39,10 @@ type Options struct {
 	// of spans shorter than a resolution found from it are merged. Zero means
 	// 150000, which keeps a report of any trace under about 8 MB.
 	MaxSegments int
+
+	// WallClock is a wall-clock profile (fgprof's, recorded alongside the
+	// trace) to show as a flame graph. Nil means no flame graph.
+	WallClock *profile.Profile
 }
 
 func (o *Options) defaults() {

@@ -107,6 +107,14 @@ type typeRow struct {
 	Count, Unfinished     int
 }
 
+type resourceRow struct {
+	Name, Kind, Total, Max, Avg, Held string
+	Waits, Acquired                   int64
+	Waiters, Pending                  int
+	Ops                               string
+	Holders                           []string
+}
+
 type logRow struct {
 	Time, Goroutine, Category, Message string
 }
@@ -128,6 +136,8 @@ type view struct {
 	TimelineNote  string
 	HasProcs      bool
 	HasSpans      bool
+	HasFlame      bool
+	Resources     []resourceRow
 
 	Echarts template.JS
 	Script  template.JS
@@ -173,6 +183,9 @@ func buildView(t *parse.Trace, opt *Options) (*view, error) {
 	d.parallel(t)
 	d.reasonsAndGroups(t, &tot)
 	d.tasks(t)
+	d.Flame = flameGraph(opt.WallClock)
+	v.HasFlame = d.Flame != nil
+	v.Resources = resourceRows(sum)
 	v.HasProcs = len(t.Procs) > 0
 	v.HasSpans = len(t.Tasks)+len(t.Regions) > 0
 
@@ -345,6 +358,29 @@ func typeRows(ts []summary.TypeStats) []typeRow {
 	for _, x := range ts {
 		out = append(out, typeRow{Type: x.Type, Count: x.Count, Unfinished: x.Unfinished,
 			Total: units.Duration(x.TotalNs), Max: units.Duration(x.MaxNs), Avg: units.Duration(x.TotalNs / int64(max(x.Count, 1)))})
+	}
+	return out
+}
+
+func resourceRows(s *summary.Summary) []resourceRow {
+	var out []resourceRow
+	for _, r := range s.Resources {
+		row := resourceRow{Name: r.Name, Kind: r.Kind, Waits: r.Waits, Waiters: r.Waiters, Pending: r.Pending,
+			Total: units.Duration(r.TotalNs), Max: units.Duration(r.MaxNs), Avg: units.Duration(r.TotalNs / max(r.Waits, 1)),
+			Acquired: r.Acquired}
+		if r.Kind != "chan" {
+			row.Held = units.Duration(r.HeldNs)
+		}
+		for _, o := range r.Ops {
+			if row.Ops != "" {
+				row.Ops += ", "
+			}
+			row.Ops += fmt.Sprintf("%s %d × %s", o.Op, o.Waits, units.Duration(o.TotalNs))
+		}
+		for _, h := range r.Holders {
+			row.Holders = append(row.Holders, fmt.Sprintf("G%d %s: others waited %s", h.Goroutine, h.Name, units.Duration(h.BlameNs)))
+		}
+		out = append(out, row)
 	}
 	return out
 }

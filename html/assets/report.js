@@ -103,6 +103,41 @@ var vz = (function () {
     return "<b>" + esc(D.spans.labels[v[0]]) + "</b><br>" + esc(D.spans.info[v[4] - 1] || "") + "<br>" + when(v);
   }
 
+  // The flame graph: items are [depth, start, end, name index, value].
+  var flameColors = ["#e8743b", "#f2a516", "#d9463b", "#f0b35a", "#e85d4a", "#f7c566"];
+  function renderFlame(params, api) {
+    var depth = api.value(0);
+    var a = api.coord([api.value(1), depth]);
+    var b = api.coord([api.value(2), depth + 1]);
+    var cs = params.coordSys;
+    var rect = echarts.graphic.clipRectByRect(
+      { x: a[0], y: a[1], width: Math.max(b[0] - a[0] - 0.5, 0.5), height: b[1] - a[1] - 1 },
+      { x: cs.x, y: cs.y, width: cs.width, height: cs.height });
+    if (!rect) return;
+    var name = D.flame.names[api.value(3)];
+    var h = 0;
+    for (var i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) | 0;
+    var label = rect.width > 40 ? fmtRow(name.replace(/^.*\//, "")) : "";
+    return {
+      type: "rect", shape: rect, transition: [],
+      style: { fill: flameColors[Math.abs(h) % flameColors.length], text: label, fontSize: 11,
+        textFill: "#222", textPosition: "insideLeft", textDistance: 4, truncate: { outerWidth: rect.width - 8 } }
+    };
+  }
+
+  function tipFlame(p) {
+    var v = p.value;
+    return "<b>" + esc(D.flame.names[v[3]]) + "</b><br>" + fmtDur(v[4]) + " of goroutine time (" +
+      (100 * v[4] / D.flame.total).toFixed(1) + "%)";
+  }
+
+  function flame() {
+    var o = window.vzOptions["vz-flame"];
+    if (!o || !D.flame) return;
+    o.series[0].data = D.flame.nodes.map(function (n) { return [n[0], n[1], n[1] + n[2], n[3], n[2]]; });
+    draw("vz-flame", o, Math.min(D.flame.depth, 40) * 20 + 70);
+  }
+
   function tipSeries(ps) {
     if (!ps.length) return "";
     var t = Number(ps[0].axisValue);
@@ -204,6 +239,7 @@ var vz = (function () {
     bars("vz-reasons", D.reasons, true);
     bars("vz-groups", D.groups, false);
     if (document.getElementById("vz-spans")) gantt("vz-spans", D.spans);
+    flame();
     window.addEventListener("resize", function () {
       Object.keys(charts).forEach(function (k) { charts[k].resize(); });
     });
@@ -213,6 +249,7 @@ var vz = (function () {
   return {
     start: start, esc: esc, fmtDur: fmtDur, fmtAxis: fmtAxis, fmtRow: fmtRow,
     renderSegment: renderSegment, tipTimeline: tipTimeline, tipProcs: tipProcs,
-    tipSpans: tipSpans, tipSeries: tipSeries, tipBars: tipBars, charts: charts
+    tipSpans: tipSpans, tipSeries: tipSeries, tipBars: tipBars, charts: charts,
+    renderFlame: renderFlame, tipFlame: tipFlame
   };
 })();

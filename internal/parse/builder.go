@@ -41,6 +41,7 @@ type builder struct {
 	stw     map[string]int64 // open STW ranges by name
 	tasks   map[TaskID]int   // index into t.Tasks
 	sites   map[siteKey]*Site
+	res     map[resKey]*resState
 }
 
 type gstate struct {
@@ -49,10 +50,10 @@ type gstate struct {
 	p       ProcID
 	onP     bool
 	regions []openRegion
-	assist  int64 // start of an open GC mark assist, -1 when none
-	seen    bool  // a state transition has been seen
-	sysSet  bool  // System has been decided from a stack or name
-	flipAt  int64 // when System last changed after the goroutine was counted (0: never)
+	assist  int64  // start of an open GC mark assist, -1 when none
+	seen    bool   // a state transition has been seen
+	sysSet  bool   // System has been decided from a stack or name
+	flipAt  int64  // when System last changed after the goroutine was counted (0: never)
 	pending []Span // blocking spans waiting for System to be decided before they count as sites
 }
 
@@ -108,6 +109,7 @@ func newBuilder() *builder {
 		stw:       map[string]int64{},
 		tasks:     map[TaskID]int{},
 		sites:     map[siteKey]*Site{},
+		res:       map[resKey]*resState{},
 	}
 }
 
@@ -155,6 +157,9 @@ func (b *builder) event(ev *trace.Event) {
 	case trace.EventRegionBegin:
 		if gs := b.current(ev); gs != nil {
 			rg := ev.Region()
+			if strings.HasPrefix(rg.Type, RegionWait) {
+				b.waitBegin(rg.Type, b.now)
+			}
 			gs.regions = append(gs.regions, openRegion{typ: rg.Type, task: TaskID(rg.Task), start: b.now, stack: b.stackID(ev.Stack())})
 		}
 	case trace.EventRegionEnd:
@@ -553,16 +558,29 @@ func (b *builder) rangeEvent(ev *trace.Event) {
 
 func (b *builder) regionEnd(gs *gstate, rg trace.Region) {
 	r := Region{Goroutine: gs.g.ID, Task: TaskID(rg.Task), Type: rg.Type, End: b.now}
+	begun := false
 	for i := len(gs.regions) - 1; i >= 0; i-- {
 		if o := gs.regions[i]; o.typ == rg.Type {
 			r.Start, r.Stack, r.Task = o.start, o.stack, o.task
 			gs.regions = slices.Delete(gs.regions, i, i+1)
-			b.t.Regions = append(b.t.Regions, r)
-			return
+			begun = true
+			break
 		}
 	}
-	// It began before the trace started.
-	b.t.Regions = append(b.t.Regions, r)
+	// Without a beginning, it began before the trace started (Start 0).
+	b.addRegion(r, begun)
+}
+
+// addRegion books a finished region: the tracer's own become statistics of
+// named resources, the program's are listed.
+func (b *builder) addRegion(r Region, begun bool) {
+	switch {
+	case strings.HasPrefix(r.Type, RegionWait):
+		b.waitEnd(r.Type, r.Goroutine, r.Start, r.End, begun)
+	case strings.HasPrefix(r.Type, Prefix):
+	default:
+		b.t.Regions = append(b.t.Regions, r)
+	}
 }
 
 func (b *builder) log(ev *trace.Event) {
@@ -579,12 +597,15 @@ func (b *builder) log(ev *trace.Event) {
 		}
 		return
 	}
-	if strings.HasPrefix(l.Category, Prefix) {
-		return
-	}
 	g := GoID(0)
 	if id := ev.Goroutine(); id != trace.NoGoroutine {
 		g = GoID(id)
+	}
+	if strings.HasPrefix(l.Category, Prefix) {
+		if l.Category == LogAcquire || l.Category == LogRelease {
+			b.lockLog(l.Category, l.Message, g, b.now)
+		}
+		return
 	}
 	b.t.Logs = append(b.t.Logs, Log{Time: b.now, Goroutine: g, Task: TaskID(l.Task), Category: l.Category, Message: l.Message})
 }
@@ -689,7 +710,11 @@ func (b *builder) finish() *Trace {
 			g.Totals.GCAssist += end - gs.assist
 		}
 		for _, o := range gs.regions {
-			t.Regions = append(t.Regions, Region{Goroutine: g.ID, Task: o.task, Type: o.typ, Start: o.start, End: end, Stack: o.stack, Unfinished: true})
+			r := Region{Goroutine: g.ID, Task: o.task, Type: o.typ, Start: o.start, End: end, Stack: o.stack, Unfinished: true}
+			b.addRegion(r, true)
+			if strings.HasPrefix(o.typ, RegionWait) {
+				b.pendingWait(o.typ)
+			}
 		}
 		if s := gs.cur; s.State != StateNone {
 			switch s.State {
@@ -755,6 +780,7 @@ func (b *builder) finish() *Trace {
 		}
 	})
 	t.Parallel = b.series.finish(end)
+	b.finishResources(end)
 
 	slices.SortFunc(t.Goroutines, func(a, c *Goroutine) int { return cmp.Compare(a.ID, c.ID) })
 	slices.SortStableFunc(t.GC, func(a, c Window) int { return cmp.Compare(a.Start, c.Start) })

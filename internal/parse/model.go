@@ -335,10 +335,11 @@ type Trace struct {
 	Regions []Region // sorted by start
 	Logs    []Log    // in time order
 
-	Heap     []Sample // live heap bytes (/memory/classes/heap/objects:bytes)
-	HeapGoal []Sample // /gc/heap/goal:bytes
-	Parallel Series   // counts over time
-	Sites    []Site   // blocking sites, longest total first
+	Heap      []Sample   // live heap bytes (/memory/classes/heap/objects:bytes)
+	HeapGoal  []Sample   // /gc/heap/goal:bytes
+	Parallel  Series     // counts over time
+	Sites     []Site     // blocking sites, longest total first
+	Resources []Resource // the tracer's named mutexes, RWMutexes and channels, most waited on first
 
 	Frames     []Frame  // Frames[0] is unused
 	Stacks     []Stack  // Stacks[0] is the empty stack

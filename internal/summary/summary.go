@@ -39,6 +39,7 @@ type Summary struct {
 	Groups      []Group        `json:"groups"`       // the busiest MaxGroups
 	GroupsTotal int            `json:"groups_total"` // user goroutine groups in all
 	Sites       []Site         `json:"sites"`
+	Resources   []Resource     `json:"resources"` // named with the vizrun tracer, most waited on first
 	Leaks       []Leak         `json:"leaks"`
 	GC          GC             `json:"gc"`
 	Tasks       []TypeStats    `json:"tasks"`
@@ -106,6 +107,36 @@ type Site struct {
 	Stack parse.StackID `json:"-"` // the stack with the most blocked time
 }
 
+// Resource is a mutex, RWMutex or channel named with the vizrun tracer.
+type Resource struct {
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"` // mutex, rwmutex or chan
+	Waits    int64    `json:"waits"`
+	TotalNs  int64    `json:"total_ns"`
+	MaxNs    int64    `json:"max_ns"`
+	Waiters  int      `json:"waiters"`            // distinct goroutines that waited
+	Pending  int      `json:"pending"`            // waits still going on at the end
+	Acquired int64    `json:"acquired,omitempty"` // locks: times taken
+	HeldNs   int64    `json:"held_ns,omitempty"`  // locks: time held in all
+	Ops      []OpWait `json:"ops"`                // waits by operation
+	Holders  []Holder `json:"holders"`            // locks: who held it while others waited, most first
+}
+
+// OpWait is the waits of one operation on a resource.
+type OpWait struct {
+	Op      string `json:"op"` // lock, rlock, send or recv
+	Waits   int64  `json:"waits"`
+	TotalNs int64  `json:"total_ns"`
+	MaxNs   int64  `json:"max_ns"`
+}
+
+// Holder is a goroutine that held a lock while others waited for it.
+type Holder struct {
+	Goroutine int64  `json:"goroutine"`
+	Name      string `json:"name"`
+	BlameNs   int64  `json:"blame_ns"` // time others waited while it held the lock
+}
+
 // Leak is user goroutines still blocked at the end of the trace, grouped by
 // name, reason and blocking stack.
 type Leak struct {
@@ -153,13 +184,14 @@ func Build(t *parse.Trace, source string) *Summary {
 			RunningNs: tot.Running, RunnableNs: tot.Runnable,
 			BlockedNs: tot.BlockedTotal(), SyscallNs: tot.Syscall,
 		},
-		Blocked:  []ReasonTime{},
-		Groups:   []Group{},
-		Sites:    []Site{},
-		Leaks:    []Leak{},
-		Tasks:    []TypeStats{},
-		Regions:  []TypeStats{},
-		Warnings: append([]string{}, t.Warnings...),
+		Blocked:   []ReasonTime{},
+		Groups:    []Group{},
+		Sites:     []Site{},
+		Resources: []Resource{},
+		Leaks:     []Leak{},
+		Tasks:     []TypeStats{},
+		Regions:   []TypeStats{},
+		Warnings:  append([]string{}, t.Warnings...),
 	}
 	if p := t.AvgGOMAXPROCS(); p > 0 {
 		s.Utilization = round3(t.AvgParallelism() / p)
@@ -187,6 +219,7 @@ func Build(t *parse.Trace, source string) *Summary {
 	}
 	s.Sites = sites(t)
 	s.Leaks = leaks(t)
+	s.Resources = resources(t)
 	for _, w := range t.GC {
 		d := w.End - w.Start
 		if w.Kind == parse.WindowGC {
@@ -332,3 +365,26 @@ func typeStats(n int, get func(i int) (typ string, d int64, unfinished, keep boo
 }
 
 func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
+
+func resources(t *parse.Trace) []Resource {
+	out := []Resource{}
+	for i := range t.Resources {
+		r := &t.Resources[i]
+		o := Resource{Name: r.Name, Kind: r.Kind.String(), Waits: r.Waits(), TotalNs: r.WaitTotal(), MaxNs: r.MaxWait(),
+			Waiters: r.Waiters, Pending: r.Pending, Acquired: r.Acquired, HeldNs: r.Held, Ops: []OpWait{}, Holders: []Holder{}}
+		for op, st := range r.Ops {
+			if st.Waits > 0 {
+				o.Ops = append(o.Ops, OpWait{Op: parse.Op(op).String(), Waits: st.Waits, TotalNs: st.Total, MaxNs: st.Max})
+			}
+		}
+		for _, h := range r.Holders {
+			name := ""
+			if g := t.Goroutine(h.G); g != nil {
+				name = g.Name
+			}
+			o.Holders = append(o.Holders, Holder{Goroutine: int64(h.G), Name: name, BlameNs: h.Blame})
+		}
+		out = append(out, o)
+	}
+	return out
+}

@@ -80,6 +80,23 @@ func WriteText(w io.Writer, s *Summary) error {
 		}
 		tw.Flush()
 	}
+	if len(s.Resources) > 0 {
+		p("\nnamed locks and channels, most waited on first\n")
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  NAME\tKIND\tWAITS\tTOTAL\tLONGEST\tWAITERS\tHELD BY (WHILE OTHERS WAITED)\n")
+		for _, r := range s.Resources {
+			var holders []string
+			for i, h := range r.Holders {
+				if i == 3 {
+					holders = append(holders, fmt.Sprintf("+%d more", len(r.Holders)-3))
+					break
+				}
+				holders = append(holders, fmt.Sprintf("G%d %s %s", h.Goroutine, clean(h.Name), units.Duration(h.BlameNs)))
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\t%d\t%s\n", clean(r.Name), r.Kind, r.Waits, units.Duration(r.TotalNs), units.Duration(r.MaxNs), r.Waiters, strings.Join(holders, ", "))
+		}
+		tw.Flush()
+	}
 	if len(s.Leaks) > 0 {
 		p("\nstill blocked at the end (leak candidates)\n")
 		for _, l := range s.Leaks {

@@ -1,0 +1,82 @@
+package tracer
+
+import (
+	"context"
+	"runtime/trace"
+
+	"github.com/vizrun/vizrun/internal/parse"
+)
+
+// Go starts fn on a new goroutine named name. The name is what the report
+// calls the goroutine, and goroutines sharing a name are grouped. When no
+// trace is being recorded, Go costs what a go statement costs plus one
+// check.
+func Go(ctx context.Context, name string, fn func(ctx context.Context)) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	go func() {
+		if trace.IsEnabled() || names.active() {
+			runNamed(ctx, name, fn)
+			return
+		}
+		fn(ctx)
+	}()
+}
+
+func runNamed(ctx context.Context, name string, fn func(ctx context.Context)) {
+	if trace.IsEnabled() {
+		trace.Log(ctx, parse.LogName, name)
+	}
+	if names.active() {
+		defer names.add(name)()
+	}
+	fn(ctx)
+}
+
+// Name names the calling goroutine, as Go does for the goroutines it starts:
+// useful for goroutines started elsewhere (an HTTP handler, a worker pool).
+func Name(ctx context.Context, name string) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if trace.IsEnabled() {
+		trace.Log(ctx, parse.LogName, name)
+	}
+}
+
+// Region marks a stretch of work on the calling goroutine; end it on the
+// same goroutine:
+//
+//	defer tracer.Region(ctx, "parse").End()
+//
+// It is runtime/trace.StartRegion: free when no trace is being recorded.
+func Region(ctx context.Context, name string) *trace.Region {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return trace.StartRegion(ctx, name)
+}
+
+// Task starts a logical operation that may span goroutines (a request, a
+// job); regions and logs made with the returned context belong to it:
+//
+//	ctx, task := tracer.Task(ctx, "request")
+//	defer task.End()
+//
+// It is runtime/trace.NewTask.
+func Task(ctx context.Context, name string) (context.Context, *trace.Task) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return trace.NewTask(ctx, name)
+}
+
+// Log records a message in the trace, in the task of ctx if any. It is
+// runtime/trace.Log.
+func Log(ctx context.Context, category, message string) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	trace.Log(ctx, category, message)
+}

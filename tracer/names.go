@@ -1,0 +1,80 @@
+package tracer
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+	"runtime/trace"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/vizrun/vizrun/internal/parse"
+)
+
+// names remembers the names of live goroutines started with Go while a
+// flight recorder runs: a flight recording keeps only the last seconds, and
+// the log that named a goroutine at its start may have fallen out of it.
+// Before a snapshot, every remembered name is logged again.
+var names registry
+
+type registry struct {
+	users atomic.Int32 // flight recorders running
+	mu    sync.Mutex
+	byID  map[int64]string
+}
+
+func (r *registry) active() bool { return r.users.Load() > 0 }
+
+func (r *registry) start() { r.users.Add(1) }
+func (r *registry) stop()  { r.users.Add(-1) }
+
+// add remembers the calling goroutine's name and returns the func that
+// forgets it.
+func (r *registry) add(name string) func() {
+	id := goid()
+	if id == 0 {
+		return func() {}
+	}
+	r.mu.Lock()
+	if r.byID == nil {
+		r.byID = map[int64]string{}
+	}
+	r.byID[id] = name
+	r.mu.Unlock()
+	return func() {
+		r.mu.Lock()
+		delete(r.byID, id)
+		r.mu.Unlock()
+	}
+}
+
+// replay logs every remembered name into the trace.
+func (r *registry) replay() {
+	if !trace.IsEnabled() {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ctx := context.Background()
+	for id, name := range r.byID {
+		trace.Log(ctx, parse.LogNameOf, strconv.FormatInt(id, 10)+" "+name)
+	}
+}
+
+// goid returns the calling goroutine's id, read from its stack header
+// ("goroutine 123 [running]:"). It costs about a microsecond, which is why
+// it is only done while a flight recorder runs.
+func goid() int64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i > 0 {
+		b = b[:i]
+	}
+	id, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return id
+}
