@@ -1,16 +1,13 @@
 # The two commands of the README:
-#   make demo   trace a real program and write its HTML report to out/
+#   make demo   run every example with tracing; reports and an index in out/examples/
 #   make test   install what the tests need, then vet and test everything
 GO ?= go
 
 .PHONY: demo test vet build
 
 demo:
-	@mkdir -p out
-	$(GO) run ./internal/workload/gentrace -o out/demo.trace
-	$(GO) run ./cmd/vizrun report -o out/demo.html out/demo.trace
-	$(GO) run ./cmd/vizrun summary out/demo.trace
-	@echo "open out/demo.html in a browser"
+	$(GO) run ./cmd/vizrun examples -o out/examples
+	@echo "open out/examples/index.html in a browser"
 
 test: vet
 	$(GO) test -race -count=1 ./...

@@ -68,11 +68,15 @@ type Mode int
 const (
 	ModeTrace  Mode = iota // runtime/trace.Start: everything from Start to Stop
 	ModeFlight             // a flight recorder: the last Config.FallbackWindow before Stop
+	ModeJoined             // under vizrun run, which records and reports the whole run
 )
 
 func (m Mode) String() string {
-	if m == ModeFlight {
+	switch m {
+	case ModeFlight:
 		return "flight recorder"
+	case ModeJoined:
+		return "joined vizrun run"
 	}
 	return "trace"
 }
@@ -121,6 +125,11 @@ func (c *Config) validate() error {
 // before Stop returns ErrActive. When the execution tracer is already in use
 // (go test -trace), Start falls back to a flight recorder (see
 // Config.FallbackWindow) and Session.Mode says so.
+//
+// A program run by vizrun run is traced from the start of main to its end,
+// and vizrun run writes the report. Start then records nothing more: the
+// session joins that recording (ModeJoined), and the Config's files are not
+// written.
 func Start(cfg Config) (s *Session, err error) {
 	defer recoverTo(&err)
 	if err := cfg.validate(); err != nil {
@@ -132,6 +141,11 @@ func Start(cfg Config) (s *Session, err error) {
 		return nil, ErrActive
 	}
 	s = &Session{cfg: cfg, title: cfg.Title}
+	if os.Getenv(parse.EnvTraceOut) != "" && trace.IsEnabled() {
+		s.mode = ModeJoined
+		active = s
+		return s, nil
+	}
 	if s.title == "" {
 		s.title = "vizrun report of " + filepath.Base(os.Args[0])
 	}
@@ -194,6 +208,9 @@ func (s *Session) stop() error {
 	}
 	activeMu.Unlock()
 
+	if s.mode == ModeJoined {
+		return nil
+	}
 	var profile []byte
 	var errs []error
 	if s.wall != nil {

@@ -225,7 +225,7 @@ func (b *builder) goTransition(ev *trace.Event, st *trace.StateTransition) {
 			}
 			g.CreateStack = b.stackID(ev.Stack())
 			for f := range st.Stack.Frames() {
-				g.StartFunc = f.Func
+				g.StartFunc = funcName(f.Func)
 				break
 			}
 			b.t.Created++
@@ -641,11 +641,14 @@ func (b *builder) stackID(s trace.Stack) StackID {
 	}
 	b.frameBuf = b.frameBuf[:0]
 	for f := range s.Frames() {
+		if strings.HasSuffix(f.File, wrapperFile) {
+			continue // vizrun run's wrapper around main
+		}
 		k := frameKey{f.PC, f.Func}
 		fid, ok := b.frameIdx[k]
 		if !ok {
 			fid = FrameID(len(b.t.Frames))
-			b.t.Frames = append(b.t.Frames, Frame{Func: f.Func, File: f.File, Line: int(f.Line)})
+			b.t.Frames = append(b.t.Frames, Frame{Func: funcName(f.Func), File: f.File, Line: int(f.Line)})
 			b.frameIdx[k] = fid
 		}
 		b.frameBuf = append(b.frameBuf, fid)

@@ -39,3 +39,24 @@ func parseNameOf(msg string) (GoID, string, bool) {
 	}
 	return GoID(n), name, true
 }
+
+// EnvTraceOut names the file a program built by vizrun run writes its trace
+// to. The tracer package reads it: a tracer.Start in such a program joins
+// that recording instead of starting a second one.
+const EnvTraceOut = "VIZRUN_TRACE_OUT"
+
+// vizrun run builds programs with their func main renamed to vizrunUserMain
+// and a wrapper main in wrapperFile; the model shows them as they are in the
+// program's source.
+const (
+	renamedMain = "main.vizrunUserMain"
+	wrapperFile = "/zz_vizrun_main.go"
+)
+
+// funcName undoes vizrun run's renaming of main.
+func funcName(fn string) string {
+	if strings.HasPrefix(fn, renamedMain) {
+		return "main.main" + fn[len(renamedMain):]
+	}
+	return fn
+}

@@ -26,7 +26,10 @@ var errHelp = errors.New("help requested")
 
 func exitCode(err error) int {
 	var u *usageError
+	var x *exitError
 	switch {
+	case errors.As(err, &x):
+		return x.code
 	case err == nil, errors.Is(err, errHelp):
 		return 0
 	case errors.As(err, &u), errors.Is(err, errSilent):

@@ -1,0 +1,4 @@
+package pass
+
+// Double doubles.
+func Double(x int) int { return 2 * x }

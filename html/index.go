@@ -1,0 +1,70 @@
+package html
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io"
+)
+
+// IndexEntry is one report listed on an index page.
+type IndexEntry struct {
+	Name   string // e.g. a package path or an example's name
+	Href   string // relative link to its report; empty when there is none
+	Note   string // one line: what to look at, or what went wrong
+	Status string // e.g. "ok", "FAIL", "no tests"; shown as given
+	Facts  string // a short line of numbers (wall time, parallelism, ...)
+	Failed bool   // highlight the entry
+}
+
+// IndexOptions describe an index page.
+type IndexOptions struct {
+	Title   string
+	Intro   string
+	Entries []IndexEntry
+}
+
+var indexTmpl = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="vizrun">
+<title>{{.Title}}</title>
+<style>{{.Style}}
+.index td.status { white-space: nowrap; }
+.index tr.failed td { background: #fdecea; }
+</style>
+</head>
+<body>
+<header><h1>{{.Title}}</h1></header>
+<main>
+{{with .Intro}}<p class="note">{{.}}</p>{{end}}
+<table class="index">
+<thead><tr><th>name</th><th>status</th><th>what to look at</th><th>facts</th></tr></thead>
+<tbody>
+{{range .Entries}}<tr{{if .Failed}} class="failed"{{end}}><td class="name">{{if .Href}}<a href="{{.Href}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}</td><td class="status">{{.Status}}</td><td>{{.Note}}</td><td class="num">{{.Facts}}</td></tr>
+{{end}}</tbody>
+</table>
+</main>
+<footer><p>Made by vizrun. Each report is a self-contained HTML file.</p></footer>
+</body>
+</html>
+`))
+
+// RenderIndex writes a page linking several reports.
+func RenderIndex(w io.Writer, opt IndexOptions) error {
+	if opt.Title == "" {
+		opt.Title = "vizrun reports"
+	}
+	var buf bytes.Buffer
+	err := indexTmpl.Execute(&buf, struct {
+		IndexOptions
+		Style template.CSS
+	}{opt, template.CSS(reportCSS)})
+	if err != nil {
+		return fmt.Errorf("html: %w", err)
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
