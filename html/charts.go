@@ -146,6 +146,13 @@ func chartOptions(d *data) (template.JS, error) {
 	}
 	add("vz-waiting", js)
 
+	if len(d.Waterfall.Labels) > 0 {
+		if js, err = waterfallChart(); err != nil {
+			return "", err
+		}
+		add("vz-waterfall", js)
+	}
+
 	if js, err = barChart("reasons", d.Reasons.Series, false); err != nil {
 		return "", err
 	}
@@ -205,17 +212,19 @@ func barChart(name string, series []seriesData, stacked bool) (string, error) {
 			AxisLabel: &opts.AxisLabel{Formatter: fn("vz.fmtRow"), Interval: "0"}}),
 		charts.WithGridOpts(opts.Grid{Left: "240", Right: "40", Top: "40", Bottom: "30"}),
 	)
-	if stacked {
-		c.SetGlobalOptions(charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0", Type: "scroll"}))
-	}
 	c.XYReversal()
 	for _, s := range series {
 		o := []charts.SeriesOpts{charts.WithBarChartOpts(opts.BarChart{BarCategoryGap: "30%"})}
 		if stacked {
-			o = append(o, charts.WithBarChartOpts(opts.BarChart{Stack: "total", BarCategoryGap: "30%"}),
-				charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Color}))
+			o = append(o, charts.WithBarChartOpts(opts.BarChart{Stack: "total", BarCategoryGap: "30%"}))
+		}
+		if s.Color != "" {
+			o = append(o, charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Color}))
 		}
 		c.AddSeries(s.Name, nil, o...)
+	}
+	if len(series) > 1 {
+		c.SetGlobalOptions(charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0", Type: "scroll"}))
 	}
 	return optionJS(name, c, nil)
 }
@@ -237,5 +246,25 @@ func flameChart(f *flameData) (string, error) {
 			"type": "custom", "name": "wall clock", "renderItem": "__f__vz.renderFlame__f__",
 			"encode": map[string]any{"x": []int{1, 2}, "y": 0}, "progressive": 0, "clip": true,
 		}}
+	})
+}
+
+// waterfallChart is a floating bar chart: an invisible base series and the
+// visible parts, one colour per bar (set with the data).
+func waterfallChart() (string, error) {
+	c := charts.NewBar()
+	c.SetGlobalOptions(
+		charts.WithTooltipOpts(opts.Tooltip{Trigger: "axis", Formatter: fn("vz.tipWaterfall")}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", AxisLabel: &opts.AxisLabel{Formatter: fn("vz.fmtDur")}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true),
+			AxisLabel: &opts.AxisLabel{Interval: "0"}}),
+		charts.WithGridOpts(opts.Grid{Left: "250", Right: "40", Top: "10", Bottom: "30"}),
+	)
+	c.XYReversal()
+	c.AddSeries("base", nil, charts.WithBarChartOpts(opts.BarChart{Stack: "w", BarCategoryGap: "25%"}),
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: "transparent"}))
+	c.AddSeries("P-time", nil, charts.WithBarChartOpts(opts.BarChart{Stack: "w", BarCategoryGap: "25%"}))
+	return optionJS("waterfall", c, func(m map[string]any) {
+		m["legend"] = map[string]any{"show": false}
 	})
 }

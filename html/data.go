@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/summary"
 	"github.com/vizrun/vizrun/internal/units"
 )
 
@@ -25,12 +26,13 @@ type data struct {
 	Stacks   [][]int      `json:"stacks"` // frame indexes, innermost first
 	Frames   []string     `json:"frames"`
 
-	Procs    procData     `json:"procs"`
-	Parallel parallelData `json:"parallel"`
-	Reasons  barData      `json:"reasons"`
-	Groups   barData      `json:"groups"`
-	Spans    spanData     `json:"spans"`
-	Flame    *flameData   `json:"flame"`
+	Procs     procData     `json:"procs"`
+	Parallel  parallelData `json:"parallel"`
+	Reasons   barData      `json:"reasons"`
+	Groups    barData      `json:"groups"`
+	Spans     spanData     `json:"spans"`
+	Flame     *flameData   `json:"flame"`
+	Waterfall barData      `json:"waterfall"`
 
 	stackIdx map[parse.StackID]int
 	frameIdx map[parse.FrameID]int
@@ -68,6 +70,7 @@ type parallelData struct {
 type barData struct {
 	Labels []string     `json:"labels"`
 	Series []seriesData `json:"series"`
+	Colors []string     `json:"colors,omitempty"` // per label, when bars have their own colours
 }
 
 type spanData struct {
@@ -488,4 +491,36 @@ func (d *data) tasks(t *parse.Trace) {
 		d.Spans.Labels = append(d.Spans.Labels, l)
 		d.Spans.Segs = append(d.Spans.Segs, flat(segs))
 	}
+}
+
+// waterfall fills the lost-parallelism chart: capacity, then each part, as
+// floating bars (an invisible base and a visible part).
+func (d *data) waterfall(s *summary.Summary) {
+	w := s.Waterfall
+	if w.CapacityNs <= 0 {
+		return
+	}
+	base := seriesData{Name: "base"}
+	part := seriesData{Name: "P-time"}
+	add := func(label, color string, start, v int64) {
+		d.Waterfall.Labels = append(d.Waterfall.Labels, label)
+		base.Values = append(base.Values, float64(start))
+		part.Values = append(part.Values, float64(v))
+		d.Waterfall.Colors = append(d.Waterfall.Colors, color)
+	}
+	add("GOMAXPROCS × wall time", "#5b6475", 0, w.CapacityNs)
+	at := int64(0)
+	step := func(label, color string, v int64) {
+		add(label, color, at, v)
+		at += v
+	}
+	step("running the program", stateColor[parse.StateRunning], w.UserNs)
+	step("GC and runtime", runtimeColor, w.RuntimeNs)
+	step("idle: runnable, waiting for a P", stateColor[parse.StateRunnable], w.RunnableNs)
+	for _, b := range sortedBlocked(w.BlockedNs) {
+		r, _ := parse.ParseReason(b.Reason)
+		step("idle: blocked on "+b.Reason, reasonColor[r], b.TotalNs)
+	}
+	step("idle: nothing to do", "#c8ccd4", w.IdleNs)
+	d.Waterfall.Series = []seriesData{base, part}
 }

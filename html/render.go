@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/pprof/profile"
 
+	"github.com/vizrun/vizrun/internal/findings"
 	"github.com/vizrun/vizrun/internal/parse"
 )
 
@@ -43,6 +44,9 @@ type Options struct {
 	// WallClock is a wall-clock profile (fgprof's, recorded alongside the
 	// trace) to show as a flame graph. Nil means no flame graph.
 	WallClock *profile.Profile
+
+	// Thresholds tune the findings; the zero value means findings.Default.
+	Thresholds findings.Thresholds
 }
 
 func (o *Options) defaults() {

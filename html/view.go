@@ -115,6 +115,17 @@ type resourceRow struct {
 	Holders                           []string
 }
 
+type findingRow struct {
+	Level, Title, Message string
+	Evidence              []string
+	From, To              int64
+	Goroutines            string // comma-separated ids
+}
+
+type waterfallRow struct {
+	Name, Color, Value, Share string
+}
+
 type logRow struct {
 	Time, Goroutine, Category, Message string
 }
@@ -138,6 +149,9 @@ type view struct {
 	HasSpans      bool
 	HasFlame      bool
 	Resources     []resourceRow
+	Findings      []findingRow
+	Waterfall     []waterfallRow
+	NamedIdle     []waterfallRow
 
 	Echarts template.JS
 	Script  template.JS
@@ -167,7 +181,7 @@ func buildView(t *parse.Trace, opt *Options) (*view, error) {
 		return nil, err
 	}
 	tot := t.UserTotals()
-	sum := summary.Build(t, opt.Source)
+	sum := summary.BuildWith(t, opt.Source, opt.Thresholds)
 	v.Cards = cards(t, sum)
 	v.Legend = legend()
 	v.Reasons = reasonRows(sum)
@@ -186,6 +200,9 @@ func buildView(t *parse.Trace, opt *Options) (*view, error) {
 	d.Flame = flameGraph(opt.WallClock)
 	v.HasFlame = d.Flame != nil
 	v.Resources = resourceRows(sum)
+	v.Findings = findingRows(sum)
+	v.Waterfall, v.NamedIdle = waterfallRows(sum)
+	d.waterfall(sum)
 	v.HasProcs = len(t.Procs) > 0
 	v.HasSpans = len(t.Tasks)+len(t.Regions) > 0
 
@@ -382,6 +399,56 @@ func resourceRows(s *summary.Summary) []resourceRow {
 		}
 		out = append(out, row)
 	}
+	return out
+}
+
+func findingRows(s *summary.Summary) []findingRow {
+	var out []findingRow
+	for _, f := range s.Findings {
+		var gs []string
+		for _, g := range f.Goroutines {
+			gs = append(gs, strconv.FormatInt(g, 10))
+		}
+		out = append(out, findingRow{Level: f.Level, Title: f.Title, Message: f.Message, Evidence: f.Evidence,
+			From: f.From, To: f.To, Goroutines: strings.Join(gs, ",")})
+	}
+	return out
+}
+
+// waterfallRows lists where GOMAXPROCS × wall time went, and the part of the
+// blocked time spent waiting on named locks and channels.
+func waterfallRows(s *summary.Summary) (rows, named []waterfallRow) {
+	w := s.Waterfall
+	if w.CapacityNs <= 0 {
+		return nil, nil
+	}
+	row := func(name, color string, v int64) waterfallRow {
+		return waterfallRow{Name: name, Color: color, Value: units.Duration(v), Share: units.Percent(float64(v) / float64(w.CapacityNs))}
+	}
+	rows = append(rows, row("running the program", stateColor[parse.StateRunning], w.UserNs),
+		row("GC and runtime", runtimeColor, w.RuntimeNs),
+		row("idle while goroutines waited for a P", stateColor[parse.StateRunnable], w.RunnableNs))
+	for _, b := range sortedBlocked(w.BlockedNs) {
+		r, _ := parse.ParseReason(b.Reason)
+		rows = append(rows, row("idle while goroutines were blocked on "+b.Reason, reasonColor[r], b.TotalNs))
+	}
+	rows = append(rows, row("idle with nothing to do", "#d5d9e0", w.IdleNs))
+	for _, r := range s.Resources {
+		if v := w.NamedNs[r.Kind+" "+r.Name]; v > 0 {
+			named = append(named, row(r.Kind+" "+r.Name, "", v))
+		}
+	}
+	return rows, named
+}
+
+func sortedBlocked(m map[string]int64) []summary.ReasonTime {
+	out := make([]summary.ReasonTime, 0, len(m))
+	for r, v := range m {
+		out = append(out, summary.ReasonTime{Reason: r, TotalNs: v})
+	}
+	slices.SortFunc(out, func(a, b summary.ReasonTime) int {
+		return cmp.Or(cmp.Compare(b.TotalNs, a.TotalNs), strings.Compare(a.Reason, b.Reason))
+	})
 	return out
 }
 

@@ -8,13 +8,14 @@ import (
 	"os"
 
 	"github.com/vizrun/vizrun/html"
+	"github.com/vizrun/vizrun/internal/findings"
 	"github.com/vizrun/vizrun/internal/units"
 )
 
 func init() {
 	register(&command{
 		name:  "report",
-		args:  "[-o report.html] [-title TITLE] TRACE",
+		args:  "[-o report.html] [-title TITLE] [-thresholds FILE] TRACE",
 		short: "write an offline HTML report of a trace",
 		long: `
 Report reads a Go execution trace and writes one self-contained HTML file:
@@ -29,6 +30,7 @@ fails, no file is left behind.`,
 			out := fs.String("o", "report.html", "write the report to `file` (- for standard output)")
 			title := fs.String("title", "", "title of the report (default: vizrun report of TRACE)")
 			maxRows := fs.Int("rows", 300, "most goroutines drawn one per row in the timeline; the rest are folded by group")
+			thresholds := fs.String("thresholds", "", "read the findings' thresholds from `file` (JSON, see internal/budget/BUDGET.md)")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) != 1 {
 					return usagef("report takes one trace file, got %d arguments (see 'vizrun help report')", len(args))
@@ -36,13 +38,17 @@ fails, no file is left behind.`,
 				if *maxRows < 1 {
 					return usagef("-rows must be at least 1")
 				}
-				return report(ctx, e, args[0], *out, *title, *maxRows)
+				th, err := readThresholds(*thresholds)
+				if err != nil {
+					return err
+				}
+				return report(ctx, e, args[0], *out, *title, *maxRows, th.Findings())
 			}
 		},
 	})
 }
 
-func report(ctx context.Context, e *env, tracePath, out, title string, maxRows int) error {
+func report(ctx context.Context, e *env, tracePath, out, title string, maxRows int, th findings.Thresholds) error {
 	t, err := loadTrace(ctx, e, tracePath)
 	if err != nil {
 		return err
@@ -53,7 +59,7 @@ func report(ctx context.Context, e *env, tracePath, out, title string, maxRows i
 			title = "vizrun report"
 		}
 	}
-	opt := html.Options{Title: title, Source: tracePath, MaxRows: maxRows}
+	opt := html.Options{Title: title, Source: tracePath, MaxRows: maxRows, Thresholds: th}
 	if err := writeOutput(e, out, func(w io.Writer) error { return html.Render(w, t, opt) }); err != nil {
 		return err
 	}

@@ -26,7 +26,8 @@ func init() {
 		long: `
 Test builds the tests of each package (go test -c), runs them with the
 execution tracer on (-test.trace), and writes one HTML report per package
-into DIR, with an index.html linking them. PKGS are package patterns as for
+into DIR, with an index.html linking them, and keeps each trace there too
+(PKG.trace), so that vizrun check -budget FILE DIR can gate a CI job. PKGS are package patterns as for
 go test (default: the package in the current directory).
 
 Flags after -- go to the tests, as go test takes them: -run, -skip, -count,
@@ -197,7 +198,9 @@ func testOne(ctx context.Context, e *env, dir string, p goPackage, i int, work, 
 		fmt.Fprintf(e.stderr, "FAIL\t%s [build failed]\n", p.ImportPath)
 		return r
 	}
-	tracePath := filepath.Join(work, fmt.Sprintf("pkg%d.trace", i))
+	// The trace stays next to the report, for vizrun check.
+	name := reportName(p.ImportPath)
+	tracePath := filepath.Join(outDir, strings.TrimSuffix(name, ".html")+".trace")
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, exe, append([]string{"-test.trace=" + tracePath}, flags...)...)
 	cmd.Dir = p.Dir
@@ -221,7 +224,6 @@ func testOne(ctx context.Context, e *env, dir string, p goPackage, i int, work, 
 		t.Warnings = append(t.Warnings, "the tests failed: "+runErr.Error())
 	}
 	r.trace = t
-	name := reportName(p.ImportPath)
 	err = writeOutput(e, filepath.Join(outDir, name), func(w io.Writer) error {
 		return html.Render(w, t, html.Options{Title: "vizrun test " + p.ImportPath, Source: p.ImportPath})
 	})

@@ -157,6 +157,58 @@ var vz = (function () {
     return h;
   }
 
+  function tipWaterfall(ps) {
+    var p = ps[ps.length - 1];
+    if (!p) return "";
+    var cap = D.waterfall.series[1].values[0];
+    return "<b>" + esc(p.name) + "</b><br>" + fmtDur(p.value) + " of P-time (" + (100 * p.value / cap).toFixed(1) + "% of GOMAXPROCS × wall time)";
+  }
+
+  function waterfall() {
+    var o = window.vzOptions["vz-waterfall"];
+    var w = D.waterfall;
+    if (!o || !w || !w.labels) return;
+    o.yAxis[0].data = w.labels;
+    o.series[0].data = w.series[0].values;
+    o.series[1].data = w.series[1].values.map(function (v, k) { return { value: v, itemStyle: { color: w.colors[k] } }; });
+    draw("vz-waterfall", o, w.labels.length * 26 + 50);
+  }
+
+  // focus shows a finding's moment: the timeline zoomed to [from, to] with
+  // some margin, scrolled to the first goroutine concerned.
+  function focus(from, to, gs) {
+    var c = charts["vz-timeline"];
+    var sec = document.getElementById("timeline");
+    if (sec) sec.scrollIntoView({ behavior: "smooth" });
+    if (!c) return;
+    var pad = Math.max((to - from) * 0.15, D.duration / 2000, 1000);
+    c.dispatchAction({ type: "dataZoom", dataZoomIndex: 0, startValue: Math.max(0, from - pad), endValue: Math.min(D.duration, to + pad) });
+    var rows = D.timeline.info, kinds = D.timeline.kinds, n = rows.length;
+    for (var i = 0; i < gs.length; i++) {
+      for (var r = 0; r < n; r++) {
+        if (kinds[r] === "g" && rows[r] === String(gs[i])) {
+          if (n > 30) {
+            var start = Math.max(0, r - 3);
+            c.dispatchAction({ type: "dataZoom", dataZoomIndex: 2, startValue: start, endValue: Math.min(n - 1, start + 29) });
+          }
+          return;
+        }
+      }
+    }
+  }
+
+  function bindFocus() {
+    var links = document.querySelectorAll("a.vz-jump");
+    for (var i = 0; i < links.length; i++) {
+      links[i].addEventListener("click", function (ev) {
+        ev.preventDefault();
+        var a = ev.currentTarget;
+        var gs = (a.getAttribute("data-g") || "").split(",").filter(function (x) { return x !== ""; }).map(Number);
+        focus(Number(a.getAttribute("data-from")), Number(a.getAttribute("data-to")), gs);
+      });
+    }
+  }
+
   function empty(id, text) {
     var el = document.getElementById(id);
     if (el) { el.classList.add("empty"); el.textContent = text; }
@@ -217,7 +269,7 @@ var vz = (function () {
 
   function bars(id, block, byLabel) {
     var o = window.vzOptions[id];
-    if (!block.labels || !block.labels.length) return empty(id, "No goroutine blocked.");
+    if (!block.labels || !block.labels.length) return empty(id, "Nothing to compare.");
     o.yAxis[0].data = block.labels;
     block.series.forEach(function (s, i) {
       o.series[i].data = s.values.map(function (v, k) {
@@ -240,6 +292,20 @@ var vz = (function () {
     bars("vz-groups", D.groups, false);
     if (document.getElementById("vz-spans")) gantt("vz-spans", D.spans);
     flame();
+    waterfall();
+    bindFocus();
+    window.addEventListener("resize", function () {
+      Object.keys(charts).forEach(function (k) { charts[k].resize(); });
+    });
+    painted();
+  }
+
+  // startDiff draws the charts of a diff page.
+  function startDiff() {
+    D = JSON.parse(document.getElementById("vz-data").textContent);
+    bars("vz-diff-reasons", D.reasons, false);
+    bars("vz-diff-groups", D.groups, false);
+    bars("vz-diff-regions", D.regions, false);
     window.addEventListener("resize", function () {
       Object.keys(charts).forEach(function (k) { charts[k].resize(); });
     });
@@ -247,9 +313,9 @@ var vz = (function () {
   }
 
   return {
-    start: start, esc: esc, fmtDur: fmtDur, fmtAxis: fmtAxis, fmtRow: fmtRow,
+    start: start, startDiff: startDiff, esc: esc, fmtDur: fmtDur, fmtAxis: fmtAxis, fmtRow: fmtRow,
     renderSegment: renderSegment, tipTimeline: tipTimeline, tipProcs: tipProcs,
     tipSpans: tipSpans, tipSeries: tipSeries, tipBars: tipBars, charts: charts,
-    renderFlame: renderFlame, tipFlame: tipFlame
+    renderFlame: renderFlame, tipFlame: tipFlame, tipWaterfall: tipWaterfall, focus: focus
   };
 })();

@@ -350,6 +350,13 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 	}
 	g := gs.g
 	g.Totals.add(s)
+	if s.State == StateRunnable && !g.System {
+		d := s.End - s.Start
+		if d > b.t.Latency.Max {
+			b.t.LatencyMaxAt, b.t.LatencyMaxG = s.Start, g.ID
+		}
+		b.t.Latency.Add(d)
+	}
 	if s.State == StateBlocked || s.State == StateSyscall {
 		switch {
 		case !gs.sysSet:
@@ -373,7 +380,9 @@ func (b *builder) site(s *Span) {
 	d := s.End - s.Start
 	st.Count++
 	st.Total += d
-	st.Max = max(st.Max, d)
+	if d > st.Max {
+		st.Max, st.MaxAt = d, s.Start
+	}
 }
 
 // dim is the series dimension a goroutine in span s counts towards.
@@ -488,6 +497,8 @@ func (b *builder) metric(m trace.Metric) {
 			b.t.GOMAXPROCSChanges = append(b.t.GOMAXPROCSChanges, Sample{b.now, v})
 		}
 		b.t.GOMAXPROCS = max(b.t.GOMAXPROCS, int(v))
+		b.series.wf.advance(b.now, &b.series.count)
+		b.series.wf.procs = int64(v)
 	case "/memory/classes/heap/objects:bytes":
 		b.t.Heap = appendSample(b.t.Heap, b.now, m.Value.Uint64())
 	case "/gc/heap/goal:bytes":
@@ -723,6 +734,7 @@ func (b *builder) finish() *Trace {
 			switch s.State {
 			case StateBlocked:
 				g.End, g.EndReason, g.EndRaw, g.EndStack = EndBlocked, s.Reason, s.Raw, s.Stack
+				g.Harness = s.Stack != 0 && isHarness(b.t.Frames[b.info(s.Stack).site].Func)
 			case StateSyscall:
 				g.End, g.EndStack = EndSyscall, s.Stack
 			default:
@@ -782,7 +794,19 @@ func (b *builder) finish() *Trace {
 			}
 		}
 	})
+	b.series.wf.advance(end, &b.series.count)
 	t.Parallel = b.series.finish(end)
+	t.Waterfall = b.series.wf.finish()
+	// GC assists are running time spent on the GC's work.
+	var assist int64
+	for _, g := range t.Goroutines {
+		if !g.System {
+			assist += g.Totals.GCAssist
+		}
+	}
+	assist = min(assist, t.Waterfall.User)
+	t.Waterfall.User -= assist
+	t.Waterfall.Runtime += assist
 	b.finishResources(end)
 
 	slices.SortFunc(t.Goroutines, func(a, c *Goroutine) int { return cmp.Compare(a.ID, c.ID) })
@@ -865,7 +889,9 @@ func (b *builder) finishSites() {
 		m := &out[i]
 		m.Count += s.Count
 		m.Total += s.Total
-		m.Max = max(m.Max, s.Max)
+		if s.Max > m.Max {
+			m.Max, m.MaxAt = s.Max, s.MaxAt
+		}
 	}
 	slices.SortStableFunc(out, func(a, c Site) int {
 		return cmp.Or(cmp.Compare(c.Total, a.Total), cmp.Compare(a.Frame, c.Frame), cmp.Compare(a.Reason, c.Reason))

@@ -205,11 +205,15 @@ type Goroutine struct {
 	EndRaw    uint16  // for EndBlocked with ReasonOther
 	EndStack  StackID // for EndBlocked / EndSyscall: where it waits
 	EndSince  int64   // since when it has been in its final state
+
+	// Harness: blocked at the end inside the testing package, waiting for a
+	// test or subtest to finish (as go test's main goroutine does): not a leak.
+	Harness bool
 }
 
 // Leaked reports whether the goroutine is a leak candidate: a user goroutine
-// still blocked when the trace ended.
-func (g *Goroutine) Leaked() bool { return g.End == EndBlocked && !g.System }
+// still blocked when the trace ended (test harness waits excepted).
+func (g *Goroutine) Leaked() bool { return g.End == EndBlocked && !g.System && !g.Harness }
 
 // Group is the goroutines sharing one name.
 type Group struct {
@@ -314,6 +318,7 @@ type Site struct {
 	Count  int64 // blocked spans
 	Total  int64 // ns
 	Max    int64 // longest single wait, ns
+	MaxAt  int64 // when the longest wait began
 	Stack  StackID
 }
 
@@ -335,11 +340,16 @@ type Trace struct {
 	Regions []Region // sorted by start
 	Logs    []Log    // in time order
 
-	Heap      []Sample   // live heap bytes (/memory/classes/heap/objects:bytes)
-	HeapGoal  []Sample   // /gc/heap/goal:bytes
-	Parallel  Series     // counts over time
-	Sites     []Site     // blocking sites, longest total first
-	Resources []Resource // the tracer's named mutexes, RWMutexes and channels, most waited on first
+	Heap      []Sample  // live heap bytes (/memory/classes/heap/objects:bytes)
+	HeapGoal  []Sample  // /gc/heap/goal:bytes
+	Parallel  Series    // counts over time
+	Sites     []Site    // blocking sites, longest total first
+	Waterfall Waterfall // where GOMAXPROCS × wall time went
+	Latency   Histogram // how long user goroutines stayed runnable (scheduler latency)
+	// LatencyMaxAt and LatencyMaxG say when and where the longest runnable wait began.
+	LatencyMaxAt int64
+	LatencyMaxG  GoID
+	Resources    []Resource // the tracer's named mutexes, RWMutexes and channels, most waited on first
 
 	Frames     []Frame  // Frames[0] is unused
 	Stacks     []Stack  // Stacks[0] is the empty stack

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,6 +121,15 @@ func checkInvariants(t *testing.T, tr *parse.Trace) {
 	}
 	if running != sumSeries {
 		t.Fatalf("series running integral %d != user running total %d", sumSeries, running)
+	}
+	// The waterfall's parts add up to its capacity.
+	w := tr.Waterfall
+	parts := w.User + w.Runtime + w.Runnable + w.BlockedTotal() + w.Idle
+	if d := parts - w.Capacity; d < -8 || d > 8 {
+		t.Fatalf("waterfall parts %d != capacity %d (%+v)", parts, w.Capacity, w)
+	}
+	if capFull := int64(tr.AvgGOMAXPROCS() * float64(tr.Duration)); w.Capacity > capFull || w.Capacity < capFull*9/10 {
+		t.Fatalf("waterfall capacity %d, want about GOMAXPROCS × duration = %d", w.Capacity, capFull)
 	}
 }
 
@@ -461,5 +471,42 @@ func TestGOMAXPROCSChanges(t *testing.T) {
 	avg := tr.AvgGOMAXPROCS()
 	if want := float64(procs) + 1; avg < want-0.5 || avg > want+0.5 {
 		t.Errorf("average GOMAXPROCS %.2f, want about %.1f", avg, want)
+	}
+}
+
+func TestWaterfall(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	const d = 100 * time.Millisecond
+	tr := capture(t, func() {
+		workload.CPU(d)                // all Ps busy
+		workload.Sleep(d)              // everything asleep
+		prev := runtime.GOMAXPROCS(1)  // two spinners on one P:
+		defer runtime.GOMAXPROCS(prev) // one runs, one waits
+		workload.Phase("oversubscribed", func() {
+			var wg sync.WaitGroup
+			for range 2 {
+				wg.Add(1)
+				go func() { defer wg.Done(); workload.Spin(d) }()
+			}
+			wg.Wait()
+		})
+	})
+	w := tr.Waterfall
+	ms := func(v int64) time.Duration { return time.Duration(v) }
+	t.Logf("capacity %v: user %v, runtime %v, runnable %v, blocked %v (sleep %v), idle %v",
+		ms(w.Capacity), ms(w.User), ms(w.Runtime), ms(w.Runnable), ms(w.BlockedTotal()), ms(w.Blocked[parse.ReasonSleep]), ms(w.Idle))
+	// CPU phase: procs × d of user code; oversubscribed: 2 × d more on 1 P.
+	if w.User < int64(float64(procs)*float64(d)*0.8)+int64(d) {
+		t.Errorf("user %v, want at least about %v", ms(w.User), time.Duration(procs)*d+d)
+	}
+	// The sleep phase: its Ps were idle because the sleeper slept.
+	if w.Blocked[parse.ReasonSleep] < int64(d)*8/10 {
+		t.Errorf("capacity lost to sleep %v, want about %v", ms(w.Blocked[parse.ReasonSleep]), d)
+	}
+	// Oversubscribed: one spinner waited for the only P most of the time,
+	// but with one P there is no idle P: the latency shows as runnable
+	// spans, not as lost capacity.
+	if tr.Latency.N == 0 || tr.Latency.Max < int64(time.Millisecond) {
+		t.Errorf("scheduler latency: %d waits, longest %v; want waits of milliseconds", tr.Latency.N, ms(tr.Latency.Max))
 	}
 }

@@ -167,3 +167,18 @@ func siteFrame(ids []FrameID, frames []Frame) FrameID {
 	}
 	return 0
 }
+
+// isHarness reports whether a goroutine blocked at fn is the testing
+// package waiting for a test to finish.
+func isHarness(fn string) bool {
+	if pkgOf(fn) != "testing" {
+		return false
+	}
+	for _, w := range []string{"testing.(*T).Run", "testing.(*B).Run", "testing.(*M).Run", "testing.runTests",
+		"testing.tRunner", "testing.(*T).Parallel", "testing.(*F).Fuzz", "testing.runExamples", "testing.(*B).doBench", "testing.(*B).launch"} {
+		if strings.HasPrefix(fn, w) {
+			return true
+		}
+	}
+	return false
+}

@@ -90,6 +90,7 @@ type OpStats struct {
 	Waits int64
 	Total int64 // ns
 	Max   int64 // ns
+	MaxAt int64 // when the longest wait began
 }
 
 // Holder is a goroutine that held a named lock while others waited for it.
@@ -103,11 +104,13 @@ type Resource struct {
 	Kind     ResourceKind
 	Name     string
 	Ops      [NumOps]OpStats
-	Waiters  int      // distinct goroutines that waited
-	Holders  []Holder // most blame first; at most maxHolders
-	Acquired int64    // times the lock was taken (locks only)
-	Held     int64    // ns the lock was held in all (locks only; read holds overlap)
-	Pending  int      // waits still going on when the trace ended
+	Waiters  int       // distinct goroutines that waited
+	Holders  []Holder  // most blame first; at most maxHolders
+	Acquired int64     // times the lock was taken (locks only)
+	Held     int64     // ns the lock was held in all (locks only; read holds overlap)
+	Pending  int       // waits still going on when the trace ended
+	Hist     Histogram // wait durations
+	Idle     int64     // P·ns of the waterfall lost while goroutines waited on it
 }
 
 // Waits is the number of waits on the resource.
@@ -178,6 +181,8 @@ func (b *builder) waitBegin(typ string, t int64) {
 	}
 	rs := b.resource(kind, name)
 	rs.open = append(rs.open, t)
+	b.series.wf.advance(t, &b.series.count)
+	b.series.wf.waiting[rs.idx]++
 }
 
 func (b *builder) waitEnd(typ string, g GoID, start, end int64, begun bool) {
@@ -189,6 +194,11 @@ func (b *builder) waitEnd(typ string, g GoID, start, end int64, begun bool) {
 	if begun {
 		if i := slices.Index(rs.open, start); i >= 0 {
 			rs.open = slices.Delete(rs.open, i, i+1)
+			wf := b.series.wf
+			wf.advance(end, &b.series.count)
+			if wf.waiting[rs.idx]--; wf.waiting[rs.idx] <= 0 {
+				delete(wf.waiting, rs.idx)
+			}
 		}
 	}
 	r := &b.t.Resources[rs.idx]
@@ -196,7 +206,10 @@ func (b *builder) waitEnd(typ string, g GoID, start, end int64, begun bool) {
 	st := &r.Ops[op]
 	st.Waits++
 	st.Total += d
-	st.Max = max(st.Max, d)
+	if d > st.Max {
+		st.Max, st.MaxAt = d, start
+	}
+	r.Hist.Add(d)
 	rs.waiters[g] = true
 	if kind == KindChan {
 		return
@@ -282,6 +295,7 @@ func (b *builder) finishResources(end int64) {
 	for _, k := range keys {
 		rs := b.res[k]
 		r := &b.t.Resources[rs.idx]
+		r.Idle = int64(b.series.wf.resIdle[rs.idx] + 0.5)
 		for _, since := range rs.holding {
 			for _, s := range since {
 				r.Held += end - s

@@ -44,6 +44,7 @@ func (s *Series) Avg(d Dim, i int) float64 {
 // seriesAcc builds a Series while streaming. Each dimension integrates its
 // count lazily: only when the count changes, so a transition costs O(1).
 type seriesAcc struct {
+	wf    *waterfallAcc // integrates the waterfall from the same counts
 	width int64
 	sum   [NumDims][]int64
 	count [NumDims]int64
@@ -51,7 +52,7 @@ type seriesAcc struct {
 }
 
 func newSeriesAcc() *seriesAcc {
-	a := &seriesAcc{width: 1000}
+	a := &seriesAcc{width: 1000, wf: newWaterfallAcc()}
 	for d := range a.sum {
 		a.sum[d] = make([]int64, seriesBuckets)
 	}
@@ -60,6 +61,9 @@ func newSeriesAcc() *seriesAcc {
 
 // change adds delta to the count of d at time t.
 func (a *seriesAcc) change(d Dim, t int64, delta int64) {
+	if a.wf != nil {
+		a.wf.advance(t, &a.count)
+	}
 	if c := a.count[d]; c != 0 && t > a.last[d] {
 		a.add(d, a.last[d], t, c)
 	}

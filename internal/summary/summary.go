@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/vizrun/vizrun/internal/findings"
 	"github.com/vizrun/vizrun/internal/parse"
 )
 
@@ -32,19 +33,32 @@ type Summary struct {
 	AvgParallelism float64 `json:"avg_parallelism"`
 	Utilization    float64 `json:"utilization"` // avg_parallelism / avg_gomaxprocs
 
-	Trace       TraceInfo      `json:"trace"`
-	Goroutines  GoroutineCount `json:"goroutines"`
-	Time        StateTime      `json:"time"`
-	Blocked     []ReasonTime   `json:"blocked_by_reason"`
-	Groups      []Group        `json:"groups"`       // the busiest MaxGroups
-	GroupsTotal int            `json:"groups_total"` // user goroutine groups in all
-	Sites       []Site         `json:"sites"`
-	Resources   []Resource     `json:"resources"` // named with the vizrun tracer, most waited on first
-	Leaks       []Leak         `json:"leaks"`
-	GC          GC             `json:"gc"`
-	Tasks       []TypeStats    `json:"tasks"`
-	Regions     []TypeStats    `json:"regions"`
-	Warnings    []string       `json:"warnings"`
+	Findings    []findings.Finding `json:"findings"` // most severe first
+	Waterfall   Waterfall          `json:"waterfall"`
+	Trace       TraceInfo          `json:"trace"`
+	Goroutines  GoroutineCount     `json:"goroutines"`
+	Time        StateTime          `json:"time"`
+	Blocked     []ReasonTime       `json:"blocked_by_reason"`
+	Groups      []Group            `json:"groups"`       // the busiest MaxGroups
+	GroupsTotal int                `json:"groups_total"` // user goroutine groups in all
+	Sites       []Site             `json:"sites"`
+	Resources   []Resource         `json:"resources"` // named with the vizrun tracer, most waited on first
+	Leaks       []Leak             `json:"leaks"`
+	GC          GC                 `json:"gc"`
+	Tasks       []TypeStats        `json:"tasks"`
+	Regions     []TypeStats        `json:"regions"`
+	Warnings    []string           `json:"warnings"`
+}
+
+// Waterfall is where GOMAXPROCS × wall time went (P·ns).
+type Waterfall struct {
+	CapacityNs int64            `json:"capacity_ns"` // GOMAXPROCS × wall time
+	UserNs     int64            `json:"user_ns"`     // running the program's goroutines
+	RuntimeNs  int64            `json:"runtime_ns"`  // running the runtime's goroutines and GC assists
+	RunnableNs int64            `json:"runnable_ns"` // idle while goroutines were runnable
+	BlockedNs  map[string]int64 `json:"blocked_ns"`  // idle while goroutines were blocked, by reason
+	NamedNs    map[string]int64 `json:"named_ns"`    // part of blocked_ns while goroutines waited on named locks and channels ("kind name")
+	IdleNs     int64            `json:"idle_ns"`     // idle with nothing to do
 }
 
 // TraceInfo describes the input.
@@ -169,8 +183,14 @@ type TypeStats struct {
 	Unfinished int    `json:"unfinished"`
 }
 
-// Build summarises t. source says where the trace came from ("" for none).
+// Build summarises t with the default thresholds for findings. source says
+// where the trace came from ("" for none).
 func Build(t *parse.Trace, source string) *Summary {
+	return BuildWith(t, source, findings.Thresholds{})
+}
+
+// BuildWith is Build with thresholds for the findings.
+func BuildWith(t *parse.Trace, source string, th findings.Thresholds) *Summary {
 	tot := t.UserTotals()
 	s := &Summary{
 		Schema:         Schema,
@@ -220,6 +240,8 @@ func Build(t *parse.Trace, source string) *Summary {
 	s.Sites = sites(t)
 	s.Leaks = leaks(t)
 	s.Resources = resources(t)
+	s.Findings = findings.Analyze(t, th)
+	s.Waterfall = waterfall(t)
 	for _, w := range t.GC {
 		d := w.End - w.Start
 		if w.Kind == parse.WindowGC {
@@ -385,6 +407,23 @@ func resources(t *parse.Trace) []Resource {
 			o.Holders = append(o.Holders, Holder{Goroutine: int64(h.G), Name: name, BlameNs: h.Blame})
 		}
 		out = append(out, o)
+	}
+	return out
+}
+
+func waterfall(t *parse.Trace) Waterfall {
+	w := t.Waterfall
+	out := Waterfall{CapacityNs: w.Capacity, UserNs: w.User, RuntimeNs: w.Runtime, RunnableNs: w.Runnable, IdleNs: w.Idle,
+		BlockedNs: map[string]int64{}, NamedNs: map[string]int64{}}
+	for r, v := range w.Blocked {
+		if v > 0 {
+			out.BlockedNs[parse.Reason(r).String()] = v
+		}
+	}
+	for _, r := range t.Resources {
+		if r.Idle > 0 {
+			out.NamedNs[r.Kind.String()+" "+r.Name] = r.Idle
+		}
 	}
 	return out
 }

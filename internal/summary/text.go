@@ -1,9 +1,11 @@
 package summary
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -45,6 +47,37 @@ func WriteText(w io.Writer, s *Summary) error {
 	p("GC            %d cycles (mark %s), %d stop-the-world pauses (%s, longest %s), assists %s\n",
 		gc.Cycles, units.Duration(gc.MarkNs), gc.Pauses, units.Duration(gc.PauseNs), units.Duration(gc.MaxPauseNs), units.Duration(gc.AssistNs))
 
+	if len(s.Findings) > 0 {
+		p("\nfindings\n")
+		for _, f := range s.Findings {
+			p("  %-8s %s: %s\n", strings.ToUpper(f.Level), f.Title, clean(f.Message))
+		}
+	} else {
+		p("\nfindings      none: no leak, contention, serial stretch, latency, hog, I/O or GC problem above the thresholds\n")
+	}
+	if w := s.Waterfall; w.CapacityNs > 0 {
+		pct := func(v int64) string { return units.Percent(float64(v) / float64(w.CapacityNs)) }
+		var blocked int64
+		for _, v := range w.BlockedNs {
+			blocked += v
+		}
+		p("\nwhere GOMAXPROCS × wall time (%s) went\n", units.Duration(w.CapacityNs))
+		p("  running the program     %6s   %s\n", pct(w.UserNs), units.Duration(w.UserNs))
+		p("  GC and runtime          %6s   %s\n", pct(w.RuntimeNs), units.Duration(w.RuntimeNs))
+		p("  idle, runnable waiting  %6s   %s\n", pct(w.RunnableNs), units.Duration(w.RunnableNs))
+		p("  idle, blocked           %6s   %s", pct(blocked), units.Duration(blocked))
+		if len(w.BlockedNs) > 0 {
+			p("  (")
+			for i, b := range sortedReasons(w.BlockedNs) {
+				if i > 0 {
+					p(", ")
+				}
+				p("%s %s", b.Reason, pct(b.TotalNs))
+			}
+			p(")")
+		}
+		p("\n  idle, nothing to do     %6s   %s\n", pct(w.IdleNs), units.Duration(w.IdleNs))
+	}
 	if len(s.Blocked) > 0 {
 		p("\nblocked time by reason\n")
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -119,6 +152,18 @@ func WriteText(w io.Writer, s *Summary) error {
 		tw.Flush()
 	}
 	return ew.err
+}
+
+// sortedReasons orders a reason -> ns map, largest first.
+func sortedReasons(m map[string]int64) []ReasonTime {
+	out := make([]ReasonTime, 0, len(m))
+	for r, v := range m {
+		out = append(out, ReasonTime{r, v})
+	}
+	slices.SortFunc(out, func(a, b ReasonTime) int {
+		return cmp.Or(cmp.Compare(b.TotalNs, a.TotalNs), strings.Compare(a.Reason, b.Reason))
+	})
+	return out
 }
 
 // procs says GOMAXPROCS, or its average and largest when it changed.

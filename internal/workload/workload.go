@@ -159,8 +159,9 @@ func Spin(d time.Duration) uint64 {
 func Leak() (release func()) {
 	ch := make(chan int)
 	Go("leaker", func() { <-ch })
-	// Make sure it is parked before the caller goes on.
-	time.Sleep(5 * time.Millisecond)
+	// Make sure it is parked, and has been for a while (findings ignore
+	// goroutines that blocked just before the trace ended).
+	time.Sleep(20 * time.Millisecond)
 	return func() { close(ch) }
 }
 

@@ -1,0 +1,253 @@
+package findings_test
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vizrun/vizrun/internal/findings"
+	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/workload"
+	"github.com/vizrun/vizrun/tracer"
+)
+
+func analyze(t *testing.T, fn func()) (*parse.Trace, []findings.Finding) {
+	t.Helper()
+	data, err := workload.Capture(fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := parse.Read(bytes.NewReader(data), parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := findings.Analyze(tr, findings.Thresholds{})
+	for _, f := range fs {
+		t.Logf("%s %s: %s", f.Level, f.Kind, f.Message)
+	}
+	return tr, fs
+}
+
+// kinds is the sorted set of finding kinds.
+func kinds(fs []findings.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		if !slices.Contains(out, f.Kind) {
+			out = append(out, f.Kind)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func expect(t *testing.T, fs []findings.Finding, want ...string) {
+	t.Helper()
+	slices.Sort(want)
+	if got := kinds(fs); !slices.Equal(got, want) {
+		t.Errorf("findings %v, want exactly %v", got, want)
+	}
+	for _, f := range fs {
+		if f.Message == "" || f.Title == "" || f.Level == "" || f.To < f.From {
+			t.Errorf("incomplete finding %+v", f)
+		}
+	}
+}
+
+func TestWellBehavedHasNoFindings(t *testing.T) {
+	_, fs := analyze(t, func() {
+		workload.CPU(100 * time.Millisecond)
+		workload.ChanWait(30 * time.Millisecond)
+		workload.WaitGroupWait(20 * time.Millisecond)
+		workload.SelectTimer(20 * time.Millisecond)
+		workload.Sleep(20 * time.Millisecond)
+		workload.RWMutexWait(2, 5*time.Millisecond)
+	})
+	expect(t, fs)
+}
+
+func TestLeak(t *testing.T) {
+	const n = 5
+	quit := make(chan struct{})
+	defer close(quit)
+	tr, fs := analyze(t, func() {
+		for range n {
+			workload.Go("stuck", func() { <-quit })
+		}
+		time.Sleep(30 * time.Millisecond)
+	})
+	expect(t, fs, findings.KindLeak)
+	if len(fs) != 1 {
+		t.Fatalf("%d findings, want one grouping the %d goroutines", len(fs), n)
+	}
+	f := fs[0]
+	if len(f.Goroutines) != n || !strings.Contains(f.Message, "5 goroutines (stuck)") || !strings.Contains(f.Message, "chan receive") {
+		t.Errorf("leak finding: %+v", f)
+	}
+	if f.From <= 0 || f.To != tr.Duration {
+		t.Errorf("leak finding points at [%d, %d], want from the blocking to the end %d", f.From, f.To, tr.Duration)
+	}
+}
+
+func TestContention(t *testing.T) {
+	contend := func(lock, unlock func()) {
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			workload.Go("locker", func() {
+				defer wg.Done()
+				for range 5 {
+					lock()
+					time.Sleep(5 * time.Millisecond)
+					unlock()
+				}
+			})
+		}
+		wg.Wait()
+	}
+	t.Run("sync.Mutex", func(t *testing.T) {
+		var mu sync.Mutex
+		_, fs := analyze(t, func() { contend(mu.Lock, mu.Unlock) })
+		expect(t, fs, findings.KindContention)
+		if f := fs[0]; !strings.Contains(f.Subject, "workload") && !strings.Contains(f.Subject, "findings_test") {
+			t.Errorf("the contention is not attributed to the call site: %q", f.Subject)
+		}
+	})
+	t.Run("named", func(t *testing.T) {
+		mu := tracer.NewMutex("counter")
+		_, fs := analyze(t, func() { contend(mu.Lock, mu.Unlock) })
+		expect(t, fs, findings.KindContention)
+		if len(fs) != 1 {
+			t.Fatalf("%d findings, want the named lock once (not again by call site)", len(fs))
+		}
+		f := fs[0]
+		if f.Subject != "mutex counter" || f.Severity != findings.Critical || len(f.Goroutines) == 0 {
+			t.Errorf("named lock finding: %+v", f)
+		}
+		if !strings.Contains(strings.Join(f.Evidence, "\n"), "held by G") {
+			t.Errorf("no holders in the evidence: %v", f.Evidence)
+		}
+	})
+}
+
+func TestSerialBottleneck(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("needs two Ps to have one idle")
+	}
+	_, fs := analyze(t, func() {
+		items := make(chan int)
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Add(1)
+			workload.Go("consumer", func() {
+				defer wg.Done()
+				for range items {
+				}
+			})
+		}
+		workload.Phase("produce", func() {
+			for i := range 25 {
+				workload.Spin(10 * time.Millisecond) // the only goroutine working
+				items <- i
+			}
+		})
+		close(items)
+		wg.Wait()
+	})
+	expect(t, fs, findings.KindSerial)
+}
+
+func TestCPUHogAndLatency(t *testing.T) {
+	// On one P, a goroutine that keeps computing after waking another
+	// (a send makes the receiver runnable) keeps it waiting until the
+	// runtime preempts it, about every 10-20 ms.
+	_, fs := analyze(t, func() {
+		prev := runtime.GOMAXPROCS(1)
+		defer runtime.GOMAXPROCS(prev)
+		wake := make(chan int, 1000)
+		done := make(chan struct{})
+		workload.Go("woken", func() {
+			for range wake {
+			}
+			close(done)
+		})
+		workload.Phase("hog", func() {
+			for i := range 100 {
+				workload.Spin(2 * time.Millisecond)
+				wake <- i
+			}
+		})
+		close(wake)
+		<-done
+	})
+	expect(t, fs, findings.KindHog, findings.KindLatency)
+}
+
+func TestSyscallBound(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("uses nanosleep(2)")
+	}
+	_, fs := analyze(t, func() {
+		done := make(chan struct{})
+		workload.Go("sleeper-in-kernel", func() {
+			ts := syscall.NsecToTimespec(int64(150 * time.Millisecond))
+			syscall.Nanosleep(&ts, nil)
+			close(done)
+		})
+		<-done
+	})
+	expect(t, fs, findings.KindSyscall)
+}
+
+func TestNetworkBound(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Skip("no loopback:", err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		time.Sleep(150 * time.Millisecond) // a slow server
+		c.Write([]byte("reply"))
+	}()
+	_, fs := analyze(t, func() {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.Close()
+		io.ReadFull(c, make([]byte, 5))
+	})
+	expect(t, fs, findings.KindNetwork)
+}
+
+// TestGCPressure checks the GC rule on a model, since real GC pauses
+// depend on the machine.
+func TestGCPressure(t *testing.T) {
+	tr := &parse.Trace{Duration: int64(time.Second), GOMAXPROCS: 2, Frames: []parse.Frame{{}}, Stacks: []parse.Stack{{}}}
+	tr.GC = []parse.Window{
+		{Start: 100e6, End: 200e6, Kind: parse.WindowGC},
+		{Start: 150e6, End: 160e6, Kind: parse.WindowSTW, Reason: "GC mark termination"},
+		{Start: 300e6, End: 301e6, Kind: parse.WindowSTW, Reason: "GC sweep termination"},
+	}
+	fs := findings.Analyze(tr, findings.Thresholds{})
+	expect(t, fs, findings.KindGC)
+	if fs[0].From != 150e6 || !strings.Contains(fs[0].Message, "10.0 ms") {
+		t.Errorf("GC finding: %+v", fs[0])
+	}
+	// Raised thresholds silence it.
+	if fs := findings.Analyze(tr, findings.Thresholds{GCMaxPause: 50 * time.Millisecond}); len(fs) != 0 {
+		t.Errorf("findings with raised thresholds: %v", kinds(fs))
+	}
+}
