@@ -2,18 +2,34 @@
 #   make demo   run every example with tracing; reports and an index in out/examples/
 #   make test   install what the tests need, then vet and test everything
 GO ?= go
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test vet build
+.PHONY: demo test vet chromium build
 
 demo:
 	$(GO) run ./cmd/vizrun examples -o out/examples
 	@echo "open out/examples/index.html in a browser"
 
-test: vet
+# test runs the unit and integration tests with the race detector, then the
+# browser tests, which open reports in headless Chromium (screenshots go to
+# artifacts/browser/).
+test: vet chromium
 	$(GO) test -race -count=1 ./...
+	$(GO) test -tags browser -count=1 ./internal/browser
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags browser ./internal/browser
+
+# chromium installs Debian's Chromium for the browser tests when there is
+# none (VIZRUN_CHROMIUM may name another binary).
+chromium:
+	@if [ -n "$$VIZRUN_CHROMIUM" ] || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1; then \
+		true; \
+	else \
+		echo "installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
 
 build:
 	$(GO) build -o vizrun ./cmd/vizrun

@@ -39,19 +39,40 @@ type data struct {
 }
 
 type timelineData struct {
-	Labels []string  `json:"labels"`
-	Kinds  []string  `json:"kinds"` // "g": one goroutine; "fold": a folded group
-	Info   []string  `json:"info"`  // goroutine id or member count, group
-	Segs   [][]int64 `json:"segs"`
-	Res    int64     `json:"res"` // spans shorter than this were merged
+	Labels  []string    `json:"labels"`
+	Kinds   []string    `json:"kinds"` // "g": one goroutine; "fold": a folded group
+	Info    []string    `json:"info"`  // goroutine id or member count, group
+	Groups  []string    `json:"groups"`
+	Segs    [][]int64   `json:"segs"`
+	Res     int64       `json:"res"`  // spans shorter than this were merged
+	Fine    [][]int64   `json:"fine"` // more detail, drawn when zoomed in; nil when Segs has it all
+	FineRes int64       `json:"fineRes"`
+	Details []rowDetail `json:"details"`
+}
+
+// rowDetail is what the detail panel shows for a row: a goroutine, or the
+// goroutines folded into it.
+type rowDetail struct {
+	Title    string      `json:"title"`
+	Facts    [][2]string `json:"facts"`  // label, value
+	Create   int         `json:"create"` // stack ref of the go statement (0: none)
+	Blocking []blockAt   `json:"blocking"`
+}
+
+// blockAt is where a goroutine blocked, and for how long in all.
+type blockAt struct {
+	What  string `json:"what"` // reason and totals, in words
+	Stack int    `json:"stack"`
 }
 
 type procData struct {
-	Labels []string  `json:"labels"`
-	Segs   [][]int64 `json:"segs"`
-	Gs     []string  `json:"gs"` // goroutines referenced by proc segments
-	Res    int64     `json:"res"`
-	gIdx   map[parse.GoID]int
+	Labels  []string  `json:"labels"`
+	Segs    [][]int64 `json:"segs"`
+	Fine    [][]int64 `json:"fine"` // as timelineData.Fine
+	Gs      []string  `json:"gs"`   // goroutines referenced by proc segments
+	Res     int64     `json:"res"`
+	FineRes int64     `json:"fineRes"`
+	gIdx    map[parse.GoID]int
 }
 
 type seriesData struct {
@@ -170,32 +191,63 @@ func flat(segs []segment) []int64 {
 // detail.
 func (d *data) timeline(t *parse.Trace, opt *Options) string {
 	rows := chooseRows(t, opt.MaxRows)
+	// Two levels of detail: what the whole trace needs (about a segment per
+	// pixel at most, within coarseSegments), and what zooming in can show
+	// (within opt.MaxSegments). Charts draw only the rows and times in view,
+	// but drawing costs tens of microseconds a segment: the coarse level
+	// keeps the first paint fast.
 	res := resolution(rows, t.Duration, opt.MaxSegments)
-	d.Timeline.Res = res
+	coarse := max(res, resolution(rows, t.Duration, coarseSegments), t.Duration/coarsePixels)
+	if coarse > res {
+		d.Timeline.FineRes = res
+	}
+	d.Timeline.Res = coarse
 	ref := func(id parse.StackID) int { return d.stackRef(t, id) }
 	folded, individual := 0, 0
 	for _, r := range rows {
 		var segs []segment
+		group := r.label
+		if r.group >= 0 {
+			group = t.Groups[r.group].Name
+		}
+		var fine []segment
 		if r.g != nil {
 			individual++
-			segs = spanSegments(r.g.Spans, res, ref, nil)
+			segs = spanSegments(r.g.Spans, coarse, ref, nil)
+			if coarse > res {
+				fine = spanSegments(r.g.Spans, res, ref, nil)
+			}
 			d.Timeline.Labels = append(d.Timeline.Labels, fmt.Sprintf("G%d %s", r.g.ID, r.label))
 			d.Timeline.Kinds = append(d.Timeline.Kinds, "g")
 			d.Timeline.Info = append(d.Timeline.Info, strconv.FormatInt(int64(r.g.ID), 10))
+			d.Timeline.Details = append(d.Timeline.Details, d.goroutineDetail(t, r.g, group))
 		} else {
 			folded += len(r.members)
-			segs = foldSegments(r.members, t.Duration, res)
+			segs = foldSegments(r.members, t.Duration, coarse)
+			if coarse > res {
+				fine = foldSegments(r.members, t.Duration, res)
+			}
 			d.Timeline.Labels = append(d.Timeline.Labels, fmt.Sprintf("%s ×%d", r.label, len(r.members)))
 			d.Timeline.Kinds = append(d.Timeline.Kinds, "fold")
 			d.Timeline.Info = append(d.Timeline.Info, strconv.Itoa(len(r.members)))
+			d.Timeline.Details = append(d.Timeline.Details, foldDetail(r))
 		}
+		d.Timeline.Groups = append(d.Timeline.Groups, group)
 		d.Timeline.Segs = append(d.Timeline.Segs, flat(segs))
+		if coarse > res {
+			d.Timeline.Fine = append(d.Timeline.Fine, flat(fine))
+		}
 	}
 	note := fmt.Sprintf("%d goroutines drawn one per row", individual)
 	if folded > 0 {
 		note += fmt.Sprintf("; %d more folded into rows by group, drawn as their most common state", folded)
 	}
-	if res > 0 {
+	switch {
+	case coarse > res && res > 0:
+		note += fmt.Sprintf("; runs of spans shorter than %s are merged and coloured by their dominant state (%s once zoomed in)", units.Duration(coarse), units.Duration(res))
+	case coarse > res:
+		note += fmt.Sprintf("; runs of spans shorter than %s are merged and coloured by their dominant state (every span once zoomed in)", units.Duration(coarse))
+	case res > 0:
 		note += fmt.Sprintf("; runs of spans shorter than %s are merged and coloured by their dominant state", units.Duration(res))
 	}
 	return note + "."
@@ -210,15 +262,23 @@ func (d *data) procs(t *parse.Trace) {
 	for _, p := range t.Procs {
 		total += len(p.Spans)
 	}
-	res := int64(0)
-	for total > maxProcSegs && res < t.Duration {
-		res = max(res*2, t.Duration/int64(maxProcSegs))
-		total = 0
-		for _, p := range t.Procs {
-			total += countProcSegments(p.Spans, res)
+	procRes := func(budget int) int64 {
+		res, n := int64(0), total
+		for n > budget && res < t.Duration {
+			res = max(res*2, t.Duration/int64(budget))
+			n = 0
+			for _, p := range t.Procs {
+				n += countProcSegments(p.Spans, res)
+			}
 		}
+		return res
 	}
-	pd.Res = res
+	res := procRes(maxProcSegs)
+	coarse := max(res, procRes(coarseProcSegments), t.Duration/coarsePixels)
+	pd.Res = coarse
+	if coarse > res {
+		pd.FineRes = res
+	}
 	gref := func(id parse.GoID) int {
 		if i, ok := pd.gIdx[id]; ok {
 			return i + 1
@@ -233,7 +293,10 @@ func (d *data) procs(t *parse.Trace) {
 	}
 	for _, p := range t.Procs {
 		pd.Labels = append(pd.Labels, fmt.Sprintf("P%d", p.ID))
-		pd.Segs = append(pd.Segs, flat(procSegments(t, p.Spans, res, gref)))
+		pd.Segs = append(pd.Segs, flat(procSegments(t, p.Spans, coarse, gref)))
+		if coarse > res {
+			pd.Fine = append(pd.Fine, flat(procSegments(t, p.Spans, res, gref)))
+		}
 	}
 	var gc, stw []segment
 	for _, w := range t.GC {
@@ -248,6 +311,9 @@ func (d *data) procs(t *parse.Trace) {
 	}
 	pd.Labels = append(pd.Labels, "GC", "STW")
 	pd.Segs = append(pd.Segs, flat(gc), flat(stw))
+	if coarse > res {
+		pd.Fine = append(pd.Fine, flat(gc), flat(stw))
+	}
 }
 
 func countProcSegments(spans []parse.ProcSpan, res int64) int {
@@ -333,12 +399,23 @@ func procSegments(t *parse.Trace, spans []parse.ProcSpan, res int64, gref func(p
 func (d *data) parallel(t *parse.Trace) {
 	s := &t.Parallel
 	pd := &d.Parallel
-	pd.Width = s.Width
+	// At most maxPoints points a series: neighbouring buckets are averaged
+	// (they are integrals, so this is exact).
+	k := 1
+	for (s.N+k-1)/k > maxPoints {
+		k *= 2
+	}
+	n := (s.N + k - 1) / k
+	pd.Width = s.Width * int64(k)
 	series := func(dim parse.Dim, name, color string) (seriesData, bool) {
-		vals := make([]float64, s.N)
+		vals := make([]float64, n)
 		nonzero := false
 		for i := range vals {
-			vals[i] = round3(s.Avg(dim, i))
+			var sum float64
+			for j := i * k; j < min((i+1)*k, s.N); j++ {
+				sum += s.Avg(dim, j)
+			}
+			vals[i] = round3(sum / float64(k))
 			nonzero = nonzero || vals[i] != 0
 		}
 		return seriesData{Name: name, Color: color, Values: vals}, nonzero
@@ -523,4 +600,108 @@ func (d *data) waterfall(s *summary.Summary) {
 	}
 	step("idle: nothing to do", "#c8ccd4", w.IdleNs)
 	d.Waterfall.Series = []seriesData{base, part}
+}
+
+// totalsFacts lists time by state, blocked time by reason.
+func totalsFacts(tot *parse.Totals) [][2]string {
+	facts := [][2]string{
+		{"running", units.Duration(tot.Running)},
+		{"runnable (waiting for a P)", units.Duration(tot.Runnable)},
+		{"blocked", units.Duration(tot.BlockedTotal())},
+	}
+	for _, r := range parse.BlockReasons {
+		if v := tot.Blocked[r]; v > 0 {
+			facts = append(facts, [2]string{"  on " + r.String(), units.Duration(v)})
+		}
+	}
+	if tot.Syscall > 0 {
+		facts = append(facts, [2]string{"in syscalls", units.Duration(tot.Syscall)})
+	}
+	if tot.GCAssist > 0 {
+		facts = append(facts, [2]string{"assisting the GC", units.Duration(tot.GCAssist)})
+	}
+	return facts
+}
+
+func (d *data) goroutineDetail(t *parse.Trace, g *parse.Goroutine, group string) rowDetail {
+	det := rowDetail{Title: fmt.Sprintf("G%d %s", g.ID, g.Name)}
+	det.Facts = append(det.Facts, [2]string{"group", group})
+	if g.StartFunc != "" && g.StartFunc != g.Name {
+		det.Facts = append(det.Facts, [2]string{"started in", g.StartFunc})
+	}
+	switch {
+	case g.PreExisting:
+		det.Facts = append(det.Facts, [2]string{"created", "before the trace started"})
+	default:
+		created := units.Duration(g.Created)
+		if g.Parent != 0 {
+			created += fmt.Sprintf(" by G%d", g.Parent)
+			if p := t.Goroutine(g.Parent); p != nil {
+				created += " " + p.Name
+			}
+		}
+		det.Facts = append(det.Facts, [2]string{"created", created})
+	}
+	end := g.End.String()
+	switch g.End {
+	case parse.EndExited:
+		end = "exited at " + units.Duration(g.Ended)
+	case parse.EndBlocked:
+		end = fmt.Sprintf("still blocked on %s at the end, since %s", t.ReasonText(g.EndReason, g.EndRaw), units.Duration(g.EndSince))
+		if g.Leaked() {
+			end += " (leak candidate)"
+		}
+	case parse.EndRunning:
+		end = "still running at the end"
+	case parse.EndSyscall:
+		end = "still in a system call at the end"
+	}
+	det.Facts = append(det.Facts, [2]string{"end", end})
+	det.Facts = append(det.Facts, totalsFacts(&g.Totals)...)
+	det.Create = d.stackRef(t, g.CreateStack)
+	// The blocking stacks, longest in all first.
+	type agg struct {
+		stack parse.StackID
+		r     parse.Reason
+		n     int
+		total int64
+	}
+	var aggs []agg
+	idx := map[[2]uint32]int{}
+	for _, s := range g.Spans {
+		if s.State != parse.StateBlocked && s.State != parse.StateSyscall {
+			continue
+		}
+		k := [2]uint32{uint32(s.Stack), uint32(s.Reason)}
+		i, ok := idx[k]
+		if !ok {
+			i = len(aggs)
+			idx[k] = i
+			aggs = append(aggs, agg{stack: s.Stack, r: s.Reason})
+		}
+		aggs[i].n++
+		aggs[i].total += s.End - s.Start
+	}
+	slices.SortStableFunc(aggs, func(a, b agg) int { return cmp.Compare(b.total, a.total) })
+	for i, a := range aggs {
+		if i == 5 {
+			break
+		}
+		det.Blocking = append(det.Blocking, blockAt{
+			What:  fmt.Sprintf("%s: %d time%s, %s in all", a.r, a.n, map[bool]string{true: "", false: "s"}[a.n == 1], units.Duration(a.total)),
+			Stack: d.stackRef(t, a.stack),
+		})
+	}
+	return det
+}
+
+func foldDetail(r row) rowDetail {
+	var tot parse.Totals
+	for _, g := range r.members {
+		tot.Add(&g.Totals)
+	}
+	det := rowDetail{Title: fmt.Sprintf("%s: %d goroutines folded into one row", r.label, len(r.members))}
+	det.Facts = append(det.Facts, [2]string{"goroutines", strconv.Itoa(len(r.members))})
+	det.Facts = append(det.Facts, totalsFacts(&tot)...)
+	return det
 }

@@ -164,8 +164,18 @@ const (
 	maxLogs     = 500
 	maxFrames   = 12
 	maxProcSegs = 60000
+
+	// The first paint draws at most about coarsePixels segments across a
+	// row, coarseSegments in the goroutine timeline and coarseProcSegments
+	// in the processor timeline; zooming in draws the finer level.
+	coarsePixels       = 800
+	coarseSegments     = 25000
+	coarseProcSegments = 6000
+
+	// maxPoints bounds the points of a series over time.
+	maxPoints   = 1024
 	maxTaskRows = 40
-	maxTaskSegs = 30000
+	maxTaskSegs = 8000
 )
 
 func buildView(t *parse.Trace, opt *Options) (*view, error) {

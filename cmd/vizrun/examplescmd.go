@@ -26,7 +26,8 @@ func init() {
 Examples runs each example program of vizrun (the folders under examples/,
 the Go translation of an async-programming tutorial: one concept each) with
 tracing, as vizrun run does, and writes one report per example into DIR
-with an index.html that says, in one line per example, what to look at.
+with an index.html that says, in one line per example, what to look at. The
+traces stay beside the reports (NAME.trace).
 NAMEs pick examples by folder name (default: all).
 
 Run it from a checkout of vizrun.`,
@@ -132,7 +133,6 @@ func runExamples(ctx context.Context, e *env, outDir string, names []string) err
 			s := summary.Build(t, "")
 			en.Facts = fmt.Sprintf("%s, parallelism %.2f, %d goroutines, blocked %s", units.Duration(t.Duration), s.AvgParallelism, s.Goroutines.Created, units.Duration(s.Time.BlockedNs))
 		}
-		os.Remove(traceFile)
 		entries = append(entries, en)
 	}
 	err = writeOutput(e, filepath.Join(outDir, "index.html"), func(w io.Writer) error {

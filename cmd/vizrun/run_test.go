@@ -285,8 +285,8 @@ func TestExamplesCommand(t *testing.T) {
 		}
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 3 {
-		t.Errorf("%d files in the output, want the index and 2 reports", len(entries))
+	if len(entries) != 5 {
+		t.Errorf("%d files in the output, want the index and 2 reports with their traces", len(entries))
 	}
 	if _, errs, code := runIn(t, context.Background(), "", "examples", "-o", dir, "no-such-example"); code != 2 || !strings.Contains(errs, "no example named") {
 		t.Errorf("unknown example: exit %d, %s", code, errs)

@@ -79,15 +79,15 @@ var vz = (function () {
   }
 
   function tipTimeline(p) {
-    var v = p.value, tl = D.timeline;
-    var h = "<b>" + esc(tl.labels[v[0]]) + "</b><br>";
-    if (tl.kinds[v[0]] === "fold") {
-      return h + "group of " + esc(tl.info[v[0]]) + " goroutines, mostly <b>" + esc(D.names[v[3]]) +
+    var v = p.value, tl = D.timeline, row = rowOf(v[0]);
+    var h = "<b>" + esc(tl.labels[row]) + "</b><br>";
+    if (tl.kinds[row] === "fold") {
+      return h + "group of " + esc(tl.info[row]) + " goroutines, mostly <b>" + esc(D.names[v[3]]) +
         "</b> (" + v[5] + "% of their time)<br>" + when(v);
     }
     h += '<span class="vz-dot" style="background:' + esc(D.colors[v[3]]) + '"></span><b>' + esc(D.names[v[3]]) + "</b> " + when(v);
     if (v[4] < 0) return h + mergedHTML(v, "spans");
-    return h + stackHTML(v[4]);
+    return h + stackHTML(v[4]) + '<div class="vz-hint">click for details</div>';
   }
 
   function tipProcs(p) {
@@ -177,6 +177,8 @@ var vz = (function () {
   // focus shows a finding's moment: the timeline zoomed to [from, to] with
   // some margin, scrolled to the first goroutine concerned.
   function focus(from, to, gs) {
+    var f = document.getElementById("vz-filter");
+    if (f && f.value !== "") { f.value = ""; filterTimeline(""); }
     var c = charts["vz-timeline"];
     var sec = document.getElementById("timeline");
     if (sec) sec.scrollIntoView({ behavior: "smooth" });
@@ -219,7 +221,10 @@ var vz = (function () {
   // rendering included.
   var pending = 1;
   function painted() {
-    if (--pending === 0) document.body.setAttribute("data-vz-ready", "1");
+    if (--pending === 0) {
+      window.vzReadyMs = performance.now();
+      document.body.setAttribute("data-vz-ready", "1");
+    }
   }
 
   function draw(id, option, height) {
@@ -232,22 +237,152 @@ var vz = (function () {
     c.on("finished", function () {
       if (!done) { done = true; painted(); }
     });
+    var t0 = performance.now();
     c.setOption(option);
+    (window.vzTimes = window.vzTimes || {})[id] = performance.now() - t0;
     charts[id] = c;
     return c;
   }
 
   function ganttHeight(rows) { return Math.min(rows, 30) * 24 + 90; }
 
+  // narrow adapts a chart's left margin to the window: long labels get
+  // less room on a phone.
+  function narrow(o) {
+    if (window.innerWidth < 700 && o.grid) {
+      var g = Array.isArray(o.grid) ? o.grid[0] : o.grid;
+      if (g && Number(g.left) > 120) g.left = 110;
+    }
+  }
+
+  // Gantt charts have two levels of detail: block.segs for the whole trace
+  // and block.fine, when there is one, for a window under a third of it.
+  var level = {};
+
+  function levelSegs(id, block) { return level[id] === "fine" ? block.fine : block.segs; }
+
   function gantt(id, block) {
     var o = window.vzOptions[id];
     if (!block || !block.labels || !block.labels.length) return empty(id, "Nothing to show.");
     o.yAxis[0].data = block.labels;
     o.series[0].data = items(block.segs);
-    draw(id, o, ganttHeight(block.labels.length));
+    level[id] = "coarse";
+    narrow(o);
+    var c = draw(id, o, ganttHeight(block.labels.length));
+    if (c && block.fine) {
+      c.on("datazoom", function () {
+        var z = c.getOption().dataZoom[0];
+        var want = (z.end - z.start) < 100 / 3 ? "fine" : "coarse";
+        if (want === level[id]) return;
+        level[id] = want;
+        if (id === "vz-timeline") refilter();
+        else c.setOption({ series: [{ data: items(levelSegs(id, block)) }] });
+      });
+    }
+    return c;
+  }
+
+  // The goroutine timeline can be filtered by name or group; rows maps the
+  // rows shown to the rows of the data.
+  var shown = null;
+
+  var query = "";
+
+  function refilter() { filterTimeline(query); }
+
+  function filterTimeline(q) {
+    var c = charts["vz-timeline"], tl = D.timeline;
+    if (!c) return;
+    q = q.trim().toLowerCase();
+    query = q;
+    var src = levelSegs("vz-timeline", tl);
+    var segs = [], labels = [];
+    shown = [];
+    for (var r = 0; r < tl.labels.length; r++) {
+      if (q === "" || tl.labels[r].toLowerCase().indexOf(q) >= 0 || tl.groups[r].toLowerCase().indexOf(q) >= 0) {
+        shown.push(r);
+        labels.push(tl.labels[r]);
+        segs.push(src[r]);
+      }
+    }
+    var n = document.getElementById("vz-filter-count");
+    if (n) n.textContent = q === "" ? "" : shown.length + " of " + tl.labels.length + " rows";
+    c.setOption({ yAxis: [{ data: labels }], series: [{ data: items(segs) }] });
+    var el = document.getElementById("vz-timeline");
+    var h = ganttHeight(Math.max(labels.length, 1)) + "px";
+    if (el.style.height !== h) {
+      el.style.height = h;
+      c.resize();
+    }
+  }
+
+  function rowOf(shownRow) { return shown ? shown[shownRow] : shownRow; }
+
+  // The detail panel: built with text nodes only.
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function stackList(ref) {
+    var ul = el("ul", "vz-frames");
+    var st = ref > 0 ? D.stacks[ref - 1] : null;
+    if (!st) { ul.appendChild(el("li", "", "(no stack)")); return ul; }
+    st.forEach(function (f) { ul.appendChild(el("li", "", D.frames[f])); });
+    return ul;
+  }
+
+  function showDetail(row) {
+    var det = D.timeline.details[row];
+    var panel = document.getElementById("vz-detail");
+    if (!det || !panel) return;
+    var body = document.getElementById("vz-detail-body");
+    body.textContent = "";
+    body.appendChild(el("h3", "", det.title));
+    var tbl = el("table");
+    det.facts.forEach(function (f) {
+      var tr = el("tr");
+      tr.appendChild(el("th", "", f[0]));
+      tr.appendChild(el("td", "num", f[1]));
+      tbl.appendChild(tr);
+    });
+    body.appendChild(tbl);
+    if (det.create > 0) {
+      body.appendChild(el("h4", "", "created at"));
+      body.appendChild(stackList(det.create));
+    }
+    if (det.blocking && det.blocking.length) {
+      body.appendChild(el("h4", "", "where it blocked"));
+      det.blocking.forEach(function (b) {
+        body.appendChild(el("p", "vz-what", b.what));
+        body.appendChild(stackList(b.stack));
+      });
+    }
+    panel.hidden = false;
+    panel.setAttribute("data-row", String(row));
+  }
+
+  function bindDetail() {
+    var c = charts["vz-timeline"];
+    if (c) {
+      c.on("click", function (p) { if (p.value) showDetail(rowOf(p.value[0])); });
+      c.getZr().on("click", function (e) {
+        // A click on a row's label or empty part of a row opens it too.
+        if (e.target) return;
+        var pt = c.convertFromPixel({ seriesIndex: 0 }, [e.offsetX, e.offsetY]);
+        if (pt && pt[1] >= 0 && pt[1] < (shown ? shown.length : D.timeline.labels.length)) showDetail(rowOf(Math.round(pt[1])));
+      });
+    }
+    var close = document.getElementById("vz-detail-close");
+    if (close) close.addEventListener("click", function () { document.getElementById("vz-detail").hidden = true; });
+    var f = document.getElementById("vz-filter");
+    if (f) f.addEventListener("input", function () { filterTimeline(f.value); });
   }
 
   function area(id, list, withProcs) {
+    narrow(window.vzOptions[id]);
     var o = window.vzOptions[id];
     if (!list || !list.length) return empty(id, "No goroutine was in these states.");
     var w = D.parallel.width, n = list[0].values.length, xs = [];
@@ -269,6 +404,7 @@ var vz = (function () {
 
   function bars(id, block, byLabel) {
     var o = window.vzOptions[id];
+    narrow(o);
     if (!block.labels || !block.labels.length) return empty(id, "Nothing to compare.");
     o.yAxis[0].data = block.labels;
     block.series.forEach(function (s, i) {
@@ -294,6 +430,7 @@ var vz = (function () {
     flame();
     waterfall();
     bindFocus();
+    bindDetail();
     window.addEventListener("resize", function () {
       Object.keys(charts).forEach(function (k) { charts[k].resize(); });
     });
@@ -316,6 +453,7 @@ var vz = (function () {
     start: start, startDiff: startDiff, esc: esc, fmtDur: fmtDur, fmtAxis: fmtAxis, fmtRow: fmtRow,
     renderSegment: renderSegment, tipTimeline: tipTimeline, tipProcs: tipProcs,
     tipSpans: tipSpans, tipSeries: tipSeries, tipBars: tipBars, charts: charts,
-    renderFlame: renderFlame, tipFlame: tipFlame, tipWaterfall: tipWaterfall, focus: focus
+    renderFlame: renderFlame, tipFlame: tipFlame, tipWaterfall: tipWaterfall, focus: focus,
+    filterTimeline: filterTimeline, showDetail: showDetail
   };
 })();
