@@ -17,12 +17,22 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// VIZRUN_CPUPROFILE names a file for a CPU profile of vizrun itself
+	// (for make bench and for finding out why vizrun is slow on a trace).
+	if p := os.Getenv("VIZRUN_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			pprof.StartCPUProfile(f)
+			defer f.Close()
+		}
+	}
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	pprof.StopCPUProfile()
 	stop()
 	switch {
 	case err == nil, errors.Is(err, errHelp), errors.Is(err, errSilent):
