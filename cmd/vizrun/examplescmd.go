@@ -145,7 +145,8 @@ func runExamples(ctx context.Context, e *env, outDir string, names []string) err
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "vizrun: wrote %d example reports and %s\n", len(entries)-failed, filepath.Join(outDir, "index.html"))
+	n := len(entries) - failed
+	fmt.Fprintf(e.stderr, "vizrun: wrote %d example report%s and %s\n", n, plural(n), filepath.Join(outDir, "index.html"))
 	if failed > 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d examples failed", failed, len(entries))}
 	}

@@ -121,7 +121,8 @@ func testPackages(ctx context.Context, e *env, dir, outDir string, patterns, tes
 	if err := writeTestIndex(e, outDir, results); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "vizrun: wrote %d reports and %s\n", countReports(results), filepath.Join(outDir, "index.html"))
+	n := countReports(results)
+	fmt.Fprintf(e.stderr, "vizrun: wrote %d report%s and %s\n", n, plural(n), filepath.Join(outDir, "index.html"))
 	if failed > 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d packages failed", failed, len(results))}
 	}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/tracetest"
+)
+
+func TestCounter(t *testing.T) {
+	var n int
+	tr := tracetest.Record(t, func() { n = sharedCounter(context.Background()) })
+	if n != 5 {
+		t.Errorf("counter = %d, want 5", n)
+	}
+	gs := tracetest.Named(tr, "incrementer")
+	if len(gs) != 5 {
+		t.Fatalf("%d incrementer goroutines, want 5", len(gs))
+	}
+	var mutexWait time.Duration
+	for _, g := range gs {
+		mutexWait += time.Duration(g.Totals.Blocked[parse.ReasonMutex])
+	}
+	// The named mutex: five holds of 10 ms, in turn, and waits by the
+	// goroutines that found it taken.
+	mu := tracetest.Resource(t, tr, parse.KindMutex, "counter")
+	held := time.Duration(mu.Held)
+	if mu.Acquired < 6 || held < 5*hold {
+		t.Errorf("mutex counter taken %d times, held %v; want 6 (5 increments and the final read), at least %v", mu.Acquired, held, 5*hold)
+	}
+	if mu.Waits() < 2 || mu.Waiters < 2 || len(mu.Holders) == 0 {
+		t.Errorf("mutex counter: %d waits by %d goroutines, %d holders blamed; want the incrementers queueing for it", mu.Waits(), mu.Waiters, len(mu.Holders))
+	}
+	// While one held it for 10 ms, the others waited: the longest wait is
+	// at least one hold, and the waits add up to several.
+	if maxWait := time.Duration(mu.MaxWait()); maxWait < hold-time.Millisecond {
+		t.Errorf("longest wait on counter %v, want at least one hold (%v)", maxWait, hold)
+	}
+	if mutexWait < 2*hold {
+		t.Errorf("the incrementers were blocked on a mutex for %v in all, want at least %v", mutexWait, 2*hold)
+	}
+	t.Logf("counter: taken %d times, held %v, %d waits by %d goroutines, %v in all, longest %v; blocked on mutex %v",
+		mu.Acquired, held, mu.Waits(), mu.Waiters, time.Duration(mu.WaitTotal()), time.Duration(mu.MaxWait()), mutexWait)
+}
