@@ -198,6 +198,9 @@ func (d *data) timeline(t *parse.Trace, opt *Options) string {
 	// keeps the first paint fast.
 	res := resolution(rows, t.Duration, opt.MaxSegments)
 	coarse := max(res, resolution(rows, t.Duration, coarseSegments), t.Duration/coarsePixels)
+	if coarse > res && countRows(rows, t.Duration, coarse) == countRows(rows, t.Duration, res) {
+		coarse = res // nothing to merge: one level
+	}
 	if coarse > res {
 		d.Timeline.FineRes = res
 	}
@@ -273,8 +276,18 @@ func (d *data) procs(t *parse.Trace) {
 		}
 		return res
 	}
+	count := func(res int64) int {
+		n := 0
+		for _, p := range t.Procs {
+			n += countProcSegments(p.Spans, res)
+		}
+		return n
+	}
 	res := procRes(maxProcSegs)
 	coarse := max(res, procRes(coarseProcSegments), t.Duration/coarsePixels)
+	if coarse > res && count(coarse) == count(res) {
+		coarse = res
+	}
 	pd.Res = coarse
 	if coarse > res {
 		pd.FineRes = res
@@ -371,6 +384,12 @@ func procSegments(t *parse.Trace, spans []parse.ProcSpan, res int64, gref func(p
 		if inRun && (long || s.Start-run.end >= res || s.End-run.start >= res) {
 			flush()
 		}
+		if long && s.G < 0 {
+			// Merged by the model already: several goroutines, -G ns busy.
+			share := int(100 * int64(-s.G) / max(s.End-s.Start, 1))
+			out = append(out, segment{start: s.Start, end: s.End, code: codeUser, ref: -2, share: min(share, 100)})
+			continue
+		}
 		if long {
 			c := codeUser
 			if sys(s.G) {
@@ -385,9 +404,13 @@ func procSegments(t *parse.Trace, spans []parse.ProcSpan, res int64, gref func(p
 			busy, userT, n = 0, 0, 0
 		}
 		run.end = s.End
-		busy += s.End - s.Start
-		if !sys(s.G) {
-			userT += s.End - s.Start
+		b := s.End - s.Start
+		if s.G < 0 {
+			b = int64(-s.G)
+		}
+		busy += b
+		if s.G < 0 || !sys(s.G) {
+			userT += b
 		}
 		n++
 	}

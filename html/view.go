@@ -479,7 +479,7 @@ func logRows(t *parse.Trace) ([]logRow, int) {
 		}
 		out = append(out, logRow{Time: units.Duration(l.Time), Goroutine: g, Category: l.Category, Message: l.Message})
 	}
-	return out, len(t.Logs) - len(out)
+	return out, len(t.Logs) - len(out) + int(t.LogsDropped)
 }
 
 // round3 keeps three decimals: series values need no more.

@@ -295,14 +295,14 @@ var vz = (function () {
     if (!c) return;
     q = q.trim().toLowerCase();
     query = q;
-    var src = levelSegs("vz-timeline", tl);
+    var level = levelSegs("vz-timeline", tl);
     var segs = [], labels = [];
     shown = [];
     for (var r = 0; r < tl.labels.length; r++) {
       if (q === "" || tl.labels[r].toLowerCase().indexOf(q) >= 0 || tl.groups[r].toLowerCase().indexOf(q) >= 0) {
         shown.push(r);
         labels.push(tl.labels[r]);
-        segs.push(src[r]);
+        segs.push(level[r]);
       }
     }
     var n = document.getElementById("vz-filter-count");

@@ -151,10 +151,10 @@ func expectedRows(t *parse.Trace) int {
 func hoverSpan(t *testing.T, p *browser.Page) (tip string, want []string) {
 	t.Helper()
 	type target struct {
-		X, Y          float64
-		Name, Frame   string
-		Dur           string
-		Found         bool
+		X, Y        float64
+		Name, Frame string
+		Dur         string
+		Found       bool
 	}
 	tg := eval[target](t, p, `(function () {
 		var D = JSON.parse(document.getElementById('vz-data').textContent);

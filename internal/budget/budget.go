@@ -72,6 +72,7 @@ type Thresholds struct {
 	LatencyP99         *Duration `json:"latency_p99"`
 	LatencyMax         *Duration `json:"latency_max"`
 	LatencyMinTotal    *Duration `json:"latency_min_total"`
+	LatencyMinShare    *float64  `json:"latency_min_share"`
 	HogMinRun          *Duration `json:"hog_min_run"`
 	HogMinTotal        *Duration `json:"hog_min_total"`
 	IOMinShare         *float64  `json:"io_min_share"`
@@ -108,6 +109,7 @@ func (t *Thresholds) Findings() findings.Thresholds {
 	d(t.LatencyP99, &out.LatencyP99)
 	d(t.LatencyMax, &out.LatencyMax)
 	d(t.LatencyMinTotal, &out.LatencyMinTotal)
+	f(t.LatencyMinShare, &out.LatencyMinShare)
 	d(t.HogMinRun, &out.HogMinRun)
 	d(t.HogMinTotal, &out.HogMinTotal)
 	f(t.IOMinShare, &out.IOMinShare)

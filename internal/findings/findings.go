@@ -91,12 +91,15 @@ type Thresholds struct {
 	SerialMinShare    float64
 	SerialMinWaiting  float64
 
-	// LatencyP99, LatencyMax and LatencyMinTotal: runnable goroutines waited
-	// for a P too long when the 99th percentile of those waits, or the
-	// longest, exceeds these, and the waits add up to LatencyMinTotal.
+	// LatencyP99, LatencyMax, LatencyMinTotal and LatencyMinShare: runnable
+	// goroutines waited for a P too long when the 99th percentile of those
+	// waits, or the longest, exceeds these, and the waits add up to
+	// LatencyMinTotal and to LatencyMinShare of the trace (goroutines
+	// waiting on average).
 	LatencyP99      time.Duration
 	LatencyMax      time.Duration
 	LatencyMinTotal time.Duration
+	LatencyMinShare float64
 
 	// HogMinRun and HogMinTotal: a goroutine hogs a CPU when it ran at least
 	// HogMinRun at a stretch while others were runnable, for at least
@@ -129,6 +132,7 @@ var Default = Thresholds{
 	LatencyP99:         5 * time.Millisecond,
 	LatencyMax:         20 * time.Millisecond,
 	LatencyMinTotal:    20 * time.Millisecond,
+	LatencyMinShare:    0.25,
 	HogMinRun:          5 * time.Millisecond,
 	HogMinTotal:        50 * time.Millisecond,
 	IOMinShare:         0.5,
@@ -162,6 +166,7 @@ func (th Thresholds) withDefaults() Thresholds {
 	set(&th.LatencyP99, d.LatencyP99)
 	set(&th.LatencyMax, d.LatencyMax)
 	set(&th.LatencyMinTotal, d.LatencyMinTotal)
+	setF(&th.LatencyMinShare, d.LatencyMinShare)
 	set(&th.HogMinRun, d.HogMinRun)
 	set(&th.HogMinTotal, d.HogMinTotal)
 	setF(&th.IOMinShare, d.IOMinShare)

@@ -237,7 +237,7 @@ func (a *analysis) latency() {
 			total += g.Totals.Runnable
 		}
 	}
-	if total < int64(a.th.LatencyMinTotal) {
+	if total < int64(a.th.LatencyMinTotal) || float64(total) < a.th.LatencyMinShare*float64(t.Duration) {
 		return
 	}
 	sev := Warning

@@ -36,10 +36,13 @@ type builder struct {
 	series *seriesAcc
 	alive  int // user goroutines alive
 
+	nspans   int // spans held (goroutines' and procs')
+	maxSpans int // coarsen beyond this
+
 	gcOpen  bool
 	gcStart int64
 	stw     map[string]int64 // open STW ranges by name
-	tasks   map[TaskID]int   // index into t.Tasks
+	ann     *annotations
 	sites   map[siteKey]*Site
 	res     map[resKey]*resState
 }
@@ -91,8 +94,12 @@ type siteKey struct {
 
 const maxDenseGoID = 1 << 20
 
-func newBuilder() *builder {
+func newBuilder(maxSpans int) *builder {
+	if maxSpans <= 0 {
+		maxSpans = DefaultMaxSpans
+	}
 	return &builder{
+		maxSpans: maxSpans,
 		t: &Trace{
 			Frames:     []Frame{{}},
 			Stacks:     []Stack{{}},
@@ -107,7 +114,7 @@ func newBuilder() *builder {
 		rawIdx:    map[string]uint16{"": 0},
 		series:    newSeriesAcc(),
 		stw:       map[string]int64{},
-		tasks:     map[TaskID]int{},
+		ann:       newAnnotations(),
 		sites:     map[siteKey]*Site{},
 		res:       map[resKey]*resState{},
 	}
@@ -135,25 +142,14 @@ func (b *builder) event(ev *trace.Event) {
 		b.rangeEvent(ev)
 	case trace.EventTaskBegin:
 		tk := ev.Task()
-		id := TaskID(tk.ID)
-		if _, ok := b.tasks[id]; !ok {
-			g := GoID(0)
-			if ev.Goroutine() != trace.NoGoroutine {
-				g = GoID(ev.Goroutine())
-			}
-			b.tasks[id] = len(b.t.Tasks)
-			b.t.Tasks = append(b.t.Tasks, Task{ID: id, Parent: TaskID(tk.Parent), Type: tk.Type, Start: b.now, End: -1, Goroutine: g})
+		g := GoID(0)
+		if ev.Goroutine() != trace.NoGoroutine {
+			g = GoID(ev.Goroutine())
 		}
+		b.taskBegin(TaskID(tk.ID), TaskID(tk.Parent), tk.Type, g)
 	case trace.EventTaskEnd:
 		tk := ev.Task()
-		id := TaskID(tk.ID)
-		i, ok := b.tasks[id]
-		if !ok {
-			i = len(b.t.Tasks)
-			b.tasks[id] = i
-			b.t.Tasks = append(b.t.Tasks, Task{ID: id, Parent: TaskID(tk.Parent), Type: tk.Type, Start: 0, End: -1})
-		}
-		b.t.Tasks[i].End = b.now
+		b.taskEnd(TaskID(tk.ID), TaskID(tk.Parent), tk.Type)
 	case trace.EventRegionBegin:
 		if gs := b.current(ev); gs != nil {
 			rg := ev.Region()
@@ -365,8 +361,11 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 			b.site(s)
 		}
 	}
-	g.Spans = append(g.Spans, *s)
+	g.Spans = grow(g.Spans, *s)
 	*s = Span{}
+	if b.nspans++; b.nspans > b.maxSpans {
+		b.coarsen()
+	}
 }
 
 // site books a blocking span of a user goroutine to its call site.
@@ -474,7 +473,8 @@ func (b *builder) procEnd(gs *gstate, t int64) {
 
 func (b *builder) closeProc(ps *pstate, t int64) {
 	ps.cur.End = t
-	ps.proc.Spans = append(ps.proc.Spans, ps.cur)
+	ps.proc.Spans = grow(ps.proc.Spans, ps.cur)
+	b.nspans++
 	ps.proc.Busy += t - ps.cur.Start
 	ps.running = false
 }
@@ -590,7 +590,7 @@ func (b *builder) addRegion(r Region, begun bool) {
 		b.waitEnd(r.Type, r.Goroutine, r.Start, r.End, begun)
 	case strings.HasPrefix(r.Type, Prefix):
 	default:
-		b.t.Regions = append(b.t.Regions, r)
+		b.addUserRegion(r)
 	}
 }
 
@@ -618,7 +618,7 @@ func (b *builder) log(ev *trace.Event) {
 		}
 		return
 	}
-	b.t.Logs = append(b.t.Logs, Log{Time: b.now, Goroutine: g, Task: TaskID(l.Task), Category: l.Category, Message: l.Message})
+	b.addLog(Log{Time: b.now, Goroutine: g, Task: TaskID(l.Task), Category: l.Category, Message: l.Message})
 }
 
 func (b *builder) name(gs *gstate, name string) {
@@ -767,12 +767,7 @@ func (b *builder) finish() *Trace {
 		reason := strings.TrimSuffix(strings.TrimPrefix(name, "stop-the-world ("), ")")
 		t.GC = append(t.GC, Window{Start: start, End: end, Kind: WindowSTW, Reason: reason})
 	}
-	for i := range t.Tasks {
-		if t.Tasks[i].End < 0 {
-			t.Tasks[i].End = end
-			t.Tasks[i].Unfinished = true
-		}
-	}
+	b.finishAnnotations(end)
 	each(func(gs *gstate) {
 		// Spans booked before the goroutine turned out to be a runtime one
 		// (or not) move to the right dimensions.
@@ -811,10 +806,6 @@ func (b *builder) finish() *Trace {
 
 	slices.SortFunc(t.Goroutines, func(a, c *Goroutine) int { return cmp.Compare(a.ID, c.ID) })
 	slices.SortStableFunc(t.GC, func(a, c Window) int { return cmp.Compare(a.Start, c.Start) })
-	slices.SortStableFunc(t.Tasks, func(a, c Task) int { return cmp.Or(cmp.Compare(a.Start, c.Start), cmp.Compare(a.ID, c.ID)) })
-	slices.SortStableFunc(t.Regions, func(a, c Region) int {
-		return cmp.Or(cmp.Compare(a.Start, c.Start), cmp.Compare(a.Goroutine, c.Goroutine), cmp.Compare(c.End, a.End))
-	})
 	b.groups()
 	b.finishSites()
 	return t

@@ -224,7 +224,9 @@ type Group struct {
 	Leaked     int // members still blocked at the end
 }
 
-// ProcSpan is one goroutine running on one P.
+// ProcSpan is one goroutine running on one P. In a coarsened model (see
+// Trace.Coarsened) G < 0 marks a span that merged several: goroutines ran
+// -G ns of it.
 type ProcSpan struct {
 	Start, End int64
 	G          GoID
@@ -335,10 +337,19 @@ type Trace struct {
 	Created    int          // goroutines created during the trace
 	MaxAlive   int          // most user goroutines alive at once
 
-	GC      []Window
-	Tasks   []Task   // sorted by start
-	Regions []Region // sorted by start
-	Logs    []Log    // in time order
+	GC []Window
+	// Tasks, Regions and Logs are every instance while there are at most
+	// KeepAnnotations of each; beyond, the longest tasks and regions and the
+	// first logs, and the Dropped counts say how many more there were.
+	// TaskTypes and RegionTypes are exact, longest total first.
+	Tasks          []Task   // sorted by start
+	Regions        []Region // sorted by start
+	Logs           []Log    // in time order
+	TaskTypes      []TypeStats
+	RegionTypes    []TypeStats
+	TasksDropped   int64
+	RegionsDropped int64
+	LogsDropped    int64
 
 	Heap      []Sample  // live heap bytes (/memory/classes/heap/objects:bytes)
 	HeapGoal  []Sample  // /gc/heap/goal:bytes
@@ -354,6 +365,11 @@ type Trace struct {
 	Frames     []Frame  // Frames[0] is unused
 	Stacks     []Stack  // Stacks[0] is the empty stack
 	RawReasons []string // RawReasons[0] is ""
+
+	// Coarsened is 0 when every span is kept; else spans were merged, up to
+	// this resolution in ns, to keep the model within Options.MaxSpans
+	// (totals and statistics stay exact).
+	Coarsened int64
 
 	Events      int64 // events read
 	Bytes       int64 // bytes read

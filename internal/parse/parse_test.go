@@ -2,11 +2,13 @@ package parse_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	rtrace "runtime/trace"
 	"strings"
 	"sync"
 	"testing"
@@ -508,5 +510,89 @@ func TestWaterfall(t *testing.T) {
 	// spans, not as lost capacity.
 	if tr.Latency.N == 0 || tr.Latency.Max < int64(time.Millisecond) {
 		t.Errorf("scheduler latency: %d waits, longest %v; want waits of milliseconds", tr.Latency.N, ms(tr.Latency.Max))
+	}
+}
+
+// TestCoarsening: a model kept within a small span budget merges short spans
+// but keeps every total exact.
+func TestCoarsening(t *testing.T) {
+	data, err := os.ReadFile("../../testdata/go1.26-mixed.trace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := parse.Read(bytes.NewReader(data), parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := parse.Read(bytes.NewReader(data), parse.Options{MaxSpans: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Coarsened != 0 || small.Coarsened == 0 {
+		t.Fatalf("coarsened: full %d, small %d", full.Coarsened, small.Coarsened)
+	}
+	spans, merged := 0, 0
+	for i, g := range small.Goroutines {
+		f := full.Goroutines[i]
+		if g.ID != f.ID || g.Totals != f.Totals || g.End != f.End || g.EndSince != f.EndSince {
+			t.Errorf("G%d differs when coarsened: %+v vs %+v", g.ID, g.Totals, f.Totals)
+		}
+		for j, s := range g.Spans {
+			if j > 0 && g.Spans[j-1].End != s.Start {
+				t.Fatalf("G%d: merged spans are not contiguous", g.ID)
+			}
+			if s.Merged() {
+				merged++
+			}
+		}
+		if len(g.Spans) > 0 && (g.Spans[0].Start != f.Spans[0].Start || g.Spans[len(g.Spans)-1].End != f.Spans[len(f.Spans)-1].End) {
+			t.Errorf("G%d: merged spans cover a different stretch", g.ID)
+		}
+		spans += len(g.Spans)
+	}
+	for _, p := range small.Procs {
+		spans += len(p.Spans)
+	}
+	if spans > 200 || merged == 0 {
+		t.Errorf("%d spans kept (%d merged), want at most the budget of 200", spans, merged)
+	}
+	if small.Waterfall != full.Waterfall || small.Latency != full.Latency || len(small.Sites) != len(full.Sites) || small.Sites[0] != full.Sites[0] {
+		t.Error("statistics differ when coarsened")
+	}
+	t.Logf("%d spans at %v resolution, %d merged", spans, time.Duration(small.Coarsened), merged)
+}
+
+// TestAnnotationBounds: past KeepAnnotations regions, the longest are kept
+// and the statistics stay exact.
+func TestAnnotationBounds(t *testing.T) {
+	const n = parse.KeepAnnotations + 5000
+	tr := capture(t, func() {
+		ctx := context.Background()
+		for i := range n {
+			r := rtrace.StartRegion(ctx, "tiny")
+			if i%1000 == 0 {
+				time.Sleep(time.Millisecond) // a few long ones
+			}
+			r.End()
+		}
+		rtrace.Log(ctx, "user", "done")
+	})
+	if len(tr.Regions) != parse.KeepAnnotations || tr.RegionsDropped != 5000 {
+		t.Errorf("%d regions kept, %d dropped; want %d and 5000", len(tr.Regions), tr.RegionsDropped, parse.KeepAnnotations)
+	}
+	if len(tr.RegionTypes) != 1 || tr.RegionTypes[0].Count != n || tr.RegionTypes[0].Max < int64(time.Millisecond) {
+		t.Errorf("region stats %+v, want %d tiny regions, the longest over 1ms", tr.RegionTypes, n)
+	}
+	long := 0
+	for i, r := range tr.Regions {
+		if i > 0 && r.Start < tr.Regions[i-1].Start {
+			t.Fatal("kept regions are not in time order")
+		}
+		if r.End-r.Start >= int64(time.Millisecond) {
+			long++
+		}
+	}
+	if long != n/1000+1 && long != n/1000 {
+		t.Errorf("%d long regions kept, want all %d", long, n/1000+1)
 	}
 }

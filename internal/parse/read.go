@@ -22,6 +22,11 @@ type Options struct {
 	// Progress, if not nil, is called now and then with the number of bytes
 	// read so far, and once more at the end.
 	Progress func(read int64)
+
+	// MaxSpans bounds the spans the model keeps; past it, short spans are
+	// merged (Trace.Coarsened says to what resolution). Zero means
+	// DefaultMaxSpans.
+	MaxSpans int
 }
 
 // ErrNotTrace is wrapped by errors for input that is not a Go execution trace.
@@ -80,25 +85,8 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrNotTrace, err)
 	}
-	b := newBuilder()
-	var (
-		syncBytes []int64 // bytes consumed at each Sync event
-		readErr   error
-	)
-	for {
-		ev, err := readEvent(tr)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			readErr = err
-			break
-		}
-		if ev.Kind() == trace.EventSync {
-			syncBytes = append(syncBytes, consumed())
-		}
-		b.event(&ev)
-	}
+	b := newBuilder(opt.MaxSpans)
+	syncBytes, readErr := pipeline(tr, consumed, b)
 	if opt.Progress != nil {
 		opt.Progress(cr.n)
 	}
@@ -157,13 +145,122 @@ func newReader(r io.Reader) (tr *trace.Reader, err error) {
 	return trace.NewReader(r)
 }
 
-func readEvent(tr *trace.Reader) (ev trace.Event, err error) {
+// Decoding and building run as a pipeline: one goroutine decodes events
+// (the cost of the bare x/exp/trace reader) and hands them over in batches,
+// while the caller's goroutine builds the model, so on two cores the two
+// costs overlap instead of adding up. Batches are recycled; at most
+// pipelineDepth of them are in flight, so memory stays bounded.
+const (
+	pipelineBatch = 4096
+	pipelineDepth = 8
+)
+
+type eventBatch struct {
+	events    []trace.Event
+	syncBytes []int64 // bytes consumed at the Sync events of this batch
+}
+
+// pipeline decodes tr into b. It returns the bytes consumed at each Sync
+// event and the error that ended decoding (nil at the end of the input).
+func pipeline(tr *trace.Reader, consumed func() int64, b *builder) (syncBytes []int64, err error) {
+	full := make(chan *eventBatch, pipelineDepth)
+	free := make(chan *eventBatch, pipelineDepth+2)
+	for range pipelineDepth + 2 {
+		free <- &eventBatch{events: make([]trace.Event, 0, pipelineBatch)}
+	}
+	stop := make(chan struct{})
+	decodeErr := make(chan error, 1)
+	go func() {
+		defer close(full)
+		cur := <-free
+		send := func() bool {
+			select {
+			case full <- cur:
+			case <-stop:
+				return false
+			}
+			select {
+			case cur = <-free:
+				return true
+			case <-stop:
+				return false
+			}
+		}
+		err := readAll(tr, func(ev *trace.Event) {
+			if ev.Kind() == trace.EventSync {
+				cur.syncBytes = append(cur.syncBytes, consumed())
+			}
+			cur.events = append(cur.events, *ev)
+			if len(cur.events) == pipelineBatch && !send() {
+				panic(errStopped)
+			}
+		})
+		if err == errStopped {
+			decodeErr <- nil
+			return
+		}
+		if len(cur.events) > 0 || len(cur.syncBytes) > 0 {
+			send()
+		}
+		decodeErr <- err
+	}()
+	buildErr := buildAll(full, free, b, &syncBytes)
+	if buildErr != nil {
+		close(stop)
+		for range full { // let the decoder finish
+		}
+		<-decodeErr
+		return syncBytes, buildErr
+	}
+	return syncBytes, <-decodeErr
+}
+
+// errStopped unwinds the decoder when the builder has given up.
+var errStopped = errors.New("stopped")
+
+// buildAll feeds the batches to b; a panic in the builder, on input the
+// decoder let through, becomes an error.
+func buildAll(full <-chan *eventBatch, free chan<- *eventBatch, b *builder, syncBytes *[]int64) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("decoder failed: %v", p)
 		}
 	}()
-	return tr.ReadEvent()
+	for batch := range full {
+		*syncBytes = append(*syncBytes, batch.syncBytes...)
+		for i := range batch.events {
+			b.event(&batch.events[i])
+		}
+		clear(batch.events) // drop the references to the reader's tables
+		batch.events, batch.syncBytes = batch.events[:0], batch.syncBytes[:0]
+		free <- batch
+	}
+	return nil
+}
+
+// readAll reads events until the end (nil) or an error. A panic in the
+// decoder or in fn, on hostile input, becomes an error: one deferred
+// recover for the whole loop, since a defer per event costs.
+func readAll(tr *trace.Reader, fn func(*trace.Event)) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == errStopped {
+				err = errStopped
+				return
+			}
+			err = fmt.Errorf("decoder failed: %v", p)
+		}
+	}()
+	for {
+		ev, err := tr.ReadEvent()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fn(&ev)
+	}
 }
 
 // countingReader counts bytes and reports progress every few MiB.

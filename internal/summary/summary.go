@@ -253,14 +253,8 @@ func BuildWith(t *parse.Trace, source string, th findings.Thresholds) *Summary {
 			s.GC.MaxPauseNs = max(s.GC.MaxPauseNs, d)
 		}
 	}
-	s.Tasks = typeStats(len(t.Tasks), func(i int) (string, int64, bool, bool) {
-		k := &t.Tasks[i]
-		return cmp.Or(k.Type, "(unnamed)"), k.End - k.Start, k.Unfinished, true
-	})
-	s.Regions = typeStats(len(t.Regions), func(i int) (string, int64, bool, bool) {
-		r := &t.Regions[i]
-		return r.Type, r.End - r.Start, r.Unfinished, !isTracer(r.Type)
-	})
+	s.Tasks = typeStats(t.TaskTypes)
+	s.Regions = typeStats(t.RegionTypes)
 	return s
 }
 
@@ -355,33 +349,13 @@ func leaks(t *parse.Trace) []Leak {
 	return out
 }
 
-func typeStats(n int, get func(i int) (typ string, d int64, unfinished, keep bool)) []TypeStats {
-	idx := map[string]int{}
+func typeStats(ts []parse.TypeStats) []TypeStats {
 	out := []TypeStats{}
-	for i := 0; i < n; i++ {
-		typ, d, unf, keep := get(i)
-		if !keep {
-			continue
+	for _, x := range ts {
+		if len(out) == MaxTypes {
+			break
 		}
-		j, ok := idx[typ]
-		if !ok {
-			j = len(out)
-			idx[typ] = j
-			out = append(out, TypeStats{Type: typ})
-		}
-		ts := &out[j]
-		ts.Count++
-		ts.TotalNs += d
-		ts.MaxNs = max(ts.MaxNs, d)
-		if unf {
-			ts.Unfinished++
-		}
-	}
-	slices.SortStableFunc(out, func(a, b TypeStats) int {
-		return cmp.Or(cmp.Compare(b.TotalNs, a.TotalNs), cmp.Compare(a.Type, b.Type))
-	})
-	if len(out) > MaxTypes {
-		out = out[:MaxTypes]
+		out = append(out, TypeStats{Type: x.Type, Count: int(x.Count), TotalNs: x.Total, MaxNs: x.Max, Unfinished: int(x.Unfinished)})
 	}
 	return out
 }

@@ -1,0 +1,218 @@
+package parse
+
+import (
+	"cmp"
+	"container/heap"
+	"slices"
+)
+
+// User annotations (tasks, regions, logs) can number millions in a long
+// trace. The model keeps exact statistics per type, and a bounded sample of
+// instances: every one while there are at most KeepAnnotations, then the
+// longest ones (tasks and regions) or the first ones (logs).
+
+// KeepAnnotations bounds the tasks, regions and logs kept as instances.
+const KeepAnnotations = 20000
+
+// maxTypes bounds the distinct task and region types with statistics of
+// their own; the rest share the type "(other types)".
+const maxTypes = 1000
+
+// TypeStats sums the tasks or regions of one type.
+type TypeStats struct {
+	Type       string
+	Count      int64
+	Unfinished int64
+	Total      int64 // ns
+	Max        int64 // ns
+	Hist       Histogram
+}
+
+// typeAcc accumulates TypeStats by type.
+type typeAcc struct {
+	idx   map[string]int
+	stats []TypeStats
+}
+
+func (a *typeAcc) add(typ string, d int64, unfinished bool) {
+	if a.idx == nil {
+		a.idx = map[string]int{}
+	}
+	i, ok := a.idx[typ]
+	if !ok {
+		if len(a.stats) >= maxTypes {
+			typ = "(other types)"
+			i, ok = a.idx[typ]
+		}
+		if !ok {
+			i = len(a.stats)
+			a.idx[typ] = i
+			a.stats = append(a.stats, TypeStats{Type: typ})
+		}
+	}
+	s := &a.stats[i]
+	s.Count++
+	s.Total += d
+	s.Max = max(s.Max, d)
+	s.Hist.Add(d)
+	if unfinished {
+		s.Unfinished++
+	}
+}
+
+// sorted returns the stats, longest total first.
+func (a *typeAcc) sorted() []TypeStats {
+	out := slices.Clone(a.stats)
+	slices.SortStableFunc(out, func(x, y TypeStats) int {
+		return cmp.Or(cmp.Compare(y.Total, x.Total), cmp.Compare(x.Type, y.Type))
+	})
+	return out
+}
+
+// longest keeps the KeepAnnotations longest items seen (a min-heap by
+// duration), in arrival order while they all fit.
+type longest[T any] struct {
+	items []T
+	dur   func(*T) int64
+}
+
+func (h *longest[T]) Len() int           { return len(h.items) }
+func (h *longest[T]) Less(i, j int) bool { return h.dur(&h.items[i]) < h.dur(&h.items[j]) }
+func (h *longest[T]) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *longest[T]) Push(x any)         { h.items = append(h.items, x.(T)) }
+func (h *longest[T]) Pop() any {
+	n := len(h.items) - 1
+	x := h.items[n]
+	h.items = h.items[:n]
+	return x
+}
+
+// add offers an item; it reports whether one was dropped.
+func (h *longest[T]) add(x T) (dropped bool) {
+	if len(h.items) < KeepAnnotations {
+		h.items = append(h.items, x)
+		if len(h.items) == KeepAnnotations {
+			heap.Init(h)
+		}
+		return false
+	}
+	if h.dur(&x) <= h.dur(&h.items[0]) {
+		return true
+	}
+	h.items[0] = x
+	heap.Fix(h, 0)
+	return true
+}
+
+// openTask is a task that has begun and not ended.
+type openTask struct {
+	typ       string
+	parent    TaskID
+	start     int64
+	goroutine GoID
+}
+
+// annotations follows tasks, regions and logs while streaming.
+type annotations struct {
+	open      map[TaskID]openTask
+	tasks     longest[Task]
+	regions   longest[Region]
+	taskStats typeAcc
+	regStats  typeAcc
+	strings   map[string]string // interned types and categories
+}
+
+func newAnnotations() *annotations {
+	return &annotations{
+		open:    map[TaskID]openTask{},
+		tasks:   longest[Task]{dur: func(t *Task) int64 { return t.End - t.Start }},
+		regions: longest[Region]{dur: func(r *Region) int64 { return r.End - r.Start }},
+		strings: map[string]string{},
+	}
+}
+
+// intern returns a shared copy of s, so that millions of annotations of a
+// few types hold a few strings.
+func (a *annotations) intern(s string) string {
+	if v, ok := a.strings[s]; ok {
+		return v
+	}
+	if len(a.strings) < 1<<16 {
+		a.strings[s] = s
+	}
+	return s
+}
+
+func (b *builder) taskBegin(id, parent TaskID, typ string, g GoID) {
+	a := b.ann
+	if _, ok := a.open[id]; !ok {
+		a.open[id] = openTask{typ: a.intern(typ), parent: parent, start: b.now, goroutine: g}
+	}
+}
+
+func (b *builder) taskEnd(id, parent TaskID, typ string) {
+	a := b.ann
+	o, ok := a.open[id]
+	if ok {
+		delete(a.open, id)
+	} else {
+		// It began before the trace started.
+		o = openTask{typ: a.intern(typ), parent: parent}
+	}
+	b.addTask(Task{ID: id, Parent: o.parent, Type: o.typ, Start: o.start, End: b.now, Goroutine: o.goroutine})
+}
+
+func (b *builder) addTask(t Task) {
+	b.ann.taskStats.add(cmpOr(t.Type, "(unnamed)"), t.End-t.Start, t.Unfinished)
+	if b.ann.tasks.add(t) {
+		b.t.TasksDropped++
+	}
+}
+
+// addUserRegion books a region of the program's.
+func (b *builder) addUserRegion(r Region) {
+	r.Type = b.ann.intern(r.Type)
+	b.ann.regStats.add(r.Type, r.End-r.Start, r.Unfinished)
+	if b.ann.regions.add(r) {
+		b.t.RegionsDropped++
+	}
+}
+
+func (b *builder) addLog(l Log) {
+	if len(b.t.Logs) >= KeepAnnotations {
+		b.t.LogsDropped++
+		return
+	}
+	l.Category = b.ann.intern(l.Category)
+	b.t.Logs = append(b.t.Logs, l)
+}
+
+// finishAnnotations closes open tasks and sorts the samples by start.
+func (b *builder) finishAnnotations(end int64) {
+	a := b.ann
+	ids := make([]TaskID, 0, len(a.open))
+	for id := range a.open {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		o := a.open[id]
+		b.addTask(Task{ID: id, Parent: o.parent, Type: o.typ, Start: o.start, End: end, Goroutine: o.goroutine, Unfinished: true})
+	}
+	t := b.t
+	t.Tasks = a.tasks.items
+	t.Regions = a.regions.items
+	slices.SortStableFunc(t.Tasks, func(x, c Task) int { return cmp.Or(cmp.Compare(x.Start, c.Start), cmp.Compare(x.ID, c.ID)) })
+	slices.SortStableFunc(t.Regions, func(x, c Region) int {
+		return cmp.Or(cmp.Compare(x.Start, c.Start), cmp.Compare(x.Goroutine, c.Goroutine), cmp.Compare(c.End, x.End))
+	})
+	t.TaskTypes = a.taskStats.sorted()
+	t.RegionTypes = a.regStats.sorted()
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
