@@ -4,7 +4,7 @@
 GO ?= go
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test vet chromium build
+.PHONY: demo test vet chromium build bench
 
 demo:
 	$(GO) run ./cmd/vizrun examples -o out/examples
@@ -33,3 +33,10 @@ chromium:
 
 build:
 	$(GO) build -o vizrun ./cmd/vizrun
+
+# bench times vizrun report against the bare x/exp/trace reader and go tool
+# trace on one generated ~100 MB trace (SIZE, RUNS: see scripts/bench.sh),
+# then runs the go test benchmarks of parse and render.
+bench:
+	scripts/bench.sh
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/parse ./html

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/vizrun/vizrun/internal/parse"
@@ -39,7 +40,10 @@ func loadTrace(ctx context.Context, e *env, path string) (*parse.Trace, error) {
 		r, size = f, st.Size()
 	}
 	p := newProgress(e.stderr, name, size)
-	t, err := parse.Read(&ctxReader{ctx: ctx, r: r}, parse.Options{Size: size, Progress: p.update})
+	// VIZRUN_DECODERS sets how many goroutines decode generations at once
+	// (default: one per CPU beyond the first; see parse.Options.Decoders).
+	dec, _ := strconv.Atoi(os.Getenv("VIZRUN_DECODERS"))
+	t, err := parse.Read(&ctxReader{ctx: ctx, r: r}, parse.Options{Size: size, Progress: p.update, Decoders: dec})
 	p.done()
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("interrupted while reading %s", name)

@@ -100,8 +100,29 @@ func (h *longest[T]) add(x T) (dropped bool) {
 		return true
 	}
 	h.items[0] = x
-	heap.Fix(h, 0)
+	h.down(0)
 	return true
+}
+
+// down restores the heap from i downwards (container/heap.Fix, without an
+// interface call per comparison).
+func (h *longest[T]) down(i int) {
+	n := len(h.items)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		j := l
+		if r := l + 1; r < n && h.dur(&h.items[r]) < h.dur(&h.items[l]) {
+			j = r
+		}
+		if h.dur(&h.items[j]) >= h.dur(&h.items[i]) {
+			return
+		}
+		h.items[i], h.items[j] = h.items[j], h.items[i]
+		i = j
+	}
 }
 
 // openTask is a task that has begun and not ended.

@@ -39,12 +39,13 @@ type builder struct {
 	nspans   int // spans held (goroutines' and procs')
 	maxSpans int // coarsen beyond this
 
-	gcOpen  bool
-	gcStart int64
-	stw     map[string]int64 // open STW ranges by name
-	ann     *annotations
-	sites   map[siteKey]*Site
-	res     map[resKey]*resState
+	gcOpen      bool
+	gcStart     int64
+	stw         map[string]int64 // open STW ranges by name
+	ann         *annotations
+	sites       map[siteKey]*Site // sites whose stack blocked for more than one reason
+	siteByStack []Site            // by StackID: the first reason each stack blocked for
+	res         map[resKey]*resState
 }
 
 type gstate struct {
@@ -127,7 +128,13 @@ func (b *builder) event(ev *trace.Event) {
 		b.start = ev.Time()
 		b.t.AbsStart = int64(b.start)
 	}
-	b.now = int64(ev.Time() - b.start)
+	// Time never goes back, as in x/exp/trace's reader; generations decoded
+	// apart (see parallel) may overlap by a tick at their boundary.
+	if now := int64(ev.Time() - b.start); now > b.now || b.events == 1 {
+		b.now = now
+	} else {
+		b.now++
+	}
 	switch ev.Kind() {
 	case trace.EventSync:
 		clear(b.genStacks)
@@ -207,8 +214,10 @@ func (b *builder) goTransition(ev *trace.Event, st *trace.StateTransition) {
 	gs := b.g(GoID(st.Resource.Goroutine()))
 	g := gs.g
 	t := b.now
-	if from == to && gs.seen {
-		return // a status report at a generation boundary: nothing changed
+	if gs.seen && (from == to || from == trace.GoUndetermined && gs.cur.State == stateOf(to)) {
+		// A status report at a generation boundary (from a reader that
+		// started at that generation, Undetermined): nothing changed.
+		return
 	}
 
 	if !gs.seen {
@@ -293,6 +302,21 @@ func (b *builder) learnStart(gs *gstate, stk StackID, t int64) {
 	b.decideSystem(gs, isSystemFunc(bottom), t)
 }
 
+// stateOf is the span state of a goroutine state (StateNone for NotExist).
+func stateOf(s trace.GoState) State {
+	switch s {
+	case trace.GoRunning:
+		return StateRunning
+	case trace.GoRunnable:
+		return StateRunnable
+	case trace.GoSyscall:
+		return StateSyscall
+	case trace.GoWaiting:
+		return StateBlocked
+	}
+	return StateNone
+}
+
 // newSpan opens a span in state to, starting now.
 func (b *builder) newSpan(gs *gstate, to trace.GoState, raw string, stk StackID, ev *trace.Event) Span {
 	s := Span{Start: b.now, Stack: stk}
@@ -370,11 +394,25 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 
 // site books a blocking span of a user goroutine to its call site.
 func (b *builder) site(s *Span) {
-	k := siteKey{s.Stack, s.Reason}
-	st := b.sites[k]
-	if st == nil {
-		st = &Site{Reason: s.Reason, Stack: s.Stack}
-		b.sites[k] = st
+	// Stacks are dense small ids and a stack nearly always blocks for one
+	// reason: a slice indexed by stack, with a map for the odd other reason.
+	var st *Site
+	if i := int(s.Stack); i < len(b.siteByStack) && b.siteByStack[i].Count > 0 && b.siteByStack[i].Reason == s.Reason {
+		st = &b.siteByStack[i]
+	} else if i < len(b.siteByStack) && b.siteByStack[i].Count == 0 {
+		st = &b.siteByStack[i]
+		st.Reason, st.Stack = s.Reason, s.Stack
+	} else if i >= len(b.siteByStack) {
+		b.siteByStack = append(b.siteByStack, make([]Site, i+1-len(b.siteByStack)+len(b.siteByStack)/2)...)
+		st = &b.siteByStack[i]
+		st.Reason, st.Stack = s.Reason, s.Stack
+	} else {
+		k := siteKey{s.Stack, s.Reason}
+		st = b.sites[k]
+		if st == nil {
+			st = &Site{Reason: s.Reason, Stack: s.Stack}
+			b.sites[k] = st
+		}
 	}
 	d := s.End - s.Start
 	st.Count++
@@ -850,6 +888,11 @@ func (b *builder) groups() {
 // first. The representative stack of a site is its stack with the most
 // blocked time.
 func (b *builder) finishSites() {
+	for i := range b.siteByStack {
+		if st := &b.siteByStack[i]; st.Count > 0 {
+			b.sites[siteKey{st.Stack, st.Reason}] = st
+		}
+	}
 	keys := make([]siteKey, 0, len(b.sites))
 	for k := range b.sites {
 		keys = append(keys, k)

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	rtrace "runtime/trace"
 	"strings"
@@ -594,5 +595,63 @@ func TestAnnotationBounds(t *testing.T) {
 	}
 	if long != n/1000+1 && long != n/1000 {
 		t.Errorf("%d long regions kept, want all %d", long, n/1000+1)
+	}
+}
+
+// TestParallelEqualsSequential: decoding generations on several goroutines
+// builds the very model one reader builds, truncated traces included.
+func TestParallelEqualsSequential(t *testing.T) {
+	mixed, err := os.ReadFile("../../testdata/go1.26-mixed.trace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gens, err := workload.CaptureGenerations(t.TempDir(), 3*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string][]byte{
+		"mixed":            mixed,
+		"generations":      gens,
+		"mixed, cut":       mixed[:len(mixed)*7/10],
+		"generations, cut": gens[:len(gens)/2],
+	}
+	for name, data := range inputs {
+		t.Run(name, func(t *testing.T) {
+			seq, err := parse.Read(bytes.NewReader(data), parse.Options{Decoders: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seq.Generations < 3 {
+				t.Fatalf("%d generations: too few to test splitting", seq.Generations)
+			}
+			seqWarnings := seq.Warnings
+			seq.Warnings = nil
+			for _, n := range []int{2, 3, 8} {
+				par, err := parse.Read(bytes.NewReader(data), parse.Options{Decoders: n})
+				if err != nil {
+					t.Fatalf("%d decoders: %v", n, err)
+				}
+				if par.Generations != seq.Generations || par.Events != seq.Events || par.Duration != seq.Duration {
+					t.Errorf("%d decoders: %d generations, %d events, %d ns; one reader: %d, %d, %d",
+						n, par.Generations, par.Events, par.Duration, seq.Generations, seq.Events, seq.Duration)
+				}
+				// The lost bytes are estimated differently (one reader sees
+				// its input through a buffer): the warnings must agree on
+				// whether anything was lost and after which generation.
+				if (len(par.Warnings) == 0) != (len(seqWarnings) == 0) {
+					t.Errorf("%d decoders: warnings %q, one reader %q", n, par.Warnings, seqWarnings)
+				}
+				par.Warnings = nil
+				if !reflect.DeepEqual(par, seq) {
+					for i, g := range seq.Goroutines {
+						if i < len(par.Goroutines) && !reflect.DeepEqual(g, par.Goroutines[i]) {
+							t.Errorf("%d decoders: G%d differs:\n%+v\n%+v", n, g.ID, par.Goroutines[i], g)
+							break
+						}
+					}
+					t.Fatalf("%d decoders: the model differs from one reader's", n)
+				}
+			}
+		})
 	}
 }

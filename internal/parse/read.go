@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	"golang.org/x/exp/trace"
@@ -22,6 +23,13 @@ type Options struct {
 	// Progress, if not nil, is called now and then with the number of bytes
 	// read so far, and once more at the end.
 	Progress func(read int64)
+
+	// Decoders is how many goroutines decode generations at once (Go 1.26
+	// traces and later). Zero means one per CPU but the one the builder
+	// uses, and a single decoder on two CPUs or fewer: there the builder
+	// keeps the second CPU busy, and more decoders would only hold more
+	// generations in memory.
+	Decoders int
 
 	// MaxSpans bounds the spans the model keeps; past it, short spans are
 	// merged (Trace.Coarsened says to what resolution). Zero means
@@ -75,6 +83,13 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 	// is what was read minus what is still buffered.
 	br := bufio.NewReaderSize(cr, 64<<10)
 	consumed := func() int64 { return cr.n - int64(br.Buffered()) }
+	if header, _ := br.Peek(headerLen); traceVersion(header) >= firstSplitVersion {
+		if n := decoders(opt.Decoders); n > 1 {
+			header = bytes.Clone(header)
+			br.Discard(headerLen)
+			return readParallel(br, header, consumed, cr, n, opt)
+		}
+	}
 	tr, err := newReader(br)
 	if err != nil {
 		if cr.n == 0 {
@@ -231,7 +246,6 @@ func buildAll(full <-chan *eventBatch, free chan<- *eventBatch, b *builder, sync
 		for i := range batch.events {
 			b.event(&batch.events[i])
 		}
-		clear(batch.events) // drop the references to the reader's tables
 		batch.events, batch.syncBytes = batch.events[:0], batch.syncBytes[:0]
 		free <- batch
 	}
@@ -251,8 +265,11 @@ func readAll(tr *trace.Reader, fn func(*trace.Event)) (err error) {
 			err = fmt.Errorf("decoder failed: %v", p)
 		}
 	}()
+	// One event variable for the loop: &ev escapes to fn, and a fresh one per
+	// event would be a heap allocation per event.
+	var ev trace.Event
 	for {
-		ev, err := tr.ReadEvent()
+		ev, err = tr.ReadEvent()
 		if err == io.EOF {
 			return nil
 		}
@@ -281,4 +298,34 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		c.progress(c.n)
 	}
 	return n, err
+}
+
+// decoders is the number of decoding goroutines for Options.Decoders n.
+func decoders(n int) int {
+	if n > 0 {
+		return n
+	}
+	return max(runtime.GOMAXPROCS(0)-1, 1)
+}
+
+// readParallel is Read for Go 1.26+ traces with several decoders.
+func readParallel(br *bufio.Reader, header []byte, consumed func() int64, cr *countingReader, n int, opt Options) (*Trace, error) {
+	b := newBuilder(opt.MaxSpans)
+	gens, good, readErr := parallel(br, header, consumed, n, b)
+	if opt.Progress != nil {
+		opt.Progress(cr.n)
+	}
+	if readErr == nil && b.events <= 1 {
+		return nil, fmt.Errorf("the trace holds no events (only a header)")
+	}
+	if readErr != nil {
+		if gens == 0 {
+			return nil, fmt.Errorf("corrupt or truncated trace: no complete generation could be read: %v", readErr)
+		}
+		b.t.Warnings = append(b.t.Warnings, truncationWarning(readErr, []int64{good, good}, opt.Size, gens))
+	}
+	t := b.finish()
+	t.Generations = gens
+	t.Bytes = cr.n
+	return t, nil
 }

@@ -71,6 +71,15 @@ func (a *seriesAcc) change(d Dim, t int64, delta int64) {
 	if t > a.last[d] {
 		a.last[d] = t
 	}
+	if d >= dimBlocked && a.wf != nil {
+		r := d - dimBlocked
+		a.wf.blockedN += delta
+		if a.count[d] > 0 {
+			a.wf.blockedMask |= 1 << r
+		} else {
+			a.wf.blockedMask &^= 1 << r
+		}
+	}
 }
 
 // add adds weight w to d over [from, to).

@@ -1,5 +1,7 @@
 package parse
 
+import "math/bits"
+
 // Lost parallelism. The program could have kept GOMAXPROCS Ps busy for the
 // whole trace; the waterfall says where that capacity went, moment by
 // moment, integrated exactly while streaming:
@@ -47,6 +49,12 @@ type waterfallAcc struct {
 	blocked [NumReasons]float64
 	idle    float64
 
+	// blockedN is the number of goroutines blocked (any reason) and
+	// blockedMask has bit r set while some are blocked for reason r; the
+	// series keeps them as counts change.
+	blockedN    int64
+	blockedMask uint32
+
 	// Named resources with goroutines waiting on them: index into
 	// Trace.Resources (before sorting) -> waiters.
 	waiting map[int]int64
@@ -81,21 +89,16 @@ func (w *waterfallAcc) advance(t int64, count *[NumDims]int64) {
 	lost := min(idle, count[DimRunnable])
 	w.runq += float64(lost) * f
 	rest := idle - lost
-	var b int64
-	for r := Reason(1); r < NumReasons; r++ {
-		b += count[BlockedDim(r)]
-	}
-	b += count[DimSyscall]
+	b := w.blockedN + count[DimSyscall]
 	blockedP := min(rest, b)
 	w.idle += float64(rest-blockedP) * f
 	if blockedP == 0 {
 		return
 	}
 	share := float64(blockedP) * f / float64(b)
-	for r := Reason(1); r < NumReasons; r++ {
-		if n := count[BlockedDim(r)]; n > 0 {
-			w.blocked[r] += share * float64(n)
-		}
+	for m := w.blockedMask; m != 0; m &= m - 1 {
+		r := Reason(bits.TrailingZeros32(m))
+		w.blocked[r] += share * float64(count[BlockedDim(r)])
 	}
 	if n := count[DimSyscall]; n > 0 {
 		w.blocked[ReasonSyscall] += share * float64(n)

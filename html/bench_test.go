@@ -1,0 +1,48 @@
+package html
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"testing"
+
+	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/tracegen"
+)
+
+// BenchmarkRender renders the report of a ~20 MB realistic trace
+// (VIZRUN_BENCH_TRACE names another).
+func BenchmarkRender(b *testing.B) {
+	var data []byte
+	if p := os.Getenv("VIZRUN_BENCH_TRACE"); p != "" {
+		var err error
+		if data, err = os.ReadFile(p); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		var buf bytes.Buffer
+		if err := tracegen.Generate(&buf, tracegen.Options{Size: 20 << 20}); err != nil {
+			b.Fatal(err)
+		}
+		data = buf.Bytes()
+	}
+	t, err := parse.Read(bytes.NewReader(data), parse.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var size int
+	for b.Loop() {
+		var w countWriter
+		if err := Render(&w, t, Options{}); err != nil {
+			b.Fatal(err)
+		}
+		size = int(w)
+	}
+	b.ReportMetric(float64(size)/(1<<20), "html-MB")
+}
+
+type countWriter int
+
+func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
+
+var _ io.Writer = (*countWriter)(nil)

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# bench.sh measures vizrun against its yardstick on one generated trace, in
+# the same run: the bare golang.org/x/exp/trace read loop, vizrun report end
+# to end, and go tool trace -pprof=sync. Runs are interleaved (these machines
+# are noisy) and the median of RUNS is reported, with peak RSS from GNU time.
+#
+#   make bench                      # a ~100 MB trace, 5 runs
+#   SIZE=500MB RUNS=3 make bench    # a larger trace
+#   GOTOOL=0 make bench             # skip go tool trace (slow: ~1 min per run)
+#
+# BENCH_DIR keeps the binaries and the trace between runs (default: a new
+# temporary directory).
+set -euo pipefail
+
+SIZE=${SIZE:-100MB}
+RUNS=${RUNS:-5}
+GOTOOL=${GOTOOL:-1}
+GO=${GO:-go}
+dir=${BENCH_DIR:-$(mktemp -d)}
+mkdir -p "$dir"
+
+if ! [ -x /usr/bin/time ]; then
+	echo "installing GNU time (Debian package time) for peak RSS" >&2
+	sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time
+fi
+
+cd "$(dirname "$0")/.."
+$GO build -o "$dir/vizrun" ./cmd/vizrun
+$GO build -o "$dir/bareread" ./internal/tracegen/cmd/bareread
+$GO build -o "$dir/tracegen" ./internal/tracegen/cmd/tracegen
+trace="$dir/bench-$SIZE.trace"
+if ! [ -s "$trace" ]; then
+	echo "generating a $SIZE trace ..." >&2
+	"$dir/tracegen" -size "$SIZE" -o "$trace"
+fi
+bytes=$(stat -c %s "$trace")
+
+tools=(bare vizrun)
+[ "$GOTOOL" = 1 ] && tools+=(gotool)
+
+# run TOOL: prints "seconds peak-KB"
+run() {
+	local out="$dir/time.out"
+	case $1 in
+	bare) /usr/bin/time -f "%e %M" -o "$out" "$dir/bareread" "$trace" >/dev/null ;;
+	vizrun) /usr/bin/time -f "%e %M" -o "$out" "$dir/vizrun" report -o "$dir/report.html" "$trace" 2>/dev/null ;;
+	gotool) /usr/bin/time -f "%e %M" -o "$out" $GO tool trace -pprof=sync "$trace" >/dev/null ;;
+	esac
+	tail -1 "$out"
+}
+
+declare -A secs rss
+for ((i = 1; i <= RUNS; i++)); do
+	for t in "${tools[@]}"; do
+		read -r s m < <(run "$t")
+		secs[$t]+="$s "
+		rss[$t]+="$m "
+		echo "run $i/$RUNS $t: ${s}s, $((m / 1024)) MiB" >&2
+	done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+b_s=$(echo "${secs[bare]}" | median)
+b_m=$(echo "${rss[bare]}" | median)
+printf '\ntrace: %s (%d bytes), %d runs, medians\n' "$SIZE" "$bytes" "$RUNS"
+printf '%-26s %9s %9s %10s %10s\n' tool seconds "peak MiB" "time/bare" "RSS/bare"
+for t in "${tools[@]}"; do
+	s=$(echo "${secs[$t]}" | median)
+	m=$(echo "${rss[$t]}" | median)
+	name=$t
+	case $t in
+	bare) name="x/exp/trace read loop" ;;
+	vizrun) name="vizrun report" ;;
+	gotool) name="go tool trace -pprof=sync" ;;
+	esac
+	awk -v n="$name" -v s="$s" -v m="$m" -v bs="$b_s" -v bm="$b_m" \
+		'BEGIN { printf "%-26s %9.2f %9.0f %9.2fx %9.2fx\n", n, s, m/1024, s/bs, m/bm }'
+done
+html=$(stat -c %s "$dir/report.html")
+awk -v h="$html" -v bytes="$bytes" -v s="$b_s" 'BEGIN { printf "report HTML: %.1f MiB; bare reader throughput %.0f MB/s\n", h/1048576, bytes/1e6/s }'
