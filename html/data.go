@@ -3,6 +3,7 @@ package html
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 
@@ -198,7 +199,7 @@ func (d *data) timeline(t *parse.Trace, opt *Options) string {
 	// keeps the first paint fast.
 	res := resolution(rows, t.Duration, opt.MaxSegments)
 	coarse := max(res, resolution(rows, t.Duration, coarseSegments), t.Duration/coarsePixels)
-	if coarse > res && countRows(rows, t.Duration, coarse) == countRows(rows, t.Duration, res) {
+	if coarse > res && countRows(rows, t.Duration, coarse, math.MaxInt) == countRows(rows, t.Duration, res, math.MaxInt) {
 		coarse = res // nothing to merge: one level
 	}
 	if coarse > res {

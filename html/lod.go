@@ -271,14 +271,18 @@ func chooseRows(t *parse.Trace, maxRows int) []row {
 	return rows
 }
 
-// countRows is the number of segments the rows make at resolution res.
-func countRows(rows []row, duration, res int64) int {
+// countRows is the number of segments the rows make at resolution res, or
+// some number over limit once it is sure to exceed it.
+func countRows(rows []row, duration, res int64, limit int) int {
 	n := 0
 	for _, r := range rows {
 		if r.g != nil {
 			n += countSegments(r.g.Spans, res)
 		} else {
 			n += min(int(duration/max(res, duration/4000, 1))+1, 4001)
+		}
+		if n > limit {
+			return n
 		}
 	}
 	return n
@@ -287,7 +291,7 @@ func countRows(rows []row, duration, res int64) int {
 // resolution finds the smallest power-of-two resolution (in ns) at which the
 // rows' segments fit the budget.
 func resolution(rows []row, duration int64, budget int) int64 {
-	count := func(res int64) int { return countRows(rows, duration, res) }
+	count := func(res int64) int { return countRows(rows, duration, res, budget) }
 	if count(0) <= budget {
 		return 0
 	}
