@@ -535,8 +535,7 @@ func (b *builder) metric(m trace.Metric) {
 			b.t.GOMAXPROCSChanges = append(b.t.GOMAXPROCSChanges, Sample{b.now, v})
 		}
 		b.t.GOMAXPROCS = max(b.t.GOMAXPROCS, int(v))
-		b.series.wf.advance(b.now, &b.series.count)
-		b.series.wf.procs = int64(v)
+		b.series.wf.setProcs(b.now, &b.series.count, int64(v))
 	case "/memory/classes/heap/objects:bytes":
 		b.t.Heap = appendSample(b.t.Heap, b.now, m.Value.Uint64())
 	case "/gc/heap/goal:bytes":

@@ -489,3 +489,12 @@ func (t *Trace) AvgGOMAXPROCS() float64 {
 	}
 	return sum / float64(t.Duration)
 }
+
+// Rate is the trace data the program wrote per second of trace, in bytes:
+// the tracer's own cost grows with it (see HighRate).
+func (t *Trace) Rate() float64 {
+	if t.Duration <= 0 {
+		return 0
+	}
+	return float64(t.Bytes) / (float64(t.Duration) / 1e9)
+}

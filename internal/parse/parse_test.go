@@ -131,7 +131,7 @@ func checkInvariants(t *testing.T, tr *parse.Trace) {
 	if d := parts - w.Capacity; d < -8 || d > 8 {
 		t.Fatalf("waterfall parts %d != capacity %d (%+v)", parts, w.Capacity, w)
 	}
-	if capFull := int64(tr.AvgGOMAXPROCS() * float64(tr.Duration)); w.Capacity > capFull || w.Capacity < capFull*9/10 {
+	if capFull := int64(tr.AvgGOMAXPROCS() * float64(tr.Duration)); w.Capacity > capFull+8 || w.Capacity < capFull-8 {
 		t.Fatalf("waterfall capacity %d, want about GOMAXPROCS × duration = %d", w.Capacity, capFull)
 	}
 }

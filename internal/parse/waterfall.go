@@ -55,6 +55,12 @@ type waterfallAcc struct {
 	blockedN    int64
 	blockedMask uint32
 
+	// pre holds the counts' integrals while GOMAXPROCS is unknown.
+	pre struct {
+		run, sys, runq, sync float64
+		blocked              [NumReasons]float64
+	}
+
 	// Named resources with goroutines waiting on them: index into
 	// Trace.Resources (before sorting) -> waiters.
 	waiting map[int]int64
@@ -74,6 +80,17 @@ func (w *waterfallAcc) advance(t int64, count *[NumDims]int64) {
 	w.last = t
 	p := w.procs
 	if p <= 0 {
+		// GOMAXPROCS is not known yet (its first report may come a little
+		// after the trace starts): keep the counts' integrals, to share out
+		// once it is (see setProcs).
+		f := float64(dt)
+		w.pre.run += float64(count[DimRunning]) * f
+		w.pre.sys += float64(count[DimRunningSystem]) * f
+		w.pre.runq += float64(count[DimRunnable]) * f
+		w.pre.sync += float64(count[DimSyscall]) * f
+		for r := Reason(1); r < NumReasons; r++ {
+			w.pre.blocked[r] += float64(count[BlockedDim(r)]) * f
+		}
 		return
 	}
 	f := float64(dt)
@@ -106,6 +123,38 @@ func (w *waterfallAcc) advance(t int64, count *[NumDims]int64) {
 	for i, n := range w.waiting {
 		w.resIdle[i] += share * float64(min(n, b))
 	}
+}
+
+// setProcs records GOMAXPROCS from time t on. The first time, the stretch
+// before it is assumed to have had the same GOMAXPROCS, and its counts'
+// integrals are shared out as advance would have, in bulk.
+func (w *waterfallAcc) setProcs(t int64, count *[NumDims]int64, procs int64) {
+	w.advance(t, count)
+	if w.procs == 0 && procs > 0 && t > 0 {
+		c := float64(procs) * float64(t)
+		w.cap += c
+		run := min(w.pre.run, c)
+		sys := min(w.pre.sys, c-run)
+		w.user += run
+		w.runtime += sys
+		idle := c - run - sys
+		lost := min(idle, w.pre.runq)
+		w.runq += lost
+		rest := idle - lost
+		b := w.pre.sync
+		for _, v := range w.pre.blocked {
+			b += v
+		}
+		blocked := min(rest, b)
+		if b > 0 {
+			for r, v := range w.pre.blocked {
+				w.blocked[r] += blocked * v / b
+			}
+			w.blocked[ReasonSyscall] += blocked * w.pre.sync / b
+		}
+		w.idle += rest - blocked
+	}
+	w.procs = procs
 }
 
 func (w *waterfallAcc) finish() Waterfall {

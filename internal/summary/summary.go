@@ -63,9 +63,10 @@ type Waterfall struct {
 
 // TraceInfo describes the input.
 type TraceInfo struct {
-	Bytes       int64 `json:"bytes"`
-	Events      int64 `json:"events"`
-	Generations int   `json:"generations"`
+	Bytes       int64   `json:"bytes"`
+	Events      int64   `json:"events"`
+	Generations int     `json:"generations"`
+	RateMBps    float64 `json:"rate_mb_per_s"` // trace written per second of program: tracing's own cost grows with it
 }
 
 // GoroutineCount counts goroutines.
@@ -199,7 +200,7 @@ func BuildWith(t *parse.Trace, source string, th findings.Thresholds) *Summary {
 		GOMAXPROCS:     t.GOMAXPROCS,
 		AvgGOMAXPROCS:  round3(t.AvgGOMAXPROCS()),
 		AvgParallelism: round3(t.AvgParallelism()),
-		Trace:          TraceInfo{Bytes: t.Bytes, Events: t.Events, Generations: t.Generations},
+		Trace:          TraceInfo{Bytes: t.Bytes, Events: t.Events, Generations: t.Generations, RateMBps: round3(t.Rate() / 1e6)},
 		Time: StateTime{
 			RunningNs: tot.Running, RunnableNs: tot.Runnable,
 			BlockedNs: tot.BlockedTotal(), SyscallNs: tot.Syscall,

@@ -29,7 +29,7 @@ func WriteText(w io.Writer, s *Summary) error {
 	for _, warn := range s.Warnings {
 		p("warning: %s\n", warn)
 	}
-	p("wall time     %s (%d events, %d generations, %s)\n", units.Duration(s.DurationNs), s.Trace.Events, s.Trace.Generations, units.Bytes(s.Trace.Bytes))
+	p("wall time     %s (%d events, %d generations, %s, %.1f MB/s of trace)\n", units.Duration(s.DurationNs), s.Trace.Events, s.Trace.Generations, units.Bytes(s.Trace.Bytes), s.Trace.RateMBps)
 	par := fmt.Sprintf("%.2f", s.AvgParallelism)
 	if s.GOMAXPROCS > 0 {
 		par += fmt.Sprintf(" of GOMAXPROCS %s (%s busy)", procs(s), units.Percent(s.Utilization))
