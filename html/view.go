@@ -108,11 +108,11 @@ type typeRow struct {
 }
 
 type resourceRow struct {
-	Name, Kind, Total, Max, Avg, Held string
-	Waits, Acquired                   int64
-	Waiters, Pending                  int
-	Ops                               string
-	Holders                           []string
+	Name, Kind, Total, Max, Avg string
+	Waits                       int64
+	Waiters, Pending            int
+	Ops                         string
+	Holders                     []string
 }
 
 type findingRow struct {
@@ -393,11 +393,7 @@ func resourceRows(s *summary.Summary) []resourceRow {
 	var out []resourceRow
 	for _, r := range s.Resources {
 		row := resourceRow{Name: r.Name, Kind: r.Kind, Waits: r.Waits, Waiters: r.Waiters, Pending: r.Pending,
-			Total: units.Duration(r.TotalNs), Max: units.Duration(r.MaxNs), Avg: units.Duration(r.TotalNs / max(r.Waits, 1)),
-			Acquired: r.Acquired}
-		if r.Kind != "chan" {
-			row.Held = units.Duration(r.HeldNs)
-		}
+			Total: units.Duration(r.TotalNs), Max: units.Duration(r.MaxNs), Avg: units.Duration(r.TotalNs / max(r.Waits, 1))}
 		for _, o := range r.Ops {
 			if row.Ops != "" {
 				row.Ops += ", "

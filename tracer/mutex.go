@@ -4,137 +4,133 @@ import (
 	"context"
 	"runtime/trace"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vizrun/vizrun/internal/parse"
 )
 
+// lockTrace marks a named lock's contention in the trace: a Lock or RLock
+// that has to wait is a region, and the goroutines that release the lock
+// while others wait log it, so the report can tell who held the lock
+// meanwhile. Uncontended locking logs nothing.
+type lockTrace struct {
+	waiting atomic.Int32 // goroutines waiting for the lock
+	wait    string       // region type while waiting
+	rwait   string       // region type while waiting to read (RWMutex)
+	op      string       // release log message: "<op>:<name>"
+	rop     string
+}
+
+// contended waits for the lock with lock, inside a region.
+func (l *lockTrace) contended(wait string, lock func()) {
+	l.waiting.Add(1)
+	r := trace.StartRegion(context.Background(), wait)
+	lock()
+	r.End()
+	l.waiting.Add(-1)
+}
+
+// released logs a release that others are waiting for.
+func (l *lockTrace) released(op string) {
+	if l.waiting.Load() > 0 && trace.IsEnabled() {
+		trace.Log(context.Background(), parse.LogRelease, op)
+	}
+}
+
 // Mutex is a sync.Mutex with a name. While a trace is recorded, a Lock that
-// has to wait is marked in the trace, and so are the goroutines that take
-// and release the lock: the report shows the waits on the mutex by name
-// (how many, how long, the longest) and which goroutines held it while
-// others waited. When no trace is recorded, it costs one atomic load more
-// than sync.Mutex.
+// has to wait is marked in the trace, and so is every Unlock that others
+// are waiting for: the report shows the waits on the mutex by name (how
+// many, how long, the longest) and which goroutines held it while others
+// waited. Uncontended, it costs a TryLock and an atomic load more than
+// sync.Mutex, whether or not a trace is recorded.
 //
 // The zero Mutex is unnamed; use NewMutex. A Mutex must not be copied after
 // first use.
 type Mutex struct {
-	mu   sync.Mutex
-	wait string // region type while waiting
-	op   string // log message: "mutex:<name>"
+	mu sync.Mutex
+	t  lockTrace
 }
 
 // NewMutex returns a named, unlocked Mutex.
 func NewMutex(name string) *Mutex {
-	return &Mutex{wait: parse.RegionWait + "mutex:" + name, op: "mutex:" + name}
+	return &Mutex{t: lockTrace{wait: parse.RegionWait + "mutex:" + name, op: "mutex:" + name}}
 }
 
 // Lock locks m, as sync.Mutex.Lock.
 func (m *Mutex) Lock() {
+	if m.mu.TryLock() {
+		return
+	}
 	if !trace.IsEnabled() {
 		m.mu.Lock()
 		return
 	}
-	if !m.mu.TryLock() {
-		r := trace.StartRegion(context.Background(), m.wait)
-		m.mu.Lock()
-		r.End()
-	}
-	trace.Log(context.Background(), parse.LogAcquire, m.op)
+	m.t.contended(m.t.wait, m.mu.Lock)
 }
 
 // TryLock tries to lock m, as sync.Mutex.TryLock.
-func (m *Mutex) TryLock() bool {
-	ok := m.mu.TryLock()
-	if ok && trace.IsEnabled() {
-		trace.Log(context.Background(), parse.LogAcquire, m.op)
-	}
-	return ok
-}
+func (m *Mutex) TryLock() bool { return m.mu.TryLock() }
 
 // Unlock unlocks m, as sync.Mutex.Unlock.
 func (m *Mutex) Unlock() {
-	if trace.IsEnabled() {
-		trace.Log(context.Background(), parse.LogRelease, m.op)
-	}
+	m.t.released(m.t.op)
 	m.mu.Unlock()
 }
 
 // RWMutex is a sync.RWMutex with a name; see Mutex. Waits for the write
 // lock and for read locks are told apart in the report.
 type RWMutex struct {
-	mu          sync.RWMutex
-	wait, rwait string
-	op, rop     string
+	mu sync.RWMutex
+	t  lockTrace
 }
 
 // NewRWMutex returns a named, unlocked RWMutex.
 func NewRWMutex(name string) *RWMutex {
-	return &RWMutex{
+	return &RWMutex{t: lockTrace{
 		wait: parse.RegionWait + "lock:" + name, rwait: parse.RegionWait + "rlock:" + name,
 		op: "lock:" + name, rop: "rlock:" + name,
-	}
+	}}
 }
 
 // Lock locks rw for writing, as sync.RWMutex.Lock.
 func (rw *RWMutex) Lock() {
+	if rw.mu.TryLock() {
+		return
+	}
 	if !trace.IsEnabled() {
 		rw.mu.Lock()
 		return
 	}
-	if !rw.mu.TryLock() {
-		r := trace.StartRegion(context.Background(), rw.wait)
-		rw.mu.Lock()
-		r.End()
-	}
-	trace.Log(context.Background(), parse.LogAcquire, rw.op)
+	rw.t.contended(rw.t.wait, rw.mu.Lock)
 }
 
 // Unlock unlocks rw for writing, as sync.RWMutex.Unlock.
 func (rw *RWMutex) Unlock() {
-	if trace.IsEnabled() {
-		trace.Log(context.Background(), parse.LogRelease, rw.op)
-	}
+	rw.t.released(rw.t.op)
 	rw.mu.Unlock()
 }
 
 // RLock locks rw for reading, as sync.RWMutex.RLock.
 func (rw *RWMutex) RLock() {
+	if rw.mu.TryRLock() {
+		return
+	}
 	if !trace.IsEnabled() {
 		rw.mu.RLock()
 		return
 	}
-	if !rw.mu.TryRLock() {
-		r := trace.StartRegion(context.Background(), rw.rwait)
-		rw.mu.RLock()
-		r.End()
-	}
-	trace.Log(context.Background(), parse.LogAcquire, rw.rop)
+	rw.t.contended(rw.t.rwait, rw.mu.RLock)
 }
 
 // RUnlock undoes one RLock, as sync.RWMutex.RUnlock.
 func (rw *RWMutex) RUnlock() {
-	if trace.IsEnabled() {
-		trace.Log(context.Background(), parse.LogRelease, rw.rop)
-	}
+	rw.t.released(rw.t.rop)
 	rw.mu.RUnlock()
 }
 
 // TryLock and TryRLock try to lock rw, as sync.RWMutex's.
-func (rw *RWMutex) TryLock() bool {
-	ok := rw.mu.TryLock()
-	if ok && trace.IsEnabled() {
-		trace.Log(context.Background(), parse.LogAcquire, rw.op)
-	}
-	return ok
-}
-
-func (rw *RWMutex) TryRLock() bool {
-	ok := rw.mu.TryRLock()
-	if ok && trace.IsEnabled() {
-		trace.Log(context.Background(), parse.LogAcquire, rw.rop)
-	}
-	return ok
-}
+func (rw *RWMutex) TryLock() bool  { return rw.mu.TryLock() }
+func (rw *RWMutex) TryRLock() bool { return rw.mu.TryRLock() }
 
 // Send sends v on ch. While a trace is recorded, a send that has to wait is
 // marked as a wait on the channel called name, in the task of ctx if any.

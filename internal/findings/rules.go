@@ -45,9 +45,6 @@ func (a *analysis) contention() {
 		ev := []string{
 			fmt.Sprintf("waits: %d, total %s, longest %s, p99 %s", r.Waits(), dur(w), dur(max), dur(r.Hist.Quantile(0.99))),
 		}
-		if r.Acquired > 0 {
-			ev = append(ev, fmt.Sprintf("taken %d times, held %s in all", r.Acquired, dur(r.Held)))
-		}
 		var gs []int64
 		for j, h := range r.Holders {
 			if j == 5 {

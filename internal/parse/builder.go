@@ -650,7 +650,7 @@ func (b *builder) log(ev *trace.Event) {
 		g = GoID(id)
 	}
 	if strings.HasPrefix(l.Category, Prefix) {
-		if l.Category == LogAcquire || l.Category == LogRelease {
+		if l.Category == LogRelease {
 			b.lockLog(l.Category, l.Message, g, b.now)
 		}
 		return

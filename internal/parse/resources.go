@@ -17,9 +17,9 @@ const (
 	// resource: "vizrun.wait.<op>:<name>", where op is one of the Op names.
 	RegionWait = "vizrun.wait."
 
-	// LogAcquire and LogRelease are logged by the goroutine that acquires
-	// or releases a named lock; the message is "<op>:<name>".
-	LogAcquire = "vizrun.acquire"
+	// LogRelease is logged by a goroutine that releases a named lock while
+	// others wait for it; the message is "<op>:<name>". Uncontended locking
+	// logs nothing: the holder of a lock matters only while others wait.
 	LogRelease = "vizrun.release"
 )
 
@@ -101,16 +101,14 @@ type Holder struct {
 
 // Resource is one named mutex, RWMutex or channel.
 type Resource struct {
-	Kind     ResourceKind
-	Name     string
-	Ops      [NumOps]OpStats
-	Waiters  int       // distinct goroutines that waited
-	Holders  []Holder  // most blame first; at most maxHolders
-	Acquired int64     // times the lock was taken (locks only)
-	Held     int64     // ns the lock was held in all (locks only; read holds overlap)
-	Pending  int       // waits still going on when the trace ended
-	Hist     Histogram // wait durations
-	Idle     int64     // P·ns of the waterfall lost while goroutines waited on it
+	Kind    ResourceKind
+	Name    string
+	Ops     [NumOps]OpStats
+	Waiters int       // distinct goroutines that waited
+	Holders []Holder  // most blame first; at most maxHolders
+	Pending int       // waits still going on when the trace ended
+	Hist    Histogram // wait durations
+	Idle    int64     // P·ns of the waterfall lost while goroutines waited on it
 }
 
 // Waits is the number of waits on the resource.
@@ -154,12 +152,13 @@ type hold struct {
 
 // resState follows one resource while streaming.
 type resState struct {
-	idx     int
-	holding map[GoID][]int64 // holder -> acquire times (a reader may hold twice)
-	holds   []hold           // released holds that open waits may still overlap
-	open    []int64          // start times of waits in progress
-	waiters map[GoID]bool
-	blame   map[GoID]int64
+	idx         int
+	since       map[GoID]int64 // when a goroutine took the lock after waiting for it
+	lastRelease int64          // of the write lock, logged
+	holds       []hold         // released holds that open waits may still overlap
+	open        []int64        // start times of waits in progress
+	waiters     map[GoID]bool
+	blame       map[GoID]int64
 }
 
 func (b *builder) resource(kind ResourceKind, name string) *resState {
@@ -167,7 +166,7 @@ func (b *builder) resource(kind ResourceKind, name string) *resState {
 	if rs := b.res[k]; rs != nil {
 		return rs
 	}
-	rs := &resState{idx: len(b.t.Resources), holding: map[GoID][]int64{}, waiters: map[GoID]bool{}, blame: map[GoID]int64{}}
+	rs := &resState{idx: len(b.t.Resources), since: map[GoID]int64{}, waiters: map[GoID]bool{}, blame: map[GoID]int64{}}
 	b.t.Resources = append(b.t.Resources, Resource{Kind: kind, Name: name})
 	b.res[k] = rs
 	return rs
@@ -214,21 +213,15 @@ func (b *builder) waitEnd(typ string, g GoID, start, end int64, begun bool) {
 	if kind == KindChan {
 		return
 	}
-	// Blame: who held the lock during [start, end).
+	// Blame: who held the lock during [start, end). Every holder that kept
+	// a goroutine waiting logged its release, so the released holds tell.
 	for _, h := range rs.holds {
 		if h.g != g && h.end > start && h.start < end {
 			rs.blame[h.g] += min(h.end, end) - max(h.start, start)
 		}
 	}
-	for hg, since := range rs.holding {
-		if hg == g {
-			continue
-		}
-		for _, s := range since {
-			if s < end {
-				rs.blame[hg] += end - max(s, start)
-			}
-		}
+	if begun || start > 0 {
+		rs.since[g] = end // it holds the lock from now
 	}
 	rs.prune()
 }
@@ -243,37 +236,25 @@ func (rs *resState) prune() {
 	rs.holds = slices.DeleteFunc(rs.holds, func(h hold) bool { return h.end <= oldest })
 }
 
-// lockLog follows acquire and release logs of named locks.
+// lockLog follows the release logs of named locks.
 func (b *builder) lockLog(category, msg string, g GoID, t int64) {
-	_, kind, name, ok := parseOpName(msg)
-	if !ok || kind == KindChan {
+	op, kind, name, ok := parseOpName(msg)
+	if !ok || kind == KindChan || category != LogRelease {
 		return
 	}
 	rs := b.resource(kind, name)
-	r := &b.t.Resources[rs.idx]
-	if category == LogAcquire {
-		rs.holding[g] = append(rs.holding[g], t)
-		r.Acquired++
-		return
+	// When the hold began: when the goroutine took the lock after waiting;
+	// else, for the write lock, when the last logged holder released it;
+	// else (a reader, or a holder since before the trace) unknown: as early
+	// as it gets.
+	start, ok := rs.since[g]
+	delete(rs.since, g)
+	if !ok && op == OpLock {
+		start = rs.lastRelease
 	}
-	since := rs.holding[g]
-	start := int64(0) // acquired before the trace started
-	if n := len(since); n > 0 {
-		start = since[n-1]
-		if n == 1 {
-			delete(rs.holding, g)
-		} else {
-			rs.holding[g] = since[:n-1]
-		}
-	} else if len(rs.holding) > 0 && kind == KindMutex {
-		// A Mutex may be unlocked by another goroutine than the one that
-		// locked it: the release ends the only hold.
-		for hg, s := range rs.holding {
-			g, start = hg, s[0]
-			delete(rs.holding, hg)
-		}
+	if op == OpLock {
+		rs.lastRelease = t
 	}
-	r.Held += t - start
 	if len(rs.open) > 0 {
 		rs.holds = append(rs.holds, hold{g, start, t})
 	}
@@ -296,11 +277,6 @@ func (b *builder) finishResources(end int64) {
 		rs := b.res[k]
 		r := &b.t.Resources[rs.idx]
 		r.Idle = int64(b.series.wf.resIdle[rs.idx] + 0.5)
-		for _, since := range rs.holding {
-			for _, s := range since {
-				r.Held += end - s
-			}
-		}
 		r.Waiters = len(rs.waiters)
 		for g, v := range rs.blame {
 			if v > 0 {

@@ -124,17 +124,15 @@ type Site struct {
 
 // Resource is a mutex, RWMutex or channel named with the vizrun tracer.
 type Resource struct {
-	Name     string   `json:"name"`
-	Kind     string   `json:"kind"` // mutex, rwmutex or chan
-	Waits    int64    `json:"waits"`
-	TotalNs  int64    `json:"total_ns"`
-	MaxNs    int64    `json:"max_ns"`
-	Waiters  int      `json:"waiters"`            // distinct goroutines that waited
-	Pending  int      `json:"pending"`            // waits still going on at the end
-	Acquired int64    `json:"acquired,omitempty"` // locks: times taken
-	HeldNs   int64    `json:"held_ns,omitempty"`  // locks: time held in all
-	Ops      []OpWait `json:"ops"`                // waits by operation
-	Holders  []Holder `json:"holders"`            // locks: who held it while others waited, most first
+	Name    string   `json:"name"`
+	Kind    string   `json:"kind"` // mutex, rwmutex or chan
+	Waits   int64    `json:"waits"`
+	TotalNs int64    `json:"total_ns"`
+	MaxNs   int64    `json:"max_ns"`
+	Waiters int      `json:"waiters"` // distinct goroutines that waited
+	Pending int      `json:"pending"` // waits still going on at the end
+	Ops     []OpWait `json:"ops"`     // waits by operation
+	Holders []Holder `json:"holders"` // locks: who held it while others waited, most first
 }
 
 // OpWait is the waits of one operation on a resource.
@@ -368,7 +366,7 @@ func resources(t *parse.Trace) []Resource {
 	for i := range t.Resources {
 		r := &t.Resources[i]
 		o := Resource{Name: r.Name, Kind: r.Kind.String(), Waits: r.Waits(), TotalNs: r.WaitTotal(), MaxNs: r.MaxWait(),
-			Waiters: r.Waiters, Pending: r.Pending, Acquired: r.Acquired, HeldNs: r.Held, Ops: []OpWait{}, Holders: []Holder{}}
+			Waiters: r.Waiters, Pending: r.Pending, Ops: []OpWait{}, Holders: []Holder{}}
 		for op, st := range r.Ops {
 			if st.Waits > 0 {
 				o.Ops = append(o.Ops, OpWait{Op: parse.Op(op).String(), Waits: st.Waits, TotalNs: st.Total, MaxNs: st.Max})
