@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
@@ -9,9 +10,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
+	rtrace "runtime/trace"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+	"unicode/utf8"
 
+	"github.com/vizrun/vizrun/internal/parse"
 	"github.com/vizrun/vizrun/internal/summary"
 )
 
@@ -160,6 +168,13 @@ func TestBadInput(t *testing.T) {
 	for i := range rnd {
 		rnd[i] = byte(r.UintN(256))
 	}
+	var prof bytes.Buffer
+	if err := pprof.StartCPUProfile(&prof); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	pprof.StopCPUProfile()
+	notDir := write("plain-file", []byte("x"))
 	for _, c := range []struct {
 		name, input string
 		out         string // -o; "" for dir/out.html
@@ -167,6 +182,13 @@ func TestBadInput(t *testing.T) {
 		want        string // in stderr
 	}{
 		{"missing file", filepath.Join(dir, "missing.trace"), "", 1, "no such file or directory"},
+		{"unreadable file", "/proc/self/mem", "", 1, "input/output error"},
+		{"pprof profile", write("cpu.pprof", prof.Bytes()), "", 1, "gzip-compressed, as pprof profiles are; open a profile with go tool pprof"},
+		{"Go 1.9 trace", write("go1.9.trace", append([]byte("go 1.9 trace\x00\x00\x00\x00"), data[16:]...)), "", 1, "a Go 1.9 execution trace: vizrun reads traces of Go 1.11 and later"},
+		{"Go 1.99 trace", write("go1.99.trace", append([]byte("go 1.99 trace\x00\x00\x00"), data[16:]...)), "", 1, "newer than this vizrun reads (Go 1.11 to 1.26): update vizrun"},
+		{"non-UTF-8 text", write("latin1.txt", []byte("caf\xe9 cr\xe8me\n")), "", 1, `it starts with "caf\xe9 cr\xe8me"`},
+		{"output under a file", mixed, filepath.Join(notDir, "r.html"), 1, "not a directory"},
+		{"output is a device", mixed, "/proc/version", 1, "cannot write"},
 		{"directory", dir, "", 1, "is a directory"},
 		{"empty file", write("empty.trace", nil), "", 1, "not a Go execution trace: the input is empty"},
 		{"random bytes", write("random.trace", rnd), "", 1, "not a Go execution trace"},
@@ -208,6 +230,105 @@ func TestBadInput(t *testing.T) {
 	}
 	if b, err := os.ReadFile(out); err != nil || !bytes.Contains(b, []byte("the trace is truncated")) {
 		t.Errorf("half trace: report missing or without the warning (%v)", err)
+	}
+}
+
+// TestOddInput: inputs that are traces, though not the usual kind, give a
+// correct report: traces in the formats before Go 1.22 (converted), a
+// gzip-compressed trace, and a trace whose strings are huge or not UTF-8.
+func TestOddInput(t *testing.T) {
+	dir := t.TempDir()
+	// Strings of 50 KiB (the runtime keeps 1 KiB of each) and invalid
+	// UTF-8 in goroutine names, tasks, regions and logs.
+	var buf bytes.Buffer
+	if err := rtrace.Start(&buf); err != nil {
+		t.Fatal(err)
+	}
+	huge, bad := strings.Repeat("<b>x</b>", 50<<10/8), "caf\xe9\xff<script>alert(1)</script>"
+	var wg sync.WaitGroup
+	for _, name := range []string{huge, bad} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rtrace.Log(context.Background(), parse.LogName, name)
+			ctx, task := rtrace.NewTask(context.Background(), name)
+			r := rtrace.StartRegion(ctx, name)
+			rtrace.Log(ctx, name, name)
+			time.Sleep(2 * time.Millisecond)
+			r.End()
+			task.End()
+		}()
+	}
+	wg.Wait()
+	rtrace.Stop()
+	odd := filepath.Join(dir, "odd.trace")
+	if err := os.WriteFile(odd, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(mixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(data)
+	zw.Close()
+	gzPath := filepath.Join(dir, "mixed.trace.gz")
+	if err := os.WriteFile(gzPath, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, input string
+		goroutines  int // at least, in the summary
+	}{
+		{"Go 1.11", "../../testdata/old/go1.11-user-task-region.trace", 2},
+		{"Go 1.19", "../../testdata/old/go1.19-http.trace", 100},
+		{"Go 1.21", "../../testdata/old/go1.21-http.trace", 40},
+		{"gzip", gzPath, 10},
+		{"huge and invalid strings", odd, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(dir, "r.html")
+			if _, errs, code := vizrun(t, nil, "report", "-o", out, c.input); code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			page, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !utf8.Valid(page) {
+				t.Error("the report is not valid UTF-8")
+			}
+			if bytes.Contains(page, []byte("<script>alert")) || bytes.Contains(page, []byte("<b>x")) {
+				t.Error("a string from the trace reached the page unescaped")
+			}
+			js, errs, code := vizrun(t, nil, "summary", "-json", c.input)
+			var s summary.Summary
+			if code != 0 || json.Unmarshal([]byte(js), &s) != nil {
+				t.Fatalf("summary: exit %d: %s", code, errs)
+			}
+			if s.Goroutines.Created < c.goroutines {
+				t.Errorf("%d goroutines created, want at least %d", s.Goroutines.Created, c.goroutines)
+			}
+			t.Logf("%s: %d bytes of report, %d goroutines", c.name, len(page), s.Goroutines.Created)
+		})
+	}
+	// The strings were cut to what the runtime keeps, 1 KiB, and made valid.
+	tr, err := parse.ReadFile(odd, parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, g := range tr.Goroutines {
+		if g.Label != "" {
+			names = append(names, g.Label)
+			if len(g.Label) > 1024 || !utf8.ValidString(g.Label) {
+				t.Errorf("goroutine name of %d bytes, valid UTF-8 %v", len(g.Label), utf8.ValidString(g.Label))
+			}
+		}
+	}
+	if len(names) != 2 || !slices.Contains(names, strings.ToValidUTF8(bad, "\uFFFD")) {
+		t.Errorf("goroutine names %q, want the huge one cut and the invalid one made valid", names)
 	}
 }
 

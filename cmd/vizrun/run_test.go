@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -107,6 +108,46 @@ func TestRunExitPaths(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRunKilled: a program that dies of SIGKILL mid-run (no deferred
+// function runs, the trace is never stopped) still gets the report of what
+// its trace holds, with a warning saying how it ended and what is missing.
+func TestRunKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds programs")
+	}
+	dir := t.TempDir()
+	report, tr := filepath.Join(dir, "r.html"), filepath.Join(dir, "t.trace")
+	out, errs, code := runIn(t, context.Background(), "", "run", "-o", report, "-trace", tr, "-C", "testdata/prog", ".", "kill")
+	if !strings.Contains(out, "killing myself") {
+		t.Fatalf("the program did not get to kill itself: stdout %q, stderr %q", out, errs)
+	}
+	if code != 128+int(syscall.SIGKILL) || !strings.Contains(errs, "killed by signal 9") {
+		t.Errorf("exit %d, want %d, and a message saying the program was killed; stderr %q", code, 128+int(syscall.SIGKILL), errs)
+	}
+	// It ran about 700 ms at 200 ms per generation: the trace holds at
+	// least two generations, hence at least 400 ms, and its workers.
+	m := readTrace(t, tr)
+	workers := 0
+	for _, g := range m.Goroutines {
+		if g.StartFunc == "main.worker" {
+			workers++
+		}
+	}
+	if m.Generations < 2 || m.Duration < int64(400*time.Millisecond) || workers < 10 {
+		t.Errorf("trace of the killed program: %d generations, %v, %d workers; want >= 2, >= 400ms, many", m.Generations, time.Duration(m.Duration), workers)
+	}
+	// The trace itself says it was cut short, whether the kill landed in
+	// the middle of a generation or between two.
+	if !slices.ContainsFunc(m.Warnings, func(w string) bool { return strings.Contains(w, "truncated") }) {
+		t.Errorf("the killed program's trace has no truncation warning: %q", m.Warnings)
+	}
+	b, err := os.ReadFile(report)
+	if err != nil || !bytes.Contains(b, []byte("killed by signal 9")) || !bytes.Contains(b, []byte("truncated")) {
+		t.Errorf("report missing or without the warnings about the kill: %v", err)
+	}
+	t.Logf("killed program: %d generations, %v traced, %d workers; warnings %q", m.Generations, time.Duration(m.Duration), workers, m.Warnings)
 }
 
 // TestRunForwardsSignals: Ctrl-C reaches the program, and the report of

@@ -102,9 +102,13 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 		f.Close()
 	}
 
-	code, runErr := execTraced(ctx, e, exe, o.args, o.dir, tracePath)
+	code, sig, runErr := execTraced(ctx, e, exe, o.args, o.dir, tracePath)
 	if runErr != nil {
 		return runErr
+	}
+	ended := fmt.Sprintf("exited with status %d", code)
+	if sig != 0 {
+		ended = fmt.Sprintf("was killed by signal %d (%v)", int(sig), sig)
 	}
 
 	if o.keepTrace != "" {
@@ -114,9 +118,15 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 	}
 	t, err := parse.ReadFile(tracePath, parse.Options{})
 	if err != nil {
+		if sig != 0 {
+			return fmt.Errorf("the program %s before its trace held anything readable (the first generation ends after 200 ms): %v", ended, err)
+		}
 		return fmt.Errorf("the program ran (exit status %d) but its trace cannot be read: %v", code, err)
 	}
-	if code != 0 {
+	switch {
+	case sig != 0:
+		t.Warnings = append(t.Warnings, fmt.Sprintf("the program %s: this report shows its trace up to the last complete generation before that, and up to 200 ms before the end were not traced", ended))
+	case code != 0:
 		t.Warnings = append(t.Warnings, fmt.Sprintf("the program exited with status %d; if it called os.Exit or was killed, the last fraction of a second was not traced", code))
 	}
 	title := o.title
@@ -144,20 +154,21 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 		openBrowser(e, o.report)
 	}
 	if code != 0 {
-		return &exitError{code: code, msg: fmt.Sprintf("the program exited with status %d", code)}
+		return &exitError{code: code, msg: "the program " + ended}
 	}
 	return nil
 }
 
 // execTraced runs the traced program, passing standard streams, arguments
-// and signals through, and returns its exit status.
-func execTraced(ctx context.Context, e *env, exe string, args []string, dir, tracePath string) (int, error) {
+// and signals through, and returns its exit status (128+n when signal n
+// killed it).
+func execTraced(ctx context.Context, e *env, exe string, args []string, dir, tracePath string) (code int, sig syscall.Signal, err error) {
 	cmd := exec.Command(exe, args...)
 	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
 	cmd.Env = append(os.Environ(), envTraceOut+"="+tracePath, "GODEBUG="+godebug())
 	if err := cmd.Start(); err != nil {
-		return 0, fmt.Errorf("starting the program: %v", err)
+		return 0, 0, fmt.Errorf("starting the program: %v", err)
 	}
 	// Pass Ctrl-C and SIGTERM on; the program decides what they mean.
 	sigs := make(chan os.Signal, 4)
@@ -165,7 +176,6 @@ func execTraced(ctx context.Context, e *env, exe string, args []string, dir, tra
 	defer signal.Stop(sigs)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	var err error
 wait:
 	for {
 		select {
@@ -189,14 +199,14 @@ wait:
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
-		return 0, nil
+		return 0, 0, nil
 	case errors.As(err, &ee):
 		if st, ok := ee.Sys().(syscall.WaitStatus); ok && st.Signaled() {
-			return 128 + int(st.Signal()), nil
+			return 128 + int(st.Signal()), st.Signal(), nil
 		}
-		return ee.ExitCode(), nil
+		return ee.ExitCode(), 0, nil
 	}
-	return 0, fmt.Errorf("running the program: %v", err)
+	return 0, 0, fmt.Errorf("running the program: %v", err)
 }
 
 // godebug adds the generation period to the caller's GODEBUG.

@@ -18,6 +18,8 @@ type builder struct {
 	now    int64 // time of the current event, ns since start
 	events int64
 
+	started, stopped bool // saw the tracer's LogStart, LogStop marks
+
 	gs    []*gstate // by goroutine id, for small ids
 	gmap  map[GoID]*gstate
 	procs []*pstate // by P id
@@ -153,13 +155,14 @@ func (b *builder) event(ev *trace.Event) {
 		if ev.Goroutine() != trace.NoGoroutine {
 			g = GoID(ev.Goroutine())
 		}
-		b.taskBegin(TaskID(tk.ID), TaskID(tk.Parent), tk.Type, g)
+		b.taskBegin(TaskID(tk.ID), TaskID(tk.Parent), valid(tk.Type), g)
 	case trace.EventTaskEnd:
 		tk := ev.Task()
-		b.taskEnd(TaskID(tk.ID), TaskID(tk.Parent), tk.Type)
+		b.taskEnd(TaskID(tk.ID), TaskID(tk.Parent), valid(tk.Type))
 	case trace.EventRegionBegin:
 		if gs := b.current(ev); gs != nil {
 			rg := ev.Region()
+			rg.Type = valid(rg.Type)
 			if strings.HasPrefix(rg.Type, RegionWait) {
 				b.waitBegin(rg.Type, b.now)
 			}
@@ -605,6 +608,7 @@ func (b *builder) rangeEvent(ev *trace.Event) {
 }
 
 func (b *builder) regionEnd(gs *gstate, rg trace.Region) {
+	rg.Type = valid(rg.Type)
 	r := Region{Goroutine: gs.g.ID, Task: TaskID(rg.Task), Type: rg.Type, End: b.now}
 	begun := false
 	for i := len(gs.regions) - 1; i >= 0; i-- {
@@ -633,6 +637,7 @@ func (b *builder) addRegion(r Region, begun bool) {
 
 func (b *builder) log(ev *trace.Event) {
 	l := ev.Log()
+	l.Category, l.Message = valid(l.Category), valid(l.Message)
 	switch l.Category {
 	case LogName:
 		if gs := b.current(ev); gs != nil {
@@ -650,8 +655,13 @@ func (b *builder) log(ev *trace.Event) {
 		g = GoID(id)
 	}
 	if strings.HasPrefix(l.Category, Prefix) {
-		if l.Category == LogRelease {
+		switch l.Category {
+		case LogRelease:
 			b.lockLog(l.Category, l.Message, g, b.now)
+		case LogStart:
+			b.started = true
+		case LogStop:
+			b.stopped = true
 		}
 		return
 	}
@@ -696,7 +706,7 @@ func (b *builder) stackID(s trace.Stack) StackID {
 		fid, ok := b.frameIdx[k]
 		if !ok {
 			fid = FrameID(len(b.t.Frames))
-			b.t.Frames = append(b.t.Frames, Frame{Func: funcName(f.Func), File: f.File, Line: int(f.Line)})
+			b.t.Frames = append(b.t.Frames, Frame{Func: funcName(f.Func), File: valid(f.File), Line: int(f.Line)})
 			b.frameIdx[k] = fid
 		}
 		b.frameBuf = append(b.frameBuf, fid)

@@ -3,6 +3,7 @@ package parse
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Conventions shared with the tracer package. The tracer annotates a program
@@ -21,6 +22,14 @@ const (
 	// tracer logs it for goroutines that were named before a trace or flight
 	// recording window began.
 	LogNameOf = "vizrun.name.of"
+
+	// LogStart and LogStop mark where the vizrun tracer (or vizrun run's
+	// wrapper) started and stopped the execution tracer. A trace with a
+	// start mark and no stop mark was cut short: the program was killed,
+	// or the file cut, possibly at a generation boundary, where the bytes
+	// alone cannot tell.
+	LogStart = "vizrun.start"
+	LogStop  = "vizrun.stop"
 
 	// SystemName prefixes names of the tracer's own goroutines; they count as
 	// system goroutines.
@@ -54,7 +63,17 @@ const (
 )
 
 // funcName undoes vizrun run's renaming of main.
+// valid replaces what is not UTF-8 in a string from the trace, so that
+// reports and summaries hold text only.
+func valid(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
 func funcName(fn string) string {
+	fn = valid(fn)
 	if strings.HasPrefix(fn, renamedMain) {
 		return "main.main" + fn[len(renamedMain):]
 	}

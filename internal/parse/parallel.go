@@ -30,6 +30,7 @@ const (
 	maxBatchSize        = 64 << 10
 	headerLen           = 16
 	firstSplitVersion   = 26
+	maxVersion          = 26 // the newest trace format x/exp/trace reads
 )
 
 // traceVersion reads the minor version from a trace header, or -1.

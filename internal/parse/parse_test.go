@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -654,4 +655,99 @@ func TestParallelEqualsSequential(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTruncatedEverywhere cuts a real multi-generation trace at every
+// generation boundary (and a byte either side) and at random offsets: each
+// cut yields an error before the first complete generation, and after it
+// the model of the complete generations with one warning that the trace is
+// truncated, whichever way it is decoded.
+func TestTruncatedEverywhere(t *testing.T) {
+	data, err := workload.CaptureGenerations(t.TempDir(), 5*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := parse.Read(bytes.NewReader(data), parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends := parse.GenerationEnds(data)
+	if len(ends) != full.Generations || ends[len(ends)-1] != int64(len(data)) {
+		t.Fatalf("%d generation ends (last at %d of %d bytes), the reader saw %d generations", len(ends), ends[len(ends)-1], len(data), full.Generations)
+	}
+	var cuts []int64
+	for _, e := range ends[:len(ends)-1] {
+		cuts = append(cuts, e-1, e, e+1)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 40 {
+		cuts = append(cuts, 1+r.Int64N(int64(len(data)-1)))
+	}
+	for _, cut := range cuts {
+		complete := 0 // generations wholly before the cut
+		for _, e := range ends {
+			if e <= cut {
+				complete++
+			}
+		}
+		var prev *parse.Trace
+		for _, decoders := range []int{1, 2} {
+			tr, err := parse.Read(bytes.NewReader(data[:cut]), parse.Options{Decoders: decoders})
+			if complete == 0 {
+				if err == nil {
+					t.Errorf("cut at %d (before the first generation ends at %d), %d decoders: no error", cut, ends[0], decoders)
+				}
+				continue
+			}
+			if err != nil {
+				t.Errorf("cut at %d after %d generations, %d decoders: %v", cut, complete, decoders, err)
+				continue
+			}
+			checkInvariants(t, tr)
+			if tr.Generations != complete || tr.Duration > full.Duration {
+				t.Errorf("cut at %d, %d decoders: %d generations, %v; want %d, at most %v", cut, decoders, tr.Generations, time.Duration(tr.Duration), complete, time.Duration(full.Duration))
+			}
+			if len(tr.Warnings) != 1 || !strings.Contains(tr.Warnings[0], "truncated") {
+				t.Errorf("cut at %d, %d decoders: warnings %q, want one saying the trace is truncated", cut, decoders, tr.Warnings)
+			}
+			// Cut inside a generation, the warning says how many bytes
+			// were lost: those after the last complete generation.
+			if atEnd := ends[complete-1] == cut; !atEnd {
+				lost := cut - ends[complete-1]
+				got, ok := lostBytes(tr.Warnings[0])
+				if !ok || got < float64(lost)*0.9-1 || got > float64(lost)*1.1+1 {
+					t.Errorf("cut at %d: warning %q, want it to say about %d bytes were lost", cut, tr.Warnings[0], lost)
+				}
+			}
+			if prev != nil && (prev.Generations != tr.Generations || prev.Duration != tr.Duration || len(prev.Goroutines) != len(tr.Goroutines)) {
+				t.Errorf("cut at %d: 1 decoder gives %d generations, %v, %d goroutines; 2 give %d, %v, %d", cut,
+					prev.Generations, time.Duration(prev.Duration), len(prev.Goroutines), tr.Generations, time.Duration(tr.Duration), len(tr.Goroutines))
+			}
+			prev = tr
+		}
+	}
+	t.Logf("%d bytes, %d generations, %d cuts", len(data), len(ends), len(cuts))
+}
+
+// lostBytes reads "about <n> <unit> of" in a truncation warning.
+func lostBytes(w string) (float64, bool) {
+	_, rest, ok := strings.Cut(w, "; about ")
+	if !ok {
+		return 0, false
+	}
+	var n float64
+	var unit string
+	if _, err := fmt.Sscanf(rest, "%g %s", &n, &unit); err != nil {
+		return 0, false
+	}
+	switch unit {
+	case "B":
+	case "KiB":
+		n *= 1 << 10
+	case "MiB":
+		n *= 1 << 20
+	default:
+		return 0, false
+	}
+	return n, true
 }

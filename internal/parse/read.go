@@ -3,6 +3,7 @@ package parse
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -83,22 +84,31 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 	// is what was read minus what is still buffered.
 	br := bufio.NewReaderSize(cr, 64<<10)
 	consumed := func() int64 { return cr.n - int64(br.Buffered()) }
-	if header, _ := br.Peek(headerLen); traceVersion(header) >= firstSplitVersion {
+	header, _ := br.Peek(headerLen)
+	header = bytes.Clone(header)
+	if bytes.HasPrefix(header, gzipMagic) {
+		// A compressed trace reads as the trace; a pprof profile (also
+		// gzip) is turned down below.
+		if zr, err := gzip.NewReader(br); err == nil {
+			zb := bufio.NewReader(zr)
+			if h, _ := zb.Peek(5); string(h) == "go 1." {
+				opt.Size = 0 // that of the compressed input
+				return Read(zb, opt)
+			}
+		}
+	}
+	if traceVersion(header) >= firstSplitVersion {
 		if n := decoders(opt.Decoders); n > 1 {
-			header = bytes.Clone(header)
 			br.Discard(headerLen)
 			return readParallel(br, header, consumed, cr, n, opt)
 		}
 	}
 	tr, err := newReader(br)
 	if err != nil {
-		if cr.n == 0 {
-			return nil, fmt.Errorf("%w: the input is empty", ErrNotTrace)
+		if cr.err != nil {
+			return nil, fmt.Errorf("reading the trace: %w", cr.err)
 		}
-		if strings.Contains(err.Error(), "bad file format") {
-			return nil, fmt.Errorf("%w: no \"go 1.N trace\" header", ErrNotTrace)
-		}
-		return nil, fmt.Errorf("%w: %v", ErrNotTrace, err)
+		return nil, notTrace(header, cr.n, err)
 	}
 	b := newBuilder(opt.MaxSpans)
 	syncBytes, readErr := pipeline(tr, consumed, b)
@@ -108,6 +118,15 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 	// The reader emits a Sync event before each generation and one at the
 	// end, so n Sync events frame n-1 complete generations.
 	gens := max(len(syncBytes)-1, 0)
+	if cr.err != nil {
+		readErr = fmt.Errorf("reading the trace: %w", cr.err)
+	}
+	if readErr == nil && cr.n > headerLen && traceVersion(header) >= firstSplitVersion && cr.last != evEndOfGeneration {
+		// x/exp/trace takes input that ends right after a whole batch for
+		// the end of the trace; since Go 1.26 every generation ends with
+		// an end-of-generation byte, and a whole trace with the last one.
+		readErr = errors.New("the input ends inside a generation")
+	}
 	if readErr == nil && b.events <= int64(len(syncBytes)) {
 		return nil, fmt.Errorf("the trace holds no events (only a header)")
 	}
@@ -116,12 +135,44 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 			return nil, fmt.Errorf("corrupt or truncated trace: no complete generation could be read: %v", readErr)
 		}
 		b.t.Warnings = append(b.t.Warnings, truncationWarning(readErr, syncBytes, opt.Size, gens))
+	} else {
+		stopWarning(b)
 	}
 	t := b.finish()
 	t.Generations = gens
 	t.Bytes = cr.n
 	rateWarning(t)
 	return t, nil
+}
+
+var gzipMagic = []byte{0x1f, 0x8b}
+
+// notTrace says why input the reader rejects at once is not a trace vizrun
+// reads, and what to do about it.
+func notTrace(header []byte, n int64, err error) error {
+	var minor int
+	switch {
+	case n == 0:
+		return fmt.Errorf("%w: the input is empty", ErrNotTrace)
+	case bytes.HasPrefix(header, gzipMagic):
+		return fmt.Errorf("%w: the input is gzip-compressed, as pprof profiles are; open a profile with go tool pprof, and record an execution trace with vizrun run, go test -trace or runtime/trace", ErrNotTrace)
+	case bytes.HasPrefix(header, []byte("go 1.")):
+		if _, serr := fmt.Sscanf(string(header), "go 1.%d trace", &minor); serr != nil {
+			break
+		}
+		if minor < 11 {
+			return fmt.Errorf("a Go 1.%d execution trace: vizrun reads traces of Go 1.11 and later; record it again with a newer Go", minor)
+		}
+		if minor > maxVersion {
+			return fmt.Errorf("a Go 1.%d execution trace, newer than this vizrun reads (Go 1.11 to 1.%d): update vizrun", minor, maxVersion)
+		}
+		return fmt.Errorf("corrupt Go 1.%d trace: %v", minor, err)
+	}
+	start := header
+	if i := bytes.IndexAny(start, "\r\n"); i >= 0 {
+		start = start[:i]
+	}
+	return fmt.Errorf("%w: it starts with %q, not a \"go 1.N trace\" header", ErrNotTrace, start)
 }
 
 // HighRate is the rate of trace data, in bytes per second of the traced
@@ -138,6 +189,15 @@ func rateWarning(t *Trace) {
 	}
 	if rate := t.Rate(); rate > HighRate {
 		t.Warnings = append(t.Warnings, fmt.Sprintf("the program wrote %.0f MB/s of trace: at such a rate tracing slows a program down (about +70%% at 70 MB/s), so its timings here are stretched; trace a shorter stretch or a lighter load to check them", rate/1e6))
+	}
+}
+
+// stopWarning warns about a trace that ends cleanly, at a generation
+// boundary, but was started by the vizrun tracer and never stopped by it:
+// the program died, and what it did in its last generation is missing.
+func stopWarning(b *builder) {
+	if b.started && !b.stopped {
+		b.t.Warnings = append(b.t.Warnings, "the trace is truncated: it ends without the vizrun tracer's stop mark, so the program was killed or the file cut short; what happened after the last complete generation (up to one generation period, 200 ms under vizrun run) is missing")
 	}
 }
 
@@ -198,19 +258,29 @@ type eventBatch struct {
 func pipeline(tr *trace.Reader, consumed func() int64, b *builder) (syncBytes []int64, err error) {
 	full := make(chan *eventBatch, pipelineDepth)
 	free := make(chan *eventBatch, pipelineDepth+2)
-	for range pipelineDepth + 2 {
-		free <- &eventBatch{events: make([]trace.Event, 0, pipelineBatch)}
-	}
 	stop := make(chan struct{})
 	decodeErr := make(chan error, 1)
 	go func() {
 		defer close(full)
-		cur := <-free
+		// Batches are made as needed, up to pipelineDepth+2, then
+		// recycled: a small trace needs one.
+		made := 1
+		cur := &eventBatch{events: make([]trace.Event, 0, pipelineBatch)}
 		send := func() bool {
 			select {
 			case full <- cur:
 			case <-stop:
 				return false
+			}
+			select {
+			case cur = <-free:
+				return true
+			default:
+			}
+			if made < pipelineDepth+2 {
+				made++
+				cur = &eventBatch{events: make([]trace.Event, 0, pipelineBatch)}
+				return true
 			}
 			select {
 			case cur = <-free:
@@ -304,6 +374,8 @@ type countingReader struct {
 	n        int64
 	next     int64
 	progress func(int64)
+	err      error // the first read error but io.EOF
+	last     byte  // the last byte read
 }
 
 const progressEvery = 4 << 20
@@ -311,6 +383,12 @@ const progressEvery = 4 << 20
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if n > 0 {
+		c.last = p[n-1]
+	}
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
 	if c.progress != nil && c.n >= c.next {
 		c.next = c.n + progressEvery
 		c.progress(c.n)
@@ -333,6 +411,9 @@ func readParallel(br *bufio.Reader, header []byte, consumed func() int64, cr *co
 	if opt.Progress != nil {
 		opt.Progress(cr.n)
 	}
+	if cr.err != nil {
+		readErr = fmt.Errorf("reading the trace: %w", cr.err)
+	}
 	if readErr == nil && b.events <= 1 {
 		return nil, fmt.Errorf("the trace holds no events (only a header)")
 	}
@@ -341,6 +422,8 @@ func readParallel(br *bufio.Reader, header []byte, consumed func() int64, cr *co
 			return nil, fmt.Errorf("corrupt or truncated trace: no complete generation could be read: %v", readErr)
 		}
 		b.t.Warnings = append(b.t.Warnings, truncationWarning(readErr, []int64{good, good}, opt.Size, gens))
+	} else {
+		stopWarning(b)
 	}
 	t := b.finish()
 	t.Generations = gens

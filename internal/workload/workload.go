@@ -23,7 +23,10 @@ func Capture(fn func()) ([]byte, error) {
 	if err := trace.Start(&buf); err != nil {
 		return nil, err
 	}
+	// Mark start and stop as the vizrun tracer does.
+	trace.Log(context.Background(), parse.LogStart, "")
 	fn()
+	trace.Log(context.Background(), parse.LogStop, "")
 	trace.Stop()
 	return buf.Bytes(), nil
 }
@@ -56,18 +59,23 @@ func ChanWait(d time.Duration) {
 // hold it for hold each, so together they wait about n(n-1)/2 * hold.
 func MutexContention(n int, hold time.Duration) {
 	var mu sync.Mutex
-	var wg sync.WaitGroup
+	var wg, started sync.WaitGroup
 	mu.Lock()
 	for range n {
 		wg.Add(1)
+		started.Add(1)
 		Go("locker", func() {
 			defer wg.Done()
+			started.Done()
 			mu.Lock()
 			time.Sleep(hold)
 			mu.Unlock()
 		})
 	}
-	time.Sleep(hold) // let them all queue up
+	// Once all have started, each waits at least hold, however late the
+	// scheduler ran it.
+	started.Wait()
+	time.Sleep(hold)
 	mu.Unlock()
 	wg.Wait()
 }

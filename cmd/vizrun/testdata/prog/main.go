@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -36,6 +37,22 @@ func main() {
 		log.Fatal("fatal error, as asked")
 	case "panic":
 		panic("as asked")
+	case "kill":
+		// Work for a few trace generations, then die at once: no deferred
+		// function runs, nothing is flushed.
+		stop := time.After(700 * time.Millisecond)
+		for {
+			select {
+			case <-stop:
+				fmt.Println("killing myself")
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				select {}
+			default:
+				wg.Add(1)
+				go worker(&wg)
+				wg.Wait()
+			}
+		}
 	case "wait":
 		fmt.Println("waiting")
 		time.Sleep(time.Minute)
