@@ -3,9 +3,39 @@ package tracer
 import (
 	"context"
 	"runtime/trace"
+	"unicode/utf8"
 
 	"github.com/vizrun/vizrun/internal/parse"
 )
+
+// MaxName is the longest name, in bytes, the tracer passes on to the
+// execution tracer; longer names (of goroutines, regions, tasks, locks,
+// channels, log categories) are cut to it. The execution tracer keeps no
+// more than 1 KiB of a string anyway, and a region, task or category name
+// of 64 KiB or more makes the Go runtime (up to Go 1.26 at least) abort the
+// program with "traceRegion: alloc too large".
+const MaxName = 1 << 10
+
+// clampName cuts s to MaxName bytes, on a UTF-8 boundary.
+func clampName(s string) string { return clampTo(s, MaxName) }
+
+// clampResource cuts the name of a lock or channel so that the region types
+// and log messages that carry it ("vizrun.wait.rlock:<name>") stay within
+// MaxName, and all name it alike.
+func clampResource(s string) string {
+	return clampTo(s, MaxName-len(parse.RegionWait)-len("rlock:"))
+}
+
+func clampTo(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	n := max
+	for n > max-utf8.UTFMax && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
 
 // Go starts fn on a new goroutine named name. The name is what the report
 // calls the goroutine, and goroutines sharing a name are grouped. When no
@@ -25,6 +55,7 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) {
 }
 
 func runNamed(ctx context.Context, name string, fn func(ctx context.Context)) {
+	name = clampName(name)
 	if trace.IsEnabled() {
 		trace.Log(ctx, parse.LogName, name)
 	}
@@ -41,7 +72,7 @@ func Name(ctx context.Context, name string) {
 		ctx = context.Background()
 	}
 	if trace.IsEnabled() {
-		trace.Log(ctx, parse.LogName, name)
+		trace.Log(ctx, parse.LogName, clampName(name))
 	}
 }
 
@@ -55,7 +86,7 @@ func Region(ctx context.Context, name string) *trace.Region {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return trace.StartRegion(ctx, name)
+	return trace.StartRegion(ctx, clampName(name))
 }
 
 // Task starts a logical operation that may span goroutines (a request, a
@@ -69,7 +100,7 @@ func Task(ctx context.Context, name string) (context.Context, *trace.Task) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return trace.NewTask(ctx, name)
+	return trace.NewTask(ctx, clampName(name))
 }
 
 // Log records a message in the trace, in the task of ctx if any. It is
@@ -78,5 +109,5 @@ func Log(ctx context.Context, category, message string) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	trace.Log(ctx, category, message)
+	trace.Log(ctx, clampName(category), message)
 }

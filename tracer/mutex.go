@@ -53,6 +53,7 @@ type Mutex struct {
 
 // NewMutex returns a named, unlocked Mutex.
 func NewMutex(name string) *Mutex {
+	name = clampResource(name)
 	return &Mutex{t: lockTrace{wait: parse.RegionWait + "mutex:" + name, op: "mutex:" + name}}
 }
 
@@ -86,6 +87,7 @@ type RWMutex struct {
 
 // NewRWMutex returns a named, unlocked RWMutex.
 func NewRWMutex(name string) *RWMutex {
+	name = clampResource(name)
 	return &RWMutex{t: lockTrace{
 		wait: parse.RegionWait + "lock:" + name, rwait: parse.RegionWait + "rlock:" + name,
 		op: "lock:" + name, rop: "rlock:" + name,
@@ -146,7 +148,7 @@ func Send[T any](ctx context.Context, name string, ch chan<- T, v T) error {
 	default:
 	}
 	if trace.IsEnabled() {
-		defer trace.StartRegion(ctx, parse.RegionWait+"send:"+name).End()
+		defer trace.StartRegion(ctx, parse.RegionWait+"send:"+clampResource(name)).End()
 	}
 	select {
 	case ch <- v:
@@ -169,7 +171,7 @@ func Recv[T any](ctx context.Context, name string, ch <-chan T) (v T, ok bool) {
 	default:
 	}
 	if trace.IsEnabled() {
-		defer trace.StartRegion(ctx, parse.RegionWait+"recv:"+name).End()
+		defer trace.StartRegion(ctx, parse.RegionWait+"recv:"+clampResource(name)).End()
 	}
 	select {
 	case v, ok = <-ch:

@@ -1,0 +1,83 @@
+package tracer_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/tracer"
+)
+
+// TestHugeAndInvalidNames: names of 100 KiB, which the Go runtime aborts
+// the program on when they reach its string table unchecked, and names
+// that are not UTF-8 are taken in stride: the program goes on, and the
+// trace holds the names cut to MaxName, as valid text.
+func TestHugeAndInvalidNames(t *testing.T) {
+	huge := strings.Repeat("é", 50<<10) // 100 KiB, two-byte runes: a cut must not split one
+	bad := "bad\xff\xfename"
+	tr := record(t, tracer.Config{}, func(ctx context.Context) {
+		done := make(chan struct{})
+		tracer.Go(ctx, huge, func(ctx context.Context) {
+			defer close(done)
+			ctx, task := tracer.Task(ctx, huge)
+			defer task.End()
+			defer tracer.Region(ctx, huge).End()
+			tracer.Log(ctx, huge, huge)
+			mu := tracer.NewMutex(huge)
+			mu.Lock()
+			go func() { time.Sleep(5 * time.Millisecond); mu.Unlock() }()
+			mu.Lock() // waits: a region named after the mutex
+			mu.Unlock()
+			ch := make(chan int)
+			go func() { time.Sleep(5 * time.Millisecond); <-ch }()
+			tracer.Send(ctx, huge, ch, 1)
+		})
+		<-done
+		done = make(chan struct{})
+		tracer.Go(ctx, bad, func(ctx context.Context) {
+			defer close(done)
+			defer tracer.Region(ctx, bad).End()
+		})
+		<-done
+	})
+	cut := huge[:tracer.MaxName] // two-byte runes: 1024 is a boundary
+	if g := tracer.MaxName; !utf8.ValidString(cut) {
+		t.Fatalf("the first %d bytes of the test name are not valid UTF-8", g)
+	}
+	var named, invalid int
+	for _, g := range tr.Goroutines {
+		switch g.Name {
+		case cut:
+			named++
+		case strings.ToValidUTF8(bad, "\uFFFD"):
+			invalid++
+		}
+	}
+	if named != 1 || invalid != 1 {
+		t.Errorf("goroutines named with the cut name: %d, with the invalid one made valid: %d; want 1 and 1", named, invalid)
+	}
+	has := func(kind string, types []parse.TypeStats) {
+		for _, s := range types {
+			if s.Type == cut {
+				return
+			}
+		}
+		t.Errorf("no %s named with the cut name among %d", kind, len(types))
+	}
+	has("task", tr.TaskTypes)
+	has("region", tr.RegionTypes)
+	for _, r := range tr.Resources {
+		if len(r.Name) > tracer.MaxName || !utf8.ValidString(r.Name) || !strings.HasPrefix(huge, r.Name) {
+			t.Errorf("%v named %d bytes (valid UTF-8: %v)", r.Kind, len(r.Name), utf8.ValidString(r.Name))
+		}
+	}
+	if len(tr.Resources) != 2 {
+		for _, r := range tr.Resources {
+			t.Logf("%v %d bytes %q waits %d", r.Kind, len(r.Name), r.Name[:20], r.Waits())
+		}
+		t.Errorf("%d named resources, want the mutex and the channel", len(tr.Resources))
+	}
+}
