@@ -4,7 +4,7 @@
 GO ?= go
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test vet chromium build bench
+.PHONY: demo test vet chromium build bench fuzz
 
 demo:
 	$(GO) run ./cmd/vizrun examples -o out/examples
@@ -40,3 +40,11 @@ build:
 bench:
 	scripts/bench.sh
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/parse ./html
+
+# fuzz runs each fuzz target for FUZZTIME (not part of make test). Inputs
+# that crash are written under the package's testdata/fuzz and, once fixed,
+# stay there as regression seeds that go test runs.
+FUZZTIME ?= 2m
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/parse
+	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./html
