@@ -50,6 +50,11 @@
 //
 //	mux.Handle("/debug/vizrun/", tracer.Handler())
 //
+// One capture records at a time and stops when its client goes away; the
+// tracer is free again before the answer is sent, and a client that reads
+// too slowly is cut off. Handler's documentation lists its limits and
+// status codes.
+//
 // # Inside go test -trace
 //
 // The Go execution tracer can be started once per process. When it is
