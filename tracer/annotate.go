@@ -2,6 +2,7 @@ package tracer
 
 import (
 	"context"
+	"io"
 	"runtime/trace"
 	"unicode/utf8"
 
@@ -35,6 +36,23 @@ func clampTo(s string, max int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// startTrace starts the execution tracer into w and marks the start;
+// stopTrace marks the end and stops it. A trace with a start mark and no
+// end mark was cut short (the program was killed), which its bytes alone
+// cannot always tell.
+func startTrace(w io.Writer) error {
+	if err := trace.Start(w); err != nil {
+		return err
+	}
+	trace.Log(context.Background(), parse.LogStart, "")
+	return nil
+}
+
+func stopTrace() {
+	trace.Log(context.Background(), parse.LogStop, "")
+	trace.Stop()
 }
 
 // Go starts fn on a new goroutine named name. The name is what the report

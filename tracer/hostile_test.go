@@ -1,11 +1,18 @@
 package tracer_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	xtrace "golang.org/x/exp/trace"
 
 	"github.com/vizrun/vizrun/internal/parse"
 	"github.com/vizrun/vizrun/tracer"
@@ -79,5 +86,46 @@ func TestHugeAndInvalidNames(t *testing.T) {
 			t.Logf("%v %d bytes %q waits %d", r.Kind, len(r.Name), r.Name[:20], r.Waits())
 		}
 		t.Errorf("%d named resources, want the mutex and the channel", len(tr.Resources))
+	}
+}
+
+// TestStartStopMarks: a recording made by the tracer carries the marks
+// that let the parser tell a trace cut short between two generations (the
+// program was killed) from a whole one.
+func TestStartStopMarks(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "t.trace")
+	if err := tracer.Run(tracer.Config{TraceFile: file}, func(ctx context.Context) error {
+		time.Sleep(time.Millisecond)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := xtrace.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var marks []string
+	for {
+		ev, err := r.ReadEvent()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Kind() == xtrace.EventLog && strings.HasPrefix(ev.Log().Category, parse.Prefix) && ev.Log().Category != parse.LogName {
+			marks = append(marks, ev.Log().Category)
+		}
+	}
+	if !slices.Equal(marks, []string{parse.LogStart, parse.LogStop}) {
+		t.Errorf("the tracer's marks: %q, want start then stop", marks)
+	}
+	tr, err := parse.Read(bytes.NewReader(data), parse.Options{})
+	if err != nil || len(tr.Warnings) != 0 {
+		t.Errorf("a whole recording: %v, warnings %q", err, tr.Warnings)
 	}
 }

@@ -160,7 +160,7 @@ func Start(cfg Config) (s *Session, err error) {
 		return nil, fmt.Errorf("vizrun tracer: %w", err)
 	}
 	s.file = f
-	if err := trace.Start(f); err != nil {
+	if err := startTrace(f); err != nil {
 		if cfg.FallbackWindow < 0 {
 			s.discard()
 			return nil, fmt.Errorf("%w: %v", ErrTracerBusy, err)
@@ -220,7 +220,7 @@ func (s *Session) stop() error {
 	}
 	switch s.mode {
 	case ModeTrace:
-		trace.Stop()
+		stopTrace()
 	case ModeFlight:
 		names.replay()
 		_, err := s.flight.WriteTo(s.file)
