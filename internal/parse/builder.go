@@ -20,6 +20,8 @@ type builder struct {
 
 	started, stopped bool // saw the tracer's LogStart, LogStop marks
 
+	taskEnds []trace.Task // of the current batch's TaskEnd events still to build
+
 	gs    []*gstate // by goroutine id, for small ids
 	gmap  map[GoID]*gstate
 	procs []*pstate // by P id
@@ -157,7 +159,12 @@ func (b *builder) event(ev *trace.Event) {
 		}
 		b.taskBegin(TaskID(tk.ID), TaskID(tk.Parent), valid(tk.Type), g)
 	case trace.EventTaskEnd:
-		tk := ev.Task()
+		var tk trace.Task
+		if len(b.taskEnds) > 0 {
+			tk, b.taskEnds = b.taskEnds[0], b.taskEnds[1:]
+		} else {
+			tk = ev.Task() // not decoded ahead
+		}
 		b.taskEnd(TaskID(tk.ID), TaskID(tk.Parent), valid(tk.Type))
 	case trace.EventRegionBegin:
 		if gs := b.current(ev); gs != nil {

@@ -166,6 +166,7 @@ func parallel(br *bufio.Reader, header []byte, consumed func() int64, decoders i
 			first := true
 			for batch := range p.out {
 				evs := batch.events
+				b.taskEnds = batch.taskEnds
 				if first && held != nil && len(evs) > 0 {
 					held = nil // another piece follows: drop the Sync between them
 				}
@@ -229,7 +230,7 @@ func decodePiece(p *piece, stop <-chan struct{}) {
 		}
 	}
 	err = readAll(tr, func(ev *trace.Event) {
-		cur.events = append(cur.events, *ev)
+		cur.add(ev)
 		if len(cur.events) == pipelineBatch && !send() {
 			panic(errStopped)
 		}

@@ -251,6 +251,25 @@ const (
 type eventBatch struct {
 	events    []trace.Event
 	syncBytes []int64 // bytes consumed at the Sync events of this batch
+
+	// The tasks of the batch's TaskEnd events, in order, resolved by the
+	// decoder: Event.Task reads, for a TaskEnd, a table of its generation
+	// that the decoder appends to as it goes on, so the builder must not
+	// call it (a data race the race detector catches).
+	taskEnds []trace.Task
+}
+
+// add appends an event, resolving what only the decoder may read.
+func (eb *eventBatch) add(ev *trace.Event) {
+	if ev.Kind() == trace.EventTaskEnd {
+		eb.taskEnds = append(eb.taskEnds, ev.Task())
+	}
+	eb.events = append(eb.events, *ev)
+}
+
+// reset empties the batch for reuse.
+func (eb *eventBatch) reset() {
+	eb.events, eb.syncBytes, eb.taskEnds = eb.events[:0], eb.syncBytes[:0], eb.taskEnds[:0]
 }
 
 // pipeline decodes tr into b. It returns the bytes consumed at each Sync
@@ -293,7 +312,7 @@ func pipeline(tr *trace.Reader, consumed func() int64, b *builder) (syncBytes []
 			if ev.Kind() == trace.EventSync {
 				cur.syncBytes = append(cur.syncBytes, consumed())
 			}
-			cur.events = append(cur.events, *ev)
+			cur.add(ev)
 			if len(cur.events) == pipelineBatch && !send() {
 				panic(errStopped)
 			}
@@ -331,10 +350,12 @@ func buildAll(full <-chan *eventBatch, free chan<- *eventBatch, b *builder, sync
 	}()
 	for batch := range full {
 		*syncBytes = append(*syncBytes, batch.syncBytes...)
+		b.taskEnds = batch.taskEnds
 		for i := range batch.events {
 			b.event(&batch.events[i])
 		}
-		batch.events, batch.syncBytes = batch.events[:0], batch.syncBytes[:0]
+		b.taskEnds = nil
+		batch.reset()
 		free <- batch
 	}
 	return nil
