@@ -69,6 +69,9 @@ type Thresholds struct {
 	SerialMinDuration  *Duration `json:"serial_min_duration"`
 	SerialMinShare     *float64  `json:"serial_min_share"`
 	SerialMinWaiting   *float64  `json:"serial_min_waiting"`
+	StallMinDuration   *Duration `json:"stall_min_duration"`
+	StallMinShare      *float64  `json:"stall_min_share"`
+	StallMinWaiting    *float64  `json:"stall_min_waiting"`
 	LatencyP99         *Duration `json:"latency_p99"`
 	LatencyMax         *Duration `json:"latency_max"`
 	LatencyMinTotal    *Duration `json:"latency_min_total"`
@@ -106,6 +109,9 @@ func (t *Thresholds) Findings() findings.Thresholds {
 	d(t.SerialMinDuration, &out.SerialMinDuration)
 	f(t.SerialMinShare, &out.SerialMinShare)
 	f(t.SerialMinWaiting, &out.SerialMinWaiting)
+	d(t.StallMinDuration, &out.StallMinDuration)
+	f(t.StallMinShare, &out.StallMinShare)
+	f(t.StallMinWaiting, &out.StallMinWaiting)
 	d(t.LatencyP99, &out.LatencyP99)
 	d(t.LatencyMax, &out.LatencyMax)
 	d(t.LatencyMinTotal, &out.LatencyMinTotal)
@@ -147,7 +153,7 @@ func Parse(data []byte) (*Budget, error) {
 }
 
 var findingKinds = []string{findings.KindLeak, findings.KindContention, findings.KindSerial, findings.KindLatency,
-	findings.KindHog, findings.KindSyscall, findings.KindNetwork, findings.KindGC}
+	findings.KindHog, findings.KindSyscall, findings.KindNetwork, findings.KindGC, findings.KindStall}
 
 func reasonNames() string {
 	var out []string

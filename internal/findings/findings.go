@@ -1,6 +1,6 @@
 // Package findings explains a trace in plain words: it looks for goroutine
-// leaks, lock contention, serial bottlenecks, scheduler latency, CPU hogs,
-// time lost to system calls and network waits, and GC pressure, and says
+// leaks, lock contention, serial bottlenecks, stalls, scheduler latency, CPU
+// hogs, time lost to system calls and network waits, and GC pressure, and says
 // what it found with the evidence and the moment in the trace to look at.
 //
 // Every rule has a threshold in Thresholds; Default documents them. A
@@ -47,6 +47,7 @@ const (
 	KindSyscall    = "syscall-bound"
 	KindNetwork    = "network-bound"
 	KindGC         = "gc-pressure"
+	KindStall      = "stall"
 )
 
 // Finding is one thing worth knowing about a trace.
@@ -91,6 +92,16 @@ type Thresholds struct {
 	SerialMinShare    float64
 	SerialMinWaiting  float64
 
+	// StallMinDuration, StallMinShare and StallMinWaiting: a stall is a
+	// stretch at least this long (and this share of the trace) during which
+	// tasks were in progress, almost nothing ran (under 0.1 goroutines on
+	// average) and at least StallMinWaiting goroutines on average waited on
+	// channels or locks: work held back, by a rate limit, a back-off or a
+	// goroutine handing it out slowly.
+	StallMinDuration time.Duration
+	StallMinShare    float64
+	StallMinWaiting  float64
+
 	// LatencyP99, LatencyMax, LatencyMinTotal and LatencyMinShare: runnable
 	// goroutines waited for a P too long when the 99th percentile of those
 	// waits, or the longest, exceeds these, and the waits add up to
@@ -129,6 +140,9 @@ var Default = Thresholds{
 	SerialMinDuration:  50 * time.Millisecond,
 	SerialMinShare:     0.2,
 	SerialMinWaiting:   1.5,
+	StallMinDuration:   200 * time.Millisecond,
+	StallMinShare:      0.1,
+	StallMinWaiting:    2,
 	LatencyP99:         5 * time.Millisecond,
 	LatencyMax:         20 * time.Millisecond,
 	LatencyMinTotal:    20 * time.Millisecond,
@@ -163,6 +177,9 @@ func (th Thresholds) withDefaults() Thresholds {
 	set(&th.SerialMinDuration, d.SerialMinDuration)
 	setF(&th.SerialMinShare, d.SerialMinShare)
 	setF(&th.SerialMinWaiting, d.SerialMinWaiting)
+	set(&th.StallMinDuration, d.StallMinDuration)
+	setF(&th.StallMinShare, d.StallMinShare)
+	setF(&th.StallMinWaiting, d.StallMinWaiting)
 	set(&th.LatencyP99, d.LatencyP99)
 	set(&th.LatencyMax, d.LatencyMax)
 	set(&th.LatencyMinTotal, d.LatencyMinTotal)
@@ -183,6 +200,7 @@ func Analyze(t *parse.Trace, th Thresholds) []Finding {
 	a.leaks()
 	a.contention()
 	a.serial()
+	a.stall()
 	a.latency()
 	a.hogs()
 	a.io()

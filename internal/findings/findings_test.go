@@ -2,9 +2,11 @@ package findings_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"runtime"
+	rtrace "runtime/trace"
 	"slices"
 	"strings"
 	"sync"
@@ -161,6 +163,68 @@ func TestSerialBottleneck(t *testing.T) {
 		wg.Wait()
 	})
 	expect(t, fs, findings.KindSerial)
+}
+
+// TestStall: requests in progress wait on a gate that lets one through
+// every 100 ms (a rate limit): the program waits instead of working, and
+// the finding names where. The same goroutines waiting with no task in
+// progress (an idle pool) are not a stall.
+func TestStall(t *testing.T) {
+	const gap, n = 100 * time.Millisecond, 6
+	tr, fs := analyze(t, func() {
+		gate := make(chan struct{})
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			workload.Go("request", func() {
+				defer wg.Done()
+				ctx, task := rtrace.NewTask(context.Background(), "request")
+				defer task.End()
+				rtrace.Log(ctx, "state", "waiting for the gate")
+				<-gate
+			})
+		}
+		for range n {
+			time.Sleep(gap)
+			gate <- struct{}{}
+		}
+		wg.Wait()
+	})
+	expect(t, fs, findings.KindStall)
+	f := fs[0]
+	// The gate held them back from the start for n gaps, minus the last
+	// (one request left waits alone, under StallMinWaiting's 2 on average).
+	if d := time.Duration(f.To - f.From); d < gap*(n-3) || d > gap*(n+1) {
+		t.Errorf("stall of %v, want about %v", d, gap*(n-1))
+	}
+	if !strings.Contains(f.Subject, "findings_test.TestStall") || len(f.Goroutines) < n-1 {
+		t.Errorf("stall subject %q, %d goroutines; want the requests' receive, %d of them", f.Subject, len(f.Goroutines), n)
+	}
+	for _, id := range f.Goroutines {
+		if g := tr.Goroutine(parse.GoID(id)); g == nil || g.Name != "request" {
+			t.Errorf("goroutine %d in the stall is not a request", id)
+		}
+	}
+	if ev := strings.Join(f.Evidence, "\n"); !strings.Contains(ev, "tasks in progress, longest first: request (") {
+		t.Errorf("evidence does not list the tasks in progress: %s", ev)
+	}
+
+	// Without tasks: an idle pool waiting for work is no stall.
+	_, fs = analyze(t, func() {
+		work := make(chan struct{})
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			workload.Go("worker", func() {
+				defer wg.Done()
+				<-work
+			})
+		}
+		time.Sleep(gap * n)
+		close(work)
+		wg.Wait()
+	})
+	expect(t, fs)
 }
 
 func TestCPUHogAndLatency(t *testing.T) {

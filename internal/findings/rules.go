@@ -3,6 +3,7 @@ package findings
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -193,6 +194,148 @@ func (a *analysis) serial() {
 		}
 		a.add(Finding{Kind: KindSerial, Severity: Warning, Title: "Serial bottleneck", Message: msg, Evidence: ev,
 			Subject: fmt.Sprintf("waiting on %s", top), From: from, To: to, Goroutines: gs})
+	}
+}
+
+// stall: stretches where tasks were in progress but the program barely ran,
+// its goroutines waiting on channels and locks: work held back.
+func (a *analysis) stall() {
+	t := a.t
+	s := &t.Parallel
+	if s.N == 0 || t.Duration <= 0 || len(t.Tasks) == 0 {
+		return
+	}
+	// Tasks in progress by bucket, from the tasks kept (the longest).
+	open := make([]int, s.N+1)
+	for _, tk := range t.Tasks {
+		from, to := int(tk.Start/s.Width), int(min(tk.End/s.Width, int64(s.N-1)))
+		if from < s.N && to >= from {
+			open[from]++
+			open[to+1]--
+		}
+	}
+	for i := 1; i <= s.N; i++ {
+		open[i] += open[i-1]
+	}
+	waiting := func(i int) float64 {
+		var w float64
+		for _, r := range syncWaits {
+			w += s.Avg(parse.BlockedDim(r), i)
+		}
+		return w
+	}
+	ws := scan(s, func(i int) bool {
+		run := s.Avg(parse.DimRunning, i) + s.Avg(parse.DimRunningSystem, i)
+		return open[i] > 0 && run < 0.1 && waiting(i) >= a.th.StallMinWaiting
+	})
+	// A burst of work shorter than stallGap (a request let through) does
+	// not end a stall.
+	const stallGap = 50e6
+	var merged []window
+	for _, w := range ws {
+		if n := len(merged); n > 0 && int64(w.from-merged[n-1].to)*s.Width < stallGap {
+			merged[n-1].to = w.to
+			continue
+		}
+		merged = append(merged, w)
+	}
+	for _, w := range merged {
+		from, to := int64(w.from)*s.Width, min(int64(w.to)*s.Width, t.Duration)
+		d := to - from
+		if d < int64(a.th.StallMinDuration) || float64(d) < a.th.StallMinShare*float64(t.Duration) {
+			continue
+		}
+		var run, wait float64
+		for i := w.from; i < w.to; i++ {
+			run += s.Avg(parse.DimRunning, i)
+			wait += waiting(i)
+		}
+		n := float64(w.to - w.from)
+		// Where they waited, and the tasks in progress.
+		type site struct {
+			frame parse.FrameID
+			r     parse.Reason
+		}
+		waits := map[site]int64{}
+		gs := map[site][]int64{}
+		for _, g := range t.Goroutines {
+			if g.System {
+				continue
+			}
+			counted := map[site]bool{}
+			for _, sp := range g.Spans {
+				if sp.State != parse.StateBlocked || !slices.Contains(syncWaits, sp.Reason) || sp.End <= from || sp.Start >= to {
+					continue
+				}
+				k := site{t.SiteOf(sp.Stack), sp.Reason}
+				waits[k] += min(sp.End, to) - max(sp.Start, from)
+				if !counted[k] {
+					counted[k] = true
+					gs[k] = append(gs[k], int64(g.ID))
+				}
+			}
+		}
+		sites := slices.Collect(maps.Keys(waits))
+		slices.SortFunc(sites, func(x, y site) int { return cmp.Compare(waits[y], waits[x]) })
+		type inProgress struct {
+			n          int
+			total, max int64 // of the tasks' time within the stall
+		}
+		tasks := map[string]*inProgress{}
+		for _, tk := range t.Tasks {
+			if tk.Start < to && tk.End > from {
+				ty := cmp.Or(tk.Type, "(unnamed)")
+				p := tasks[ty]
+				if p == nil {
+					p = &inProgress{}
+					tasks[ty] = p
+				}
+				in := min(tk.End, to) - max(tk.Start, from)
+				p.n, p.total, p.max = p.n+1, p.total+in, max(p.max, in)
+			}
+		}
+		types := slices.Collect(maps.Keys(tasks))
+		slices.SortFunc(types, func(x, y string) int { return cmp.Or(cmp.Compare(tasks[y].max, tasks[x].max), cmp.Compare(x, y)) })
+		sev := Info
+		if float64(d) >= 0.25*float64(t.Duration) {
+			sev = Warning
+		}
+		ran := fmt.Sprintf("%.2f", run/n)
+		if run/n < 0.01 {
+			ran = "under 0.01"
+		}
+		msg := fmt.Sprintf("For %s (from %s to %s, %.0f%% of the trace) the program waited instead of working: %s goroutines ran on average while %.1f waited on channels and locks, with tasks in progress.",
+			dur(d), dur(from), dur(to), 100*float64(d)/float64(t.Duration), ran, wait/n)
+		subject := "waiting"
+		var ev []string
+		var ids []int64
+		if len(sites) > 0 {
+			top := sites[0]
+			msg += fmt.Sprintf(" Most waited at %s (%s): something held the work back there (a rate limit, a back-off, a goroutine handing work out slowly).", a.place(top.frame), top.r)
+			subject = "waiting at " + a.place(top.frame)
+			ids = gs[top][:min(len(gs[top]), 20)]
+		}
+		for j, k := range sites {
+			if j == 4 {
+				break
+			}
+			ev = append(ev, fmt.Sprintf("%d goroutines waited at %s (%s), %s in all", len(gs[k]), a.place(k.frame), k.r, dur(waits[k])))
+		}
+		var tl []string
+		for j, ty := range types {
+			if j == 5 {
+				tl = append(tl, fmt.Sprintf("and %d more types", len(types)-5))
+				break
+			}
+			p := tasks[ty]
+			tl = append(tl, fmt.Sprintf("%s (%d, up to %s each)", ty, p.n, dur(p.max)))
+		}
+		ev = append(ev, "tasks in progress, longest first: "+strings.Join(tl, ", "))
+		if runner := a.busiest(from, to); runner != nil {
+			ev = append(ev, fmt.Sprintf("%s ran most meanwhile", a.gname(runner.ID)))
+		}
+		a.add(Finding{Kind: KindStall, Severity: sev, Title: "Stalled: waiting, not working", Message: msg, Evidence: ev,
+			Subject: subject, From: from, To: to, Goroutines: ids})
 	}
 }
 
