@@ -10,16 +10,19 @@ demo:
 	$(GO) run ./cmd/vizrun examples -o out/examples
 	@echo "open out/examples/index.html in a browser"
 
-# test runs the unit and integration tests with the race detector, then the
-# browser tests, which open reports in headless Chromium (screenshots go to
-# artifacts/browser/).
+# test runs the unit and integration tests with the race detector, those of
+# the telegram example (a module of its own: its first build takes minutes),
+# then the browser tests, which open reports in headless Chromium
+# (screenshots go to artifacts/browser/).
 test: vet chromium
 	$(GO) test -race -count=1 ./...
+	cd examples/telegram && $(GO) test -race -count=1 ./...
 	$(GO) test -tags browser -count=1 ./internal/browser
 
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags browser ./internal/browser
+	cd examples/telegram && $(GO) vet ./...
 
 # chromium installs Debian's Chromium for the browser tests when there is
 # none (VIZRUN_CHROMIUM may name another binary).

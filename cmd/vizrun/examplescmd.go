@@ -23,8 +23,10 @@ func init() {
 		args:  "[-o DIR] [NAME...]",
 		short: "run vizrun's examples and write their reports",
 		long: `
-Examples runs each example program of vizrun (the folders under examples/,
-the Go translation of an async-programming tutorial: one concept each) with
+Examples runs each example program of vizrun (the folders under examples/:
+the Go translation of an async-programming tutorial, one concept each, and
+a real Telegram client in a module of its own, slow to build the first
+time) with
 tracing, as vizrun run does, and writes one report per example into DIR
 with an index.html that says, in one line per example, what to look at. The
 traces stay beside the reports (NAME.trace).
@@ -56,11 +58,33 @@ func findExamples(ctx context.Context) ([]example, error) {
 		return nil, fmt.Errorf("vizrun examples runs from a checkout of vizrun (github.com/vizrun/vizrun is not the current module: %v)", err)
 	}
 	dir := filepath.Join(strings.TrimSpace(string(root)), "examples")
-	cmd := exec.CommandContext(ctx, "go", "list", "-json=Dir,ImportPath,Name,Doc", "./...")
+	exs, err := listExamples(ctx, dir, dir, "./...")
+	if err != nil {
+		return nil, err
+	}
+	// Examples with heavy dependencies are modules of their own, which
+	// ./... does not reach.
+	mods, _ := filepath.Glob(filepath.Join(dir, "*", "go.mod"))
+	for _, m := range mods {
+		more, err := listExamples(ctx, dir, filepath.Dir(m), ".")
+		if err != nil {
+			return nil, err
+		}
+		exs = append(exs, more...)
+	}
+	return exs, nil
+}
+
+// listExamples lists the main packages matching pattern in dir, named by
+// their folder under root.
+func listExamples(ctx context.Context, root, dir, pattern string) ([]example, error) {
+	cmd := exec.CommandContext(ctx, "go", "list", "-json=Dir,ImportPath,Name,Doc", pattern)
 	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("listing the examples in %s: %v", dir, err)
+		return nil, fmt.Errorf("listing the examples in %s: %v: %s", dir, err, strings.TrimSpace(stderr.String()))
 	}
 	var exs []example
 	dec := json.NewDecoder(strings.NewReader(string(out)))
@@ -72,7 +96,7 @@ func findExamples(ctx context.Context) ([]example, error) {
 		if p.Name != "main" {
 			continue
 		}
-		rel, _ := filepath.Rel(dir, p.Dir)
+		rel, _ := filepath.Rel(root, p.Dir)
 		exs = append(exs, example{Name: filepath.ToSlash(rel), Dir: p.Dir, Pkg: p.ImportPath, Doc: p.Doc})
 	}
 	return exs, nil

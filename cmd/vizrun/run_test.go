@@ -332,4 +332,19 @@ func TestExamplesCommand(t *testing.T) {
 	if _, errs, code := runIn(t, context.Background(), "", "examples", "-o", dir, "no-such-example"); code != 2 || !strings.Contains(errs, "no example named") {
 		t.Errorf("unknown example: exit %d, %s", code, errs)
 	}
+	// The examples in modules of their own are found too.
+	exs, err := findExamples(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, ex := range exs {
+		names = append(names, ex.Name)
+		if ex.Name == "telegram" && (ex.Pkg != "github.com/vizrun/vizrun/examples/telegram" || filepath.Base(ex.Dir) != "telegram" || ex.Doc == "") {
+			t.Errorf("telegram example: %+v", ex)
+		}
+	}
+	if !slices.Contains(names, "telegram") || !slices.Contains(names, "greet") {
+		t.Errorf("examples found: %q, want the tutorial's and telegram", names)
+	}
 }
