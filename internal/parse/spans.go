@@ -10,7 +10,7 @@ package parse
 
 // DefaultMaxSpans bounds the spans the model keeps (goroutine and proc
 // spans together, 24 bytes each) unless Options.MaxSpans says otherwise.
-const DefaultMaxSpans = 8 << 20
+const DefaultMaxSpans = 4 << 20
 
 // RawMerged marks a span that stands for a run of shorter spans: its state
 // and reason are those that took most of its time.
@@ -19,14 +19,27 @@ const RawMerged = 1<<16 - 1
 // Merged reports whether s stands for several spans.
 func (s Span) Merged() bool { return s.Raw == RawMerged }
 
-// grow appends x with doubling growth.
+// grow appends x, growing the slice by half: the capacity left unused
+// (a third at most) is memory the model holds for nothing.
 func grow[T any](s []T, x T) []T {
 	if len(s) == cap(s) {
-		n := make([]T, len(s), max(2*cap(s), 8))
+		n := make([]T, len(s), max(cap(s)+cap(s)/2, 8))
 		copy(n, s)
 		s = n
 	}
 	return append(s, x)
+}
+
+// shrink gives back the capacity a merge freed: merging in place halves
+// the spans but not the array that holds them, and the arrays would
+// otherwise keep the model at its largest.
+func shrink[T any](s []T) []T {
+	if cap(s) <= 64 || cap(s) <= 2*len(s) {
+		return s
+	}
+	n := make([]T, len(s), len(s)+len(s)/2)
+	copy(n, s)
+	return n
 }
 
 // mergeSpans merges, in place, the runs of spans shorter than res.
@@ -131,12 +144,12 @@ func (b *builder) coarsen() {
 	for {
 		total := 0
 		for _, gs := range b.all() {
-			gs.g.Spans = mergeSpans(gs.g.Spans, res)
+			gs.g.Spans = shrink(mergeSpans(gs.g.Spans, res))
 			total += len(gs.g.Spans)
 		}
 		for _, ps := range b.procs {
 			if ps != nil {
-				ps.proc.Spans = mergeProcSpans(ps.proc.Spans, res)
+				ps.proc.Spans = shrink(mergeProcSpans(ps.proc.Spans, res))
 				total += len(ps.proc.Spans)
 			}
 		}
