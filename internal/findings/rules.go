@@ -102,6 +102,15 @@ func (a *analysis) viaTracer(stack parse.StackID) bool {
 	return false
 }
 
+// syncWaiting is the goroutines waiting on another in bucket i of s.
+func syncWaiting(s *parse.Series, i int) float64 {
+	var w float64
+	for _, r := range syncWaits {
+		w += s.Avg(parse.BlockedDim(r), i)
+	}
+	return w
+}
+
 // syncWaits are the reasons that mean waiting for another goroutine.
 var syncWaits = []parse.Reason{parse.ReasonMutex, parse.ReasonRWMutex, parse.ReasonChanRecv, parse.ReasonChanSend, parse.ReasonSelect, parse.ReasonCond}
 
@@ -147,18 +156,11 @@ func (a *analysis) serial() {
 	if s.N == 0 || t.Duration <= 0 {
 		return
 	}
-	waiting := func(i int) float64 {
-		var w float64
-		for _, r := range syncWaits {
-			w += s.Avg(parse.BlockedDim(r), i)
-		}
-		return w
-	}
 	ws := scan(s, func(i int) bool {
 		p := a.procsAt(int64(i) * s.Width)
 		run := s.Avg(parse.DimRunning, i)
 		busy := run + s.Avg(parse.DimRunningSystem, i)
-		return p >= 2 && run >= 0.5 && run <= 1.5 && busy <= p-0.5 && waiting(i) >= a.th.SerialMinWaiting
+		return p >= 2 && run >= 0.5 && run <= 1.5 && busy <= p-0.5 && syncWaiting(s, i) >= a.th.SerialMinWaiting
 	})
 	for _, w := range ws {
 		from, to := int64(w.from)*s.Width, min(int64(w.to)*s.Width, t.Duration)
@@ -170,7 +172,7 @@ func (a *analysis) serial() {
 		var reasonT [parse.NumReasons]float64
 		for i := w.from; i < w.to; i++ {
 			run += s.Avg(parse.DimRunning, i)
-			wait += waiting(i)
+			wait += syncWaiting(s, i)
 			for _, r := range syncWaits {
 				reasonT[r] += s.Avg(parse.BlockedDim(r), i)
 			}
@@ -217,16 +219,9 @@ func (a *analysis) stall() {
 	for i := 1; i <= s.N; i++ {
 		open[i] += open[i-1]
 	}
-	waiting := func(i int) float64 {
-		var w float64
-		for _, r := range syncWaits {
-			w += s.Avg(parse.BlockedDim(r), i)
-		}
-		return w
-	}
 	ws := scan(s, func(i int) bool {
 		run := s.Avg(parse.DimRunning, i) + s.Avg(parse.DimRunningSystem, i)
-		return open[i] > 0 && run < 0.1 && waiting(i) >= a.th.StallMinWaiting
+		return open[i] > 0 && run < 0.1 && syncWaiting(s, i) >= a.th.StallMinWaiting
 	})
 	// A burst of work shorter than stallGap (a request let through) does
 	// not end a stall.
@@ -248,7 +243,7 @@ func (a *analysis) stall() {
 		var run, wait float64
 		for i := w.from; i < w.to; i++ {
 			run += s.Avg(parse.DimRunning, i)
-			wait += waiting(i)
+			wait += syncWaiting(s, i)
 		}
 		n := float64(w.to - w.from)
 		// Where they waited, and the tasks in progress.
