@@ -13,13 +13,15 @@ import (
 )
 
 // names remembers the names of live goroutines started with Go while a
-// flight recorder runs: a flight recording keeps only the last seconds, and
-// the log that named a goroutine at its start may have fallen out of it.
-// Before a snapshot, every remembered name is logged again.
+// flight recorder runs or once a Handler exists: a flight recording keeps
+// only the last seconds, and the log that named a goroutine at its start
+// may have fallen out of it; a live capture starts after the goroutines
+// it shows. Before a snapshot and at the start of a capture, every
+// remembered name is logged again.
 var names registry
 
 type registry struct {
-	users atomic.Int32 // flight recorders running
+	users atomic.Int32 // flight recorders running, and 1 once a Handler exists
 	mu    sync.Mutex
 	byID  map[int64]string
 }
