@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/tracetest"
 )
 
 // These tests build and run real programs: they need the go command and
@@ -244,7 +245,7 @@ func TestRunTracedExample(t *testing.T) {
 		t.Errorf("output %q", out)
 	}
 	m := readTrace(t, tr)
-	if len(named(m, "greeter")) != 1 {
+	if len(tracetest.Named(m, "greeter")) != 1 {
 		t.Error("the tracer-named goroutine is not in vizrun run's trace")
 	}
 	// The example would write greet.html in its directory on its own; under
@@ -260,16 +261,6 @@ func mustAbs(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return a
-}
-
-func named(m *parse.Trace, name string) []*parse.Goroutine {
-	var out []*parse.Goroutine
-	for _, g := range m.Goroutines {
-		if g.Name == name {
-			out = append(out, g)
-		}
-	}
-	return out
 }
 
 func TestTestCommand(t *testing.T) {

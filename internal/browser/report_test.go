@@ -48,6 +48,17 @@ func startBrowser(t *testing.T) *browser.Browser {
 	return b
 }
 
+// openPage opens the report at path in a new browser, until the test ends.
+func openPage(t *testing.T, path string, timeout time.Duration) *browser.Page {
+	t.Helper()
+	p, err := startBrowser(t).Open(path, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
 // vizrun runs the command from the repository.
 func vizrun(t *testing.T, args ...string) string {
 	t.Helper()
@@ -252,12 +263,7 @@ func TestInteraction(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "mixed.html")
 	vizrun(t, "report", "-o", path, "testdata/go1.26-mixed.trace")
-	b := startBrowser(t)
-	p, err := b.Open(path, 60*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := openPage(t, path, 60*time.Second)
 	checkLoaded(t, p, path)
 
 	zoom := func() [2]float64 {
@@ -357,12 +363,7 @@ func TestHostileNames(t *testing.T) {
 	}
 	path := filepath.Join(dir, "evil.html")
 	vizrun(t, "report", "-o", path, tracePath)
-	b := startBrowser(t)
-	p, err := b.Open(path, 60*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := openPage(t, path, 60*time.Second)
 	checkLoaded(t, p, path)
 	if v := eval[string](t, p, `String(window.__pwned)`); v != "undefined" {
 		t.Fatalf("a name ran as script: window.__pwned = %s", v)
@@ -395,12 +396,7 @@ func TestNarrowWindow(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "mixed.html")
 	vizrun(t, "report", "-o", path, "testdata/go1.26-mixed.trace")
-	b := startBrowser(t)
-	p, err := b.Open(path, 60*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := openPage(t, path, 60*time.Second)
 	if err := p.Resize(390, 844); err != nil {
 		t.Fatal(err)
 	}
@@ -441,12 +437,7 @@ func TestLargeTraceReport(t *testing.T) {
 	if rst.Size() > 10<<20 {
 		t.Errorf("report of a %d MB trace is %.1f MB, over 10 MB", st.Size()>>20, float64(rst.Size())/(1<<20))
 	}
-	b := startBrowser(t)
-	p, err := b.Open(path, 120*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := openPage(t, path, 120*time.Second)
 	checkLoaded(t, p, path)
 	rows := eval[int](t, p, `vz.charts['vz-timeline'].getOption().yAxis[0].data.length`)
 	if rows > 301 || rows < 10 {

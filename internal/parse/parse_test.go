@@ -352,7 +352,10 @@ func TestTasksRegionsLogsAndNames(t *testing.T) {
 	}
 }
 
-func TestGenerationsAndTruncation(t *testing.T) {
+// generations records the mixed workload with a generation every 5 ms and
+// parses it whole.
+func generations(t *testing.T) ([]byte, *parse.Trace) {
+	t.Helper()
 	data, err := workload.CaptureGenerations(t.TempDir(), 5*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
@@ -361,6 +364,11 @@ func TestGenerationsAndTruncation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return data, full
+}
+
+func TestGenerationsAndTruncation(t *testing.T) {
+	data, full := generations(t)
 	checkInvariants(t, full)
 	if full.Generations < 5 {
 		t.Fatalf("%d generations, want many", full.Generations)
@@ -666,14 +674,7 @@ func TestParallelEqualsSequential(t *testing.T) {
 // the model of the complete generations with one warning that the trace is
 // truncated, whichever way it is decoded.
 func TestTruncatedEverywhere(t *testing.T) {
-	data, err := workload.CaptureGenerations(t.TempDir(), 5*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, err := parse.Read(bytes.NewReader(data), parse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	data, full := generations(t)
 	ends := parse.GenerationEnds(data)
 	if len(ends) != full.Generations || ends[len(ends)-1] != int64(len(data)) {
 		t.Fatalf("%d generation ends (last at %d of %d bytes), the reader saw %d generations", len(ends), ends[len(ends)-1], len(data), full.Generations)
