@@ -6,7 +6,7 @@ import (
 	"runtime/trace"
 	"unicode/utf8"
 
-	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/protocol"
 )
 
 // MaxName is the longest name, in bytes, the tracer passes on to the
@@ -24,7 +24,7 @@ func clampName(s string) string { return clampTo(s, MaxName) }
 // and log messages that carry it ("vizrun.wait.rlock:<name>") stay within
 // MaxName, and all name it alike.
 func clampResource(s string) string {
-	return clampTo(s, MaxName-len(parse.RegionWait)-len("rlock:"))
+	return clampTo(s, MaxName-len(protocol.RegionWait)-len("rlock:"))
 }
 
 func clampTo(s string, max int) string {
@@ -46,12 +46,12 @@ func startTrace(w io.Writer) error {
 	if err := trace.Start(w); err != nil {
 		return err
 	}
-	trace.Log(context.Background(), parse.LogStart, "")
+	trace.Log(context.Background(), protocol.LogStart, "")
 	return nil
 }
 
 func stopTrace() {
-	trace.Log(context.Background(), parse.LogStop, "")
+	trace.Log(context.Background(), protocol.LogStop, "")
 	trace.Stop()
 }
 
@@ -75,7 +75,7 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) {
 func runNamed(ctx context.Context, name string, fn func(ctx context.Context)) {
 	name = clampName(name)
 	if trace.IsEnabled() {
-		trace.Log(ctx, parse.LogName, name)
+		trace.Log(ctx, protocol.LogName, name)
 	}
 	if names.active() {
 		defer names.add(name)()
@@ -90,7 +90,7 @@ func Name(ctx context.Context, name string) {
 		ctx = context.Background()
 	}
 	if trace.IsEnabled() {
-		trace.Log(ctx, parse.LogName, clampName(name))
+		trace.Log(ctx, protocol.LogName, clampName(name))
 	}
 }
 

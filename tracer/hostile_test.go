@@ -15,6 +15,7 @@ import (
 	xtrace "golang.org/x/exp/trace"
 
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/protocol"
 	"github.com/vizrun/vizrun/tracer"
 )
 
@@ -117,11 +118,11 @@ func TestStartStopMarks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ev.Kind() == xtrace.EventLog && strings.HasPrefix(ev.Log().Category, parse.Prefix) && ev.Log().Category != parse.LogName {
+		if ev.Kind() == xtrace.EventLog && strings.HasPrefix(ev.Log().Category, protocol.Prefix) && ev.Log().Category != protocol.LogName {
 			marks = append(marks, ev.Log().Category)
 		}
 	}
-	if !slices.Equal(marks, []string{parse.LogStart, parse.LogStop}) {
+	if !slices.Equal(marks, []string{protocol.LogStart, protocol.LogStop}) {
 		t.Errorf("the tracer's marks: %q, want start then stop", marks)
 	}
 	tr, err := parse.Read(bytes.NewReader(data), parse.Options{})

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/protocol"
 )
 
 // lockTrace marks a named lock's contention in the trace: a Lock or RLock
@@ -33,7 +33,7 @@ func (l *lockTrace) contended(wait string, lock func()) {
 // released logs a release that others are waiting for.
 func (l *lockTrace) released(op string) {
 	if l.waiting.Load() > 0 && trace.IsEnabled() {
-		trace.Log(context.Background(), parse.LogRelease, op)
+		trace.Log(context.Background(), protocol.LogRelease, op)
 	}
 }
 
@@ -54,7 +54,7 @@ type Mutex struct {
 // NewMutex returns a named, unlocked Mutex.
 func NewMutex(name string) *Mutex {
 	name = clampResource(name)
-	return &Mutex{t: lockTrace{wait: parse.RegionWait + "mutex:" + name, op: "mutex:" + name}}
+	return &Mutex{t: lockTrace{wait: protocol.RegionWait + "mutex:" + name, op: "mutex:" + name}}
 }
 
 // Lock locks m, as sync.Mutex.Lock.
@@ -89,7 +89,7 @@ type RWMutex struct {
 func NewRWMutex(name string) *RWMutex {
 	name = clampResource(name)
 	return &RWMutex{t: lockTrace{
-		wait: parse.RegionWait + "lock:" + name, rwait: parse.RegionWait + "rlock:" + name,
+		wait: protocol.RegionWait + "lock:" + name, rwait: protocol.RegionWait + "rlock:" + name,
 		op: "lock:" + name, rop: "rlock:" + name,
 	}}
 }
@@ -148,7 +148,7 @@ func Send[T any](ctx context.Context, name string, ch chan<- T, v T) error {
 	default:
 	}
 	if trace.IsEnabled() {
-		defer trace.StartRegion(ctx, parse.RegionWait+"send:"+clampResource(name)).End()
+		defer trace.StartRegion(ctx, protocol.RegionWait+"send:"+clampResource(name)).End()
 	}
 	select {
 	case ch <- v:
@@ -171,7 +171,7 @@ func Recv[T any](ctx context.Context, name string, ch <-chan T) (v T, ok bool) {
 	default:
 	}
 	if trace.IsEnabled() {
-		defer trace.StartRegion(ctx, parse.RegionWait+"recv:"+clampResource(name)).End()
+		defer trace.StartRegion(ctx, protocol.RegionWait+"recv:"+clampResource(name)).End()
 	}
 	select {
 	case v, ok = <-ch:

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/protocol"
 )
 
 // names remembers the names of live goroutines started with Go while a
@@ -60,7 +60,7 @@ func (r *registry) replay() {
 	defer r.mu.Unlock()
 	ctx := context.Background()
 	for id, name := range r.byID {
-		trace.Log(ctx, parse.LogNameOf, strconv.FormatInt(id, 10)+" "+name)
+		trace.Log(ctx, protocol.LogNameOf, strconv.FormatInt(id, 10)+" "+name)
 	}
 }
 

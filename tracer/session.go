@@ -13,6 +13,7 @@ import (
 
 	"github.com/vizrun/vizrun/html"
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/protocol"
 )
 
 // Config says what a Session records and where it writes it. At least one of
@@ -141,7 +142,7 @@ func Start(cfg Config) (s *Session, err error) {
 		return nil, ErrActive
 	}
 	s = &Session{cfg: cfg, title: cfg.Title}
-	if os.Getenv(parse.EnvTraceOut) != "" && trace.IsEnabled() {
+	if os.Getenv(protocol.EnvTraceOut) != "" && trace.IsEnabled() {
 		s.mode = ModeJoined
 		active = s
 		return s, nil

@@ -14,7 +14,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/protocol"
 )
 
 // Building a program with tracing, without changing its code: an overlay
@@ -25,7 +25,7 @@ import (
 // needs no new dependency. Line numbers are unchanged.
 
 // envTraceOut names the file the traced program writes its trace to.
-const envTraceOut = parse.EnvTraceOut
+const envTraceOut = protocol.EnvTraceOut
 
 // generationPeriod is how often the traced program's runtime closes a trace
 // generation. A program that dies (os.Exit, a signal, a crash) loses the
@@ -56,7 +56,7 @@ func main() {
 			println("vizrun: cannot write the trace:", err.Error())
 		} else if vizrun_trace.Start(f) == nil {
 			vizrun_file = f
-			vizrun_trace.Log(vizrun_context.Background(), "` + parse.LogStart + `", "")
+			vizrun_trace.Log(vizrun_context.Background(), "` + protocol.LogStart + `", "")
 		}
 	}
 	defer vizrun_stop() // also when vizrunUserMain panics
@@ -67,7 +67,7 @@ func main() {
 func vizrun_stop() {
 	vizrun_once.Do(func() {
 		if vizrun_file != nil {
-			vizrun_trace.Log(vizrun_context.Background(), "` + parse.LogStop + `", "")
+			vizrun_trace.Log(vizrun_context.Background(), "` + protocol.LogStop + `", "")
 			vizrun_trace.Stop()
 			vizrun_file.Close()
 		}
@@ -160,7 +160,7 @@ func buildTraced(ctx context.Context, e *env, dir, pkg, work, exe string) error 
 	if err := os.WriteFile(wrapper, []byte(wrapperSource), 0o644); err != nil {
 		return err
 	}
-	overlay[filepath.Join(p.Dir, "zz_vizrun_main.go")] = wrapper
+	overlay[filepath.Join(p.Dir, protocol.WrapperFile)] = wrapper
 	ov, err := json.Marshal(map[string]any{"Replace": overlay})
 	if err != nil {
 		return err
@@ -209,7 +209,7 @@ func rewriteMainFile(path string, src []byte) (out []byte, hasMain, changed bool
 	for _, d := range f.Decls {
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "main" {
 			off := fset.Position(fd.Name.Pos()).Offset
-			edits = append(edits, edit{off, off + len("main"), "vizrunUserMain"})
+			edits = append(edits, edit{off, off + len("main"), protocol.RenamedMain})
 			hasMain = true
 		}
 	}

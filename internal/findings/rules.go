@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/protocol"
 )
 
 // contention: locks whose waits dominate, named ones by name, others by the
@@ -95,7 +96,7 @@ func (a *analysis) contention() {
 // named locks (those are reported by name).
 func (a *analysis) viaTracer(stack parse.StackID) bool {
 	for _, f := range a.t.StackFrames(stack) {
-		if strings.HasPrefix(f.Func, "github.com/vizrun/vizrun/tracer.") {
+		if strings.HasPrefix(f.Func, protocol.TracerPkg+".") {
 			return true
 		}
 	}

@@ -11,18 +11,6 @@ import (
 // turns them into per-resource statistics: how often and how long goroutines
 // waited, and which goroutines held a lock while others waited for it.
 
-// Conventions shared with the tracer package.
-const (
-	// RegionWait prefixes a region a goroutine spends waiting on a named
-	// resource: "vizrun.wait.<op>:<name>", where op is one of the Op names.
-	RegionWait = "vizrun.wait."
-
-	// LogRelease is logged by a goroutine that releases a named lock while
-	// others wait for it; the message is "<op>:<name>". Uncontended locking
-	// logs nothing: the holder of a lock matters only while others wait.
-	LogRelease = "vizrun.release"
-)
-
 // ResourceKind is what a named resource is.
 type ResourceKind uint8
 

@@ -2,7 +2,7 @@
 // helpers that trace them. Tests across vizrun trace these workloads and check
 // that the model and the report show what the workloads are known to do.
 //
-// Goroutines are named the way the tracer names them (a parse.LogName log at
+// Goroutines are named the way the tracer names them (a protocol.LogName log at
 // their start) and phases are marked with regions, so tests can find them.
 package workload
 
@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/protocol"
 )
 
 // Capture runs fn under runtime/trace and returns the trace.
@@ -24,9 +24,9 @@ func Capture(fn func()) ([]byte, error) {
 		return nil, err
 	}
 	// Mark start and stop as the vizrun tracer does.
-	trace.Log(context.Background(), parse.LogStart, "")
+	trace.Log(context.Background(), protocol.LogStart, "")
 	fn()
-	trace.Log(context.Background(), parse.LogStop, "")
+	trace.Log(context.Background(), protocol.LogStop, "")
 	trace.Stop()
 	return buf.Bytes(), nil
 }
@@ -34,7 +34,7 @@ func Capture(fn func()) ([]byte, error) {
 // Go starts fn on a goroutine named name.
 func Go(name string, fn func()) {
 	go func() {
-		trace.Log(context.Background(), parse.LogName, name)
+		trace.Log(context.Background(), protocol.LogName, name)
 		fn()
 	}()
 }

@@ -1,0 +1,73 @@
+// Package protocol holds the names the vizrun tracer (and the code vizrun run
+// and vizrun test add to a program) write into execution traces, and that the
+// parser recognises. Both sides import this package, which imports nothing:
+// the tracer stays light, and a name cannot drift between writer and reader.
+//
+// The tracer annotates a program with ordinary runtime/trace logs and regions.
+// Categories and region types starting with Prefix are the tracer's own and are
+// not listed among the program's logs and regions.
+package protocol
+
+const (
+	// Prefix marks every annotation the tracer emits.
+	Prefix = "vizrun."
+
+	// LogName, logged by a goroutine, names that goroutine: the message is
+	// the name.
+	LogName = "vizrun.name"
+
+	// LogNameOf names another goroutine: the message is "<goid> <name>". The
+	// tracer logs it for goroutines that were named before a trace or flight
+	// recording window began.
+	LogNameOf = "vizrun.name.of"
+
+	// LogStart and LogStop mark where the vizrun tracer (or vizrun run's
+	// wrapper) started and stopped the execution tracer. A trace with a
+	// start mark and no stop mark was cut short: the program was killed,
+	// or the file cut, possibly at a generation boundary, where the bytes
+	// alone cannot tell.
+	LogStart = "vizrun.start"
+	LogStop  = "vizrun.stop"
+
+	// LogLeaked reports the runtime's goroutine leak profile (Go 1.27, or
+	// Go 1.26 built with GOEXPERIMENT=goroutineleakprofile), taken just
+	// before tracing stops: the message is the space-separated ids of the
+	// goroutines the runtime proved leaked (blocked on something no other
+	// goroutine can reach). A log with an empty message says the check ran
+	// and found none; no such log says the check did not run. Several logs
+	// add up.
+	LogLeaked = "vizrun.leaked"
+
+	// RegionWait prefixes a region a goroutine spends waiting on a named
+	// resource: "vizrun.wait.<op>:<name>", where op is one of "mutex" (a
+	// Mutex's Lock), "lock" and "rlock" (an RWMutex's), "send" and "recv"
+	// (a channel's).
+	RegionWait = "vizrun.wait."
+
+	// LogRelease is logged by a goroutine that releases a named lock while
+	// others wait for it; the message is "<op>:<name>". Uncontended locking
+	// logs nothing: the holder of a lock matters only while others wait.
+	LogRelease = "vizrun.release"
+
+	// SystemName prefixes names of the tracer's own goroutines (its
+	// wall-clock sampler, its capture writers); they count as system
+	// goroutines.
+	SystemName = "vizrun."
+)
+
+// EnvTraceOut names the file a program built by vizrun run writes its trace
+// to. The tracer package reads it: a tracer.Start in such a program joins
+// that recording instead of starting a second one.
+const EnvTraceOut = "VIZRUN_TRACE_OUT"
+
+// vizrun run builds programs with their func main renamed to RenamedMain in
+// package main and a wrapper main in a file named WrapperFile; the model
+// shows them as they are in the program's source.
+const (
+	RenamedMain = "vizrunUserMain"
+	WrapperFile = "zz_vizrun_main.go"
+)
+
+// TracerPkg is the import path of the tracer package: its frames are the
+// tracer's, not the program's, and are hidden from the stacks users see.
+const TracerPkg = "github.com/vizrun/vizrun/tracer"
