@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/summary"
 	"github.com/vizrun/vizrun/internal/tracegen"
 )
 
@@ -33,7 +34,7 @@ func BenchmarkRender(b *testing.B) {
 	var size int
 	for b.Loop() {
 		var w countWriter
-		if err := Render(&w, t, Options{}); err != nil {
+		if err := Render(&w, t, summary.Build(t, ""), Options{}); err != nil {
 			b.Fatal(err)
 		}
 		size = int(w)

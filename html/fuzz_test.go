@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/summary"
 )
 
 // FuzzRender: whatever trace parses renders to a whole page, and whatever
@@ -20,7 +21,7 @@ func FuzzRender(f *testing.F) {
 		f.Fatal(err)
 	}
 	var base bytes.Buffer
-	if err := Render(&base, tr, Options{}); err != nil {
+	if err := Render(&base, tr, summary.Build(tr, ""), Options{}); err != nil {
 		f.Fatal(err)
 	}
 	markup := []string{"<script", "<iframe", "<img", "<link", "<object", "<embed", " src=", " href=", "javascript:", " onerror=", " onload="}
@@ -34,7 +35,7 @@ func FuzzRender(f *testing.F) {
 			return
 		}
 		var buf bytes.Buffer
-		if err := Render(&buf, tr, Options{Title: "fuzz", MaxRows: 50}); err != nil {
+		if err := Render(&buf, tr, summary.Build(tr, ""), Options{Title: "fuzz", MaxRows: 50}); err != nil {
 			t.Fatalf("render: %v", err)
 		}
 		page := strings.ToLower(buf.String())

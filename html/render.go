@@ -19,8 +19,8 @@ import (
 
 	"github.com/google/pprof/profile"
 
-	"github.com/vizrun/vizrun/internal/findings"
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/summary"
 )
 
 // Options tune the report.
@@ -44,9 +44,6 @@ type Options struct {
 	// WallClock is a wall-clock profile (fgprof's, recorded alongside the
 	// trace) to show as a flame graph. Nil means no flame graph.
 	WallClock *profile.Profile
-
-	// Thresholds tune the findings; the zero value means findings.Default.
-	Thresholds findings.Thresholds
 }
 
 func (o *Options) defaults() {
@@ -74,13 +71,15 @@ var (
 	page = template.Must(template.New("report").Parse(reportTmpl))
 )
 
-// Render writes the report of t to w.
-func Render(w io.Writer, t *parse.Trace, opt Options) error {
-	if t == nil {
+// Render writes the report of t to w. s is the analysis of t (summary.Build
+// or summary.BuildWith): the renderer only renders, so a caller that also
+// prints or checks the analysis computes it once.
+func Render(w io.Writer, t *parse.Trace, s *summary.Summary, opt Options) error {
+	if t == nil || s == nil {
 		return fmt.Errorf("html: no trace to render")
 	}
 	opt.defaults()
-	v, err := buildView(t, &opt)
+	v, err := buildView(t, s, &opt)
 	if err != nil {
 		return err
 	}

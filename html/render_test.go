@@ -15,13 +15,14 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/summary"
 	"github.com/vizrun/vizrun/internal/workload"
 )
 
 func render(t *testing.T, tr *parse.Trace, opt Options) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := Render(&buf, tr, opt); err != nil {
+	if err := Render(&buf, tr, summary.Build(tr, ""), opt); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -265,7 +266,7 @@ func TestSegmentsKeepTime(t *testing.T) {
 }
 
 func TestRenderNil(t *testing.T) {
-	if err := Render(&bytes.Buffer{}, nil, Options{}); err == nil {
+	if err := Render(&bytes.Buffer{}, nil, nil, Options{}); err == nil {
 		t.Error("no error for a nil trace")
 	}
 }

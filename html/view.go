@@ -178,7 +178,7 @@ const (
 	maxTaskSegs = 8000
 )
 
-func buildView(t *parse.Trace, opt *Options) (*view, error) {
+func buildView(t *parse.Trace, sum *summary.Summary, opt *Options) (*view, error) {
 	v := &view{
 		Title:    opt.Title,
 		Source:   opt.Source,
@@ -191,7 +191,6 @@ func buildView(t *parse.Trace, opt *Options) (*view, error) {
 		return nil, err
 	}
 	tot := t.UserTotals()
-	sum := summary.BuildWith(t, opt.Source, opt.Thresholds)
 	v.Cards = cards(t, sum)
 	v.Legend = legend()
 	v.Reasons = reasonRows(sum)

@@ -14,6 +14,7 @@ import (
 	"github.com/vizrun/vizrun/html"
 	"github.com/vizrun/vizrun/internal/parse"
 	"github.com/vizrun/vizrun/internal/protocol"
+	"github.com/vizrun/vizrun/internal/summary"
 )
 
 // Config says what a Session records and where it writes it. At least one of
@@ -279,7 +280,7 @@ func writeReport(w io.Writer, r io.Reader, profile []byte, title string, flight 
 			t.Warnings = append(t.Warnings, "the wall-clock profile could not be read: "+err.Error())
 		}
 	}
-	return html.Render(w, t, opt)
+	return html.Render(w, t, summary.Build(t, ""), opt)
 }
 
 // Run starts a session, calls fn and stops the session, also when fn

@@ -21,6 +21,7 @@ import (
 
 	"github.com/vizrun/vizrun/html"
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/summary"
 	"github.com/vizrun/vizrun/tracer"
 )
 
@@ -139,7 +140,7 @@ func TestNamedMutexContention(t *testing.T) {
 	}
 	// The report names the lock and its holders.
 	var page bytes.Buffer
-	if err := html.Render(&page, tr, html.Options{}); err != nil {
+	if err := html.Render(&page, tr, summary.Build(tr, ""), html.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if sec := page.String(); !strings.Contains(sec, `<section id="resources">`) || !strings.Contains(sec, `<td class="name">counter</td>`) || !strings.Contains(sec, "incrementer: others waited") {

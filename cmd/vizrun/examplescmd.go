@@ -140,9 +140,13 @@ func runExamples(ctx context.Context, e *env, outDir string, names []string) err
 		report = strings.ReplaceAll(report, "/", "_")
 		fmt.Fprintf(e.stderr, "=== %s\n", ex.Name)
 		traceFile := filepath.Join(outDir, strings.TrimSuffix(report, ".html")+".trace")
+		var facts string
 		err := runProgram(ctx, e, runOptions{
 			pkg: ex.Pkg, dir: ex.Dir, report: filepath.Join(outDir, report), keepTrace: traceFile,
 			title: "vizrun example: " + ex.Name, quiet: true,
+			analysed: func(t *parse.Trace, s *summary.Summary) {
+				facts = fmt.Sprintf("%s, parallelism %.2f, %d goroutines, blocked %s", units.Duration(t.Duration), s.AvgParallelism, s.Goroutines.Created, units.Duration(s.Time.BlockedNs))
+			},
 		})
 		en := html.IndexEntry{Name: ex.Name, Href: report, Note: ex.Doc, Status: "ok"}
 		if err != nil {
@@ -153,10 +157,7 @@ func runExamples(ctx context.Context, e *env, outDir string, names []string) err
 				en.Href = ""
 			}
 		}
-		if t, perr := parse.ReadFile(traceFile, parse.Options{}); perr == nil {
-			s := summary.Build(t, "")
-			en.Facts = fmt.Sprintf("%s, parallelism %.2f, %d goroutines, blocked %s", units.Duration(t.Duration), s.AvgParallelism, s.Goroutines.Created, units.Duration(s.Time.BlockedNs))
-		}
+		en.Facts = facts
 		entries = append(entries, en)
 	}
 	err = writeOutput(e, filepath.Join(outDir, "index.html"), func(w io.Writer) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vizrun/vizrun/html"
 	"github.com/vizrun/vizrun/internal/findings"
+	"github.com/vizrun/vizrun/internal/summary"
 	"github.com/vizrun/vizrun/internal/units"
 )
 
@@ -59,8 +60,9 @@ func report(ctx context.Context, e *env, tracePath, out, title string, maxRows i
 			title = "vizrun report"
 		}
 	}
-	opt := html.Options{Title: title, Source: tracePath, MaxRows: maxRows, Thresholds: th}
-	if err := writeOutput(e, out, func(w io.Writer) error { return html.Render(w, t, opt) }); err != nil {
+	opt := html.Options{Title: title, Source: tracePath, MaxRows: maxRows}
+	s := summary.BuildWith(t, tracePath, th)
+	if err := writeOutput(e, out, func(w io.Writer) error { return html.Render(w, t, s, opt) }); err != nil {
 		return err
 	}
 	for _, w := range t.Warnings {

@@ -71,6 +71,9 @@ type runOptions struct {
 	open      bool
 	title     string
 	quiet     bool // no summary lines (vizrun examples prints its own)
+	// analysed, when set, is handed the model and its analysis once the
+	// report is written.
+	analysed func(t *parse.Trace, s *summary.Summary)
 }
 
 // exitError carries the traced program's exit status out of run.
@@ -133,13 +136,13 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 	if title == "" {
 		title = "vizrun run " + strings.Join(append([]string{o.pkg}, o.args...), " ")
 	}
+	s := summary.Build(t, o.pkg)
 	if err := writeOutput(e, o.report, func(w io.Writer) error {
-		return html.Render(w, t, html.Options{Title: title, Source: o.pkg})
+		return html.Render(w, t, s, html.Options{Title: title, Source: o.pkg})
 	}); err != nil {
 		return err
 	}
 	if !o.quiet {
-		s := summary.Build(t, o.pkg)
 		fmt.Fprintf(e.stderr, "vizrun: wrote %s: %s traced, parallelism %.2f of %d Ps, %d goroutines created, blocked %s",
 			o.report, units.Duration(t.Duration), s.AvgParallelism, s.GOMAXPROCS, s.Goroutines.Created, units.Duration(s.Time.BlockedNs))
 		if len(s.Blocked) > 0 {
@@ -149,6 +152,9 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 			fmt.Fprintf(e.stderr, ", %d still blocked at the end", s.Goroutines.Leaked)
 		}
 		fmt.Fprintln(e.stderr)
+	}
+	if o.analysed != nil {
+		o.analysed(t, s)
 	}
 	if o.open {
 		openBrowser(e, o.report)

@@ -89,6 +89,7 @@ type testResult struct {
 	noTests  bool
 	err      error
 	trace    *parse.Trace
+	summary  *summary.Summary // of trace
 	duration time.Duration
 }
 
@@ -225,8 +226,9 @@ func testOne(ctx context.Context, e *env, dir string, p goPackage, i int, work, 
 		t.Warnings = append(t.Warnings, "the tests failed: "+runErr.Error())
 	}
 	r.trace = t
+	r.summary = summary.Build(t, p.ImportPath)
 	err = writeOutput(e, filepath.Join(outDir, name), func(w io.Writer) error {
-		return html.Render(w, t, html.Options{Title: "vizrun test " + p.ImportPath, Source: p.ImportPath})
+		return html.Render(w, t, r.summary, html.Options{Title: "vizrun test " + p.ImportPath, Source: p.ImportPath})
 	})
 	if err != nil {
 		r.err = err
@@ -250,8 +252,7 @@ func writeTestIndex(e *env, outDir string, results []testResult) error {
 		default:
 			en.Status = "ok"
 		}
-		if t := r.trace; t != nil {
-			s := summary.Build(t, "")
+		if t, s := r.trace, r.summary; t != nil {
 			en.Facts = fmt.Sprintf("%s, parallelism %.2f, %d goroutines, blocked %s", units.Duration(t.Duration), s.AvgParallelism, s.Goroutines.Created, units.Duration(s.Time.BlockedNs))
 			if s.Goroutines.Leaked > 0 {
 				en.Note = fmt.Sprintf("%d goroutines still blocked at the end", s.Goroutines.Leaked)

@@ -3,6 +3,7 @@ package parse
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -669,6 +670,13 @@ func (b *builder) log(ev *trace.Event) {
 			b.started = true
 		case LogStop:
 			b.stopped = true
+		case LogLeaked:
+			b.t.LeakChecked = true
+			for _, f := range strings.Fields(l.Message) {
+				if id, err := strconv.ParseInt(f, 10, 64); err == nil && id > 0 {
+					b.g(GoID(id)).g.ProvenLeak = true
+				}
+			}
 		}
 		return
 	}

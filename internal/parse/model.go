@@ -209,6 +209,11 @@ type Goroutine struct {
 	// Harness: blocked at the end inside the testing package, waiting for a
 	// test or subtest to finish (as go test's main goroutine does): not a leak.
 	Harness bool
+
+	// ProvenLeak: the runtime's goroutine leak profile, taken just before
+	// tracing stopped, proved this goroutine leaked: it is blocked on
+	// something no running goroutine can reach (see Trace.LeakChecked).
+	ProvenLeak bool
 }
 
 // Leaked reports whether the goroutine is a leak candidate: a user goroutine
@@ -365,6 +370,11 @@ type Trace struct {
 	Frames     []Frame  // Frames[0] is unused
 	Stacks     []Stack  // Stacks[0] is the empty stack
 	RawReasons []string // RawReasons[0] is ""
+
+	// LeakChecked: the trace carries the runtime's goroutine leak profile
+	// (protocol.LogLeaked), so Goroutine.ProvenLeak is known for every
+	// goroutine; else no leak is proven or disproven.
+	LeakChecked bool
 
 	// Coarsened is 0 when every span is kept; else spans were merged, up to
 	// this resolution in ns, to keep the model within Options.MaxSpans
