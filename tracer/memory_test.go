@@ -102,11 +102,12 @@ type memoryResult struct {
 }
 
 // heapBound is what the heap may grow by while a Handler serves captures
-// and snapshots of any host: the traces it holds (maxCaptureBytes), the
-// model of one of them (about three times its bytes: x/exp/trace holds a
-// generation whole, and strings of 1 KiB are many), the pages being sent,
-// and as much again of garbage not yet collected (GOGC=100).
-func heapBound(captureBytes int) uint64 { return uint64(2 * (5*captureBytes + 16<<20)) }
+// of any host: the traces it holds (maxCaptureBytes), the model of one of
+// them (about three times its bytes, at most half the bound: x/exp/trace
+// holds a generation whole, and strings of 1 KiB are many), the report
+// being rendered and the pages being sent (about as much again), and as
+// much again of garbage not yet collected (GOGC=100): twice four bounds.
+func heapBound(captureBytes int) uint64 { return uint64(8 * captureBytes) }
 
 // TestHandlerMemoryBound serves captures (reports and raw traces), several
 // asked for at once, of a hostile host whose traces reach the bound, and

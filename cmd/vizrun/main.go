@@ -9,6 +9,10 @@
 //
 // TRACE is a Go execution trace (from runtime/trace, go test -trace, or the
 // vizrun tracer), or - for standard input.
+//
+// Errors are one line; report, summary, diff and check take -v, and every
+// command VIZRUN_VERBOSE=1, to print an error's whole detail (such as a
+// broken trace's decoder state) first.
 package main
 
 import (

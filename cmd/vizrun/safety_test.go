@@ -292,6 +292,7 @@ func TestSignals(t *testing.T) {
 	}{
 		{"Ctrl-C, report of a FIFO", syscall.SIGINT, []string{"report", "-o", filepath.Join(dir, "r.html"), fifo}, false, false},
 		{"SIGTERM, summary of a FIFO", syscall.SIGTERM, []string{"summary", fifo}, false, false},
+		{"Ctrl-C, report into a FIFO no one reads", syscall.SIGINT, []string{"report", "-o", fifo, mixed}, false, false},
 		{"Ctrl-C, summary of stdin", syscall.SIGINT, []string{"summary", "-"}, true, false},
 		{"SIGTERM, report to a stalled stdout", syscall.SIGTERM, []string{"report", "-o", "-", mixed}, false, true},
 	} {
