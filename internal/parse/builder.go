@@ -40,8 +40,11 @@ type builder struct {
 	series *seriesAcc
 	alive  int // user goroutines alive
 
-	nspans   int // spans held (goroutines' and procs')
-	maxSpans int // coarsen beyond this
+	nspans int // spans held (goroutines' and procs', and wake-ups)
+
+	wakeBooked bool  // the span closing now is booked by wake
+	woken      int64 // user goroutines runnable after a wake-up or creation (not preempted nor yielding)
+	maxSpans   int   // coarsen beyond this
 
 	gcOpen      bool
 	gcStart     int64
@@ -204,7 +207,12 @@ func (b *builder) rangeEvent(ev *trace.Event) {
 		gs := b.g(GoID(r.Scope.Goroutine()))
 		switch {
 		case kind == trace.EventRangeEnd && gs.assist >= 0:
-			gs.g.Totals.GCAssist += t - gs.assist
+			// Only running time inside the assist is assist work; while
+			// parked in it (waiting for GC work) the goroutine is blocked
+			// on the GC, and that is booked as such.
+			if gs.cur.State == StateRunning {
+				gs.g.Totals.GCAssist += t - max(gs.cur.Start, gs.assist)
+			}
 			gs.assist = -1
 		case kind == trace.EventRangeBegin:
 			gs.assist = t
@@ -307,9 +315,6 @@ func (b *builder) finish() *Trace {
 	}
 	each(func(gs *gstate) {
 		g := gs.g
-		if gs.assist >= 0 {
-			g.Totals.GCAssist += end - gs.assist
-		}
 		for _, o := range gs.regions {
 			r := Region{Goroutine: g.ID, Task: o.task, Type: o.typ, Start: o.start, End: end, Stack: o.stack, Unfinished: true}
 			b.addRegion(r, true)
@@ -368,17 +373,13 @@ func (b *builder) finish() *Trace {
 				break
 			}
 			end := min(s.End, gs.flipAt)
-			if d, ok := spanDim(!sys, s); ok {
-				b.series.add(d, s.Start, end, -1)
-			}
-			if d, ok := spanDim(sys, s); ok {
-				b.series.add(d, s.Start, end, 1)
-			}
+			b.countSince(!sys, s, s.Start, end, -1)
+			b.countSince(sys, s, s.Start, end, 1)
 		}
 	})
 	b.series.wf.advance(end, &b.series.count)
 	t.Parallel = b.series.finish(end)
-	t.Waterfall = b.series.wf.finish()
+	t.Waterfall = b.series.wf.finish(&t.Parallel)
 	// GC assists are running time spent on the GC's work.
 	var assist int64
 	for _, g := range t.Goroutines {
