@@ -43,7 +43,7 @@ type builder struct {
 	nspans int // spans held (goroutines' and procs', and wake-ups)
 
 	wakeBooked bool  // the span closing now is booked by wake
-	woken      int64 // user goroutines runnable after a wake-up or creation (not preempted nor yielding)
+	woken      int64 // user goroutines runnable after a wake-up (not new, preempted nor yielding)
 	maxSpans   int   // coarsen beyond this
 
 	gcOpen      bool
@@ -53,6 +53,7 @@ type builder struct {
 	sites       map[siteKey]*Site // sites whose stack blocked for more than one reason
 	siteByStack []Site            // by StackID: the first reason each stack blocked for
 	res         map[resKey]*resState
+	locks       map[siteLockKey]*resState // unnamed locks, by the site waited at
 }
 
 func newBuilder(maxSpans int) *builder {
@@ -78,6 +79,7 @@ func newBuilder(maxSpans int) *builder {
 		ann:       newAnnotations(),
 		sites:     map[siteKey]*Site{},
 		res:       map[resKey]*resState{},
+		locks:     map[siteLockKey]*resState{},
 	}
 }
 
@@ -277,6 +279,8 @@ func (b *builder) log(ev *trace.Event) {
 			b.started = true
 		case LogStop:
 			b.stopped = true
+		case LogLive:
+			b.t.Live = true
 		case LogLeaked:
 			b.t.LeakChecked = true
 			for _, f := range strings.Fields(l.Message) {
@@ -327,6 +331,7 @@ func (b *builder) finish() *Trace {
 			case StateBlocked:
 				g.End, g.EndReason, g.EndRaw, g.EndStack = EndBlocked, s.Reason, s.Raw, s.Stack
 				g.Harness = s.Stack != 0 && isHarness(b.t.Frames[b.info(s.Stack).site].Func)
+				g.EndIdle = s.Stack != 0 && b.info(s.Stack).idle
 			case StateSyscall:
 				g.End, g.EndStack = EndSyscall, s.Stack
 			default:
@@ -360,6 +365,7 @@ func (b *builder) finish() *Trace {
 		t.GC = append(t.GC, Window{Start: start, End: end, Kind: WindowSTW, Reason: reason})
 	}
 	b.finishAnnotations(end)
+	var moved int64 // running time the waterfall booked to the program that was the runtime's
 	each(func(gs *gstate) {
 		// Spans booked before the goroutine turned out to be a runtime one
 		// (or not) move to the right dimensions.
@@ -375,11 +381,21 @@ func (b *builder) finish() *Trace {
 			end := min(s.End, gs.flipAt)
 			b.countSince(!sys, s, s.Start, end, -1)
 			b.countSince(sys, s, s.Start, end, 1)
+			if s.State == StateRunning {
+				if sys {
+					moved += end - s.Start
+				} else {
+					moved -= end - s.Start
+				}
+			}
 		}
 	})
 	b.series.wf.advance(end, &b.series.count)
 	t.Parallel = b.series.finish(end)
 	t.Waterfall = b.series.wf.finish(&t.Parallel)
+	moved = max(min(moved, t.Waterfall.User), -t.Waterfall.Runtime)
+	t.Waterfall.User -= moved
+	t.Waterfall.Runtime += moved
 	// GC assists are running time spent on the GC's work.
 	var assist int64
 	for _, g := range t.Goroutines {
@@ -392,6 +408,9 @@ func (b *builder) finish() *Trace {
 	t.Waterfall.Runtime += assist
 	b.finishResources(end)
 
+	for _, g := range t.Goroutines {
+		g.Leak = t.leakState(g)
+	}
 	slices.SortFunc(t.Goroutines, func(a, c *Goroutine) int { return cmp.Compare(a.ID, c.ID) })
 	slices.SortStableFunc(t.GC, func(a, c Window) int { return cmp.Compare(a.Start, c.Start) })
 	b.groups()

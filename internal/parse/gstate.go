@@ -21,7 +21,11 @@ type gstate struct {
 	flipAt  int64  // when System last changed after the goroutine was counted (0: never)
 	pending []Span // blocking spans waiting for System to be decided before they count as sites
 
-	lastWait Span // the last blocked or syscall span that ended (see waitedOnVia)
+	// The last blocked and the last syscall span that ended (see
+	// waitedOnVia).
+	lastBlocked, lastSyscall Span
+
+	woke bool // the open span is runnable after a wake-up (counts in builder.woken)
 }
 
 type openRegion struct {
@@ -142,7 +146,11 @@ func (b *builder) goTransition(ev *trace.Event, st *trace.StateTransition) {
 	}
 	s := b.newSpan(gs, to, st.Reason, stk, ev)
 	gs.cur = s
+	gs.woke = from == trace.GoWaiting && to == trace.GoRunnable
 	b.count(gs, &s, t, 1)
+	if s.State == StateBlocked && !g.System {
+		b.lockWaitBegins(&s)
+	}
 	if to == trace.GoRunning {
 		b.procStart(gs, ev, t)
 	}
@@ -260,7 +268,11 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 		b.t.Latency.Add(d)
 	}
 	if s.State == StateBlocked || s.State == StateSyscall {
-		gs.lastWait = *s
+		if s.State == StateBlocked {
+			gs.lastBlocked = *s
+		} else {
+			gs.lastSyscall = *s
+		}
 		switch {
 		case !gs.sysSet:
 			gs.pending = append(gs.pending, *s)
@@ -284,18 +296,25 @@ func (b *builder) count(gs *gstate, s *Span, t, delta int64) {
 	if b.waits(gs.g.System, s) {
 		b.series.change(DimWaiting, t, delta)
 	}
-	if s.State == StateRunnable && s.Reason == ReasonNone && !gs.g.System {
+	if s.State == StateRunnable && gs.woke && !gs.g.System {
 		b.woken += delta
 	}
 }
 
-// countSince adds weight w to the series dimensions of span s over [from, to).
+// countSince adds weight w to the series dimensions of span s over [from,
+// to), in the past; before GOMAXPROCS is known (a goroutine found running
+// or waiting as the trace starts), the waterfall's too.
 func (b *builder) countSince(sys bool, s *Span, from, to, w int64) {
-	if d, ok := spanDim(sys, s); ok {
+	d, ok := spanDim(sys, s)
+	if ok {
 		b.series.add(d, from, to, w)
 	}
-	if b.waits(sys, s) {
+	waits := b.waits(sys, s)
+	if waits {
 		b.series.add(DimWaiting, from, to, w)
+	}
+	if wf := b.series.wf; wf.procs == 0 && ok {
+		wf.addPre(d, waits, float64(w*(to-from)))
 	}
 }
 

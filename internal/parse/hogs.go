@@ -12,12 +12,14 @@ package parse
 var HogCutoffs = [...]int64{1e6, 2e6, 5e6, 10e6, 20e6, 50e6, 100e6, 200e6, 500e6, 1e9}
 
 // HogRuns sums the runs of one goroutine that the runtime ended by
-// preemption while woken goroutines waited for a P, by run length: entry i
-// counts the runs at least HogCutoffs[i] long.
+// preemption, by run length: entry i counts the runs at least HogCutoffs[i]
+// long. N, Total and Waiting count those during which goroutines that had
+// been woken up waited for a P; Preempted counts them all.
 type HogRuns struct {
-	N       [len(HogCutoffs)]int64 // runs
-	Total   [len(HogCutoffs)]int64 // their running time, ns
-	Waiting [len(HogCutoffs)]int64 // woken goroutines waiting at their preemptions, summed
+	N         [len(HogCutoffs)]int64 // runs
+	Total     [len(HogCutoffs)]int64 // their running time, ns
+	Waiting   [len(HogCutoffs)]int64 // woken goroutines waiting at their preemptions, summed
+	Preempted [len(HogCutoffs)]int64 // running time of every preempted run, ns
 
 	// The longest of them.
 	LongestStart, LongestEnd int64
@@ -40,7 +42,7 @@ func HogCutoff(d int64) int {
 // preempted with the goroutine at stack stk.
 func (b *builder) preempted(gs *gstate, s *Span, t int64, stk StackID) {
 	d := t - s.Start
-	if gs.g.System || d < HogCutoffs[0] || b.woken <= 0 {
+	if gs.g.System || d < HogCutoffs[0] {
 		return
 	}
 	if stk != 0 && b.info(stk).raw {
@@ -55,11 +57,15 @@ func (b *builder) preempted(gs *gstate, s *Span, t int64, stk StackID) {
 		if d < c {
 			break
 		}
+		h.Preempted[i] += d
+		if b.woken <= 0 {
+			continue
+		}
 		h.N[i]++
 		h.Total[i] += d
 		h.Waiting[i] += b.woken
 	}
-	if d > h.LongestEnd-h.LongestStart {
+	if b.woken > 0 && d > h.LongestEnd-h.LongestStart {
 		h.LongestStart, h.LongestEnd, h.LongestWaiting, h.LongestStack = s.Start, t, b.woken, stk
 	}
 }

@@ -211,6 +211,13 @@ type Goroutine struct {
 	// test or subtest to finish (as go test's main goroutine does): not a leak.
 	Harness bool
 
+	// EndIdle: blocked at the end in idle plumbing (a standard-library
+	// goroutine waiting for input, a listener accepting): not a leak.
+	EndIdle bool
+
+	// Leak is what the model makes of the goroutine's end (see LeakState).
+	Leak LeakState
+
 	// Hog sums the runs the runtime had to preempt while goroutines that
 	// had been woken up waited for a P (nil when none): see HogRuns.
 	Hog *HogRuns
@@ -221,9 +228,41 @@ type Goroutine struct {
 	ProvenLeak bool
 }
 
-// Leaked reports whether the goroutine is a leak candidate: a user goroutine
-// still blocked when the trace ended (test harness waits excepted).
-func (g *Goroutine) Leaked() bool { return g.End == EndBlocked && !g.System && !g.Harness }
+// LeakState says whether a goroutine leaked.
+type LeakState uint8
+
+const (
+	NotLeaked     LeakState = iota
+	LeakCandidate           // still blocked when the trace ended, for a reason that can be a leak
+	LeakProven              // the runtime's leak profile proved it leaked (ProvenLeak)
+)
+
+// Leaked reports whether the goroutine is a leak candidate or a proven leak.
+//
+// A candidate is a user goroutine still blocked when the program's trace
+// ended, except the test harness waiting for a test, idle plumbing (a
+// standard-library goroutine waiting for input, such as an HTTP connection
+// waiting for its next request, or a listener accepting: waiting for the
+// outside world, not stuck), a goroutine blocked since before the trace
+// began (a daemon started earlier: nothing says it was meant to end), and
+// every goroutine of a live trace (the program was not done). A goroutine
+// the runtime proved leaked is a leak whatever else holds.
+func (g *Goroutine) Leaked() bool { return g.Leak != NotLeaked }
+
+// leakState decides Goroutine.Leak once the trace has been read.
+func (t *Trace) leakState(g *Goroutine) LeakState {
+	switch {
+	case g.System:
+		return NotLeaked
+	case g.ProvenLeak:
+		return LeakProven
+	case g.End != EndBlocked || g.Harness || g.EndIdle || t.Live:
+		return NotLeaked
+	case g.PreExisting && g.EndSince == 0:
+		return NotLeaked
+	}
+	return LeakCandidate
+}
 
 // Group is the goroutines sharing one name.
 type Group struct {
@@ -332,6 +371,12 @@ type Site struct {
 	Max    int64 // longest single wait, ns
 	MaxAt  int64 // when the longest wait began
 	Stack  StackID
+
+	// Holders, for Mutex and RWMutex waits: the goroutines that held the
+	// lock while others waited here (known from who woke the waiters),
+	// most blame first; at most 10 of HolderCount.
+	Holders     []Holder
+	HolderCount int
 }
 
 // Trace is the model of one execution trace.
@@ -375,6 +420,12 @@ type Trace struct {
 	Frames     []Frame  // Frames[0] is unused
 	Stacks     []Stack  // Stacks[0] is the empty stack
 	RawReasons []string // RawReasons[0] is ""
+
+	// Live: the traced program went on after the trace ended (a live
+	// capture or a flight-recorder snapshot, protocol.LogLive): goroutines
+	// blocked at the end were not necessarily done, so only proven leaks
+	// count.
+	Live bool
 
 	// LeakChecked: the trace carries the runtime's goroutine leak profile
 	// (protocol.LogLeaked), so Goroutine.ProvenLeak is known for every

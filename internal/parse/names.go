@@ -18,6 +18,7 @@ const (
 	LogStart    = protocol.LogStart
 	LogStop     = protocol.LogStop
 	LogLeaked   = protocol.LogLeaked
+	LogLive     = protocol.LogLive
 	SystemName  = protocol.SystemName
 	RegionWait  = protocol.RegionWait
 	LogRelease  = protocol.LogRelease

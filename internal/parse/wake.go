@@ -121,6 +121,7 @@ func (b *builder) wake(gs *gstate, ev *trace.Event, t int64) {
 	if b.waits(false, &s) {
 		b.waitedOnVia(gs, &s, &w)
 	}
+	b.lockWaitEnds(gs.g.ID, &s, &w)
 	gs.g.Wakes = grow(gs.g.Wakes, w)
 	if b.nspans++; b.nspans > b.maxSpans {
 		b.coarsen()
@@ -139,12 +140,12 @@ func (b *builder) waitedOn(gs *gstate, s *Span, r Reason) {
 }
 
 // waitedOnVia books the wait s of gs, which w ended, to what it waited on:
-// the waker's reason while the waker was itself in its last wait (blocked or
-// in a system call), its own reason otherwise. Only the waker's last wait is
-// looked at (kept apart from its spans, so that the result does not depend on
-// the model's level of detail): the one that typically let it go on and
-// wake this goroutine, as a connection reader waits on the network before
-// it hands a response over.
+// the waker's reason while the waker was itself in its last wait (blocked, or
+// in a system call, whichever covers more of s), its own reason otherwise.
+// Only the waker's last waits are looked at (kept apart from its spans, so
+// that the result does not depend on the model's level of detail): the one
+// that typically let it go on and wake this goroutine, as a connection
+// reader waits on the network before it hands a response over.
 func (b *builder) waitedOnVia(gs *gstate, s *Span, w *Wake) {
 	own := s.Reason
 	if w.Source != WakeGoroutine {
@@ -152,8 +153,11 @@ func (b *builder) waitedOnVia(gs *gstate, s *Span, w *Wake) {
 		return
 	}
 	ws := b.g(w.By)
-	lw := ws.lastWait
+	lw := ws.lastBlocked
 	from, to := max(lw.Start, s.Start), min(lw.End, s.End)
+	if sf, st := max(ws.lastSyscall.Start, s.Start), min(ws.lastSyscall.End, s.End); st-sf > to-from {
+		lw, from, to = ws.lastSyscall, sf, st
+	}
 	if ws.g.System || lw.State == StateNone || to <= from {
 		b.series.add(WaitingOnDim(own), s.Start, s.End, 1)
 		return

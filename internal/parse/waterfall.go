@@ -121,6 +121,22 @@ func (w *waterfallAcc) advance(t int64, count *[NumDims]int64) {
 	}
 }
 
+// addPre adds v (count × ns) of dimension d to the integrals kept while
+// GOMAXPROCS is unknown; waits says the span also counts as waiting.
+func (w *waterfallAcc) addPre(d Dim, waits bool, v float64) {
+	switch d {
+	case DimRunning:
+		w.pre.run += v
+	case DimRunningSystem:
+		w.pre.sys += v
+	case DimRunnable:
+		w.pre.runq += v
+	}
+	if waits {
+		w.pre.wait += v
+	}
+}
+
 // setProcs records GOMAXPROCS from time t on. The first time, the stretch
 // before it is assumed to have had the same GOMAXPROCS, and its counts'
 // integrals are shared out as advance would have, in bulk.

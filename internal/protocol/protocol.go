@@ -38,6 +38,13 @@ const (
 	// add up.
 	LogLeaked = "vizrun.leaked"
 
+	// LogLive marks a trace of a program that goes on running after the
+	// trace ends: a live capture (tracer.Handler) or a flight-recorder
+	// snapshot. Logged just before the recording is cut; the message is
+	// empty. Goroutines still blocked at the end of such a trace are not
+	// leak candidates: the program was not done.
+	LogLive = "vizrun.live"
+
 	// RegionWait prefixes a region a goroutine spends waiting on a named
 	// resource: "vizrun.wait.<op>:<name>", where op is one of "mutex" (a
 	// Mutex's Lock), "lock" and "rlock" (an RWMutex's), "send" and "recv"

@@ -44,6 +44,7 @@ type Summary struct {
 	Sites       []Site             `json:"sites"`
 	Resources   []Resource         `json:"resources"` // named with the vizrun tracer, most waited on first
 	Leaks       []Leak             `json:"leaks"`
+	LeakChecked bool               `json:"leak_checked"` // the trace holds the runtime's leak profile: leaks[].proven is known
 	GC          GC                 `json:"gc"`
 	Tasks       []TypeStats        `json:"tasks"`
 	Regions     []TypeStats        `json:"regions"`
@@ -155,10 +156,12 @@ type Holder struct {
 type Leak struct {
 	Name       string  `json:"name"`
 	Count      int     `json:"count"`
+	Proven     int     `json:"proven"` // of them, proven leaked by the runtime's leak profile
 	Reason     string  `json:"reason"`
 	SinceNs    int64   `json:"since_ns"` // the earliest of them blocked at this time
 	Where      Frame   `json:"where"`
-	Goroutines []int64 `json:"goroutines"` // ids, at most 10
+	CreatedAt  *Frame  `json:"created_at,omitempty"` // where the first was created
+	Goroutines []int64 `json:"goroutines"`           // ids, at most 10
 
 	Stack parse.StackID `json:"-"` // the blocking stack
 }
@@ -185,7 +188,7 @@ type TypeStats struct {
 // Build summarises t with the default thresholds for findings. source says
 // where the trace came from ("" for none).
 func Build(t *parse.Trace, source string) *Summary {
-	return BuildWith(t, source, findings.Thresholds{})
+	return BuildWith(t, source, findings.Default)
 }
 
 // BuildWith is Build with thresholds for the findings.
@@ -221,9 +224,6 @@ func BuildWith(t *parse.Trace, source string, th findings.Thresholds) *Summary {
 			s.Goroutines.User++
 			s.GC.AssistNs += g.Totals.GCAssist
 		}
-		if g.Leaked() {
-			s.Goroutines.Leaked++
-		}
 	}
 	for _, r := range parse.BlockReasons {
 		if v := tot.Blocked[r]; v > 0 {
@@ -237,7 +237,8 @@ func BuildWith(t *parse.Trace, source string, th findings.Thresholds) *Summary {
 		s.Groups = s.Groups[:MaxGroups]
 	}
 	s.Sites = sites(t)
-	s.Leaks = leaks(t)
+	s.Leaks, s.Goroutines.Leaked = leaks(t, int64(th.LeakMinBlocked))
+	s.LeakChecked = t.LeakChecked
 	s.Resources = resources(t)
 	s.Findings = findings.Analyze(t, th)
 	s.Waterfall = waterfall(t)
@@ -319,33 +320,29 @@ func where(t *parse.Trace, stack parse.StackID) Frame {
 	return frameOf(t.Frames[t.SiteOf(stack)])
 }
 
-func leaks(t *parse.Trace) []Leak {
-	type key struct {
-		name, reason string
-		stack        parse.StackID
-	}
-	idx := map[key]int{}
-	out := []Leak{}
-	for _, g := range t.Leaks() {
-		k := key{g.Name, t.ReasonText(g.EndReason, g.EndRaw), g.EndStack}
-		i, ok := idx[k]
-		if !ok {
-			i = len(out)
-			idx[k] = i
-			out = append(out, Leak{Name: g.Name, Reason: k.reason, SinceNs: g.EndSince, Where: where(t, g.EndStack), Stack: g.EndStack, Goroutines: []int64{}})
+// leaks lists the leaked goroutines as the findings do (parse.LeakGroups).
+func leaks(t *parse.Trace, minBlocked int64) (out []Leak, n int) {
+	out = []Leak{}
+	for _, lg := range t.LeakGroups(minBlocked) {
+		n += lg.Count
+		if len(out) == MaxLeaks {
+			continue
 		}
-		l := &out[i]
-		l.Count++
-		l.SinceNs = min(l.SinceNs, g.EndSince)
-		if len(l.Goroutines) < 10 {
-			l.Goroutines = append(l.Goroutines, int64(g.ID))
+		l := Leak{Name: lg.Name, Count: lg.Count, Proven: lg.Proven, Reason: lg.Reason, SinceNs: lg.Since,
+			Where: where(t, lg.Stack), Stack: lg.Stack, Goroutines: []int64{}}
+		if lg.CreateSite != 0 {
+			f := frameOf(t.Frames[lg.CreateSite])
+			l.CreatedAt = &f
 		}
+		for i, id := range lg.Goroutines {
+			if i == 10 {
+				break
+			}
+			l.Goroutines = append(l.Goroutines, int64(id))
+		}
+		out = append(out, l)
 	}
-	slices.SortStableFunc(out, func(a, b Leak) int { return cmp.Compare(b.Count, a.Count) })
-	if len(out) > MaxLeaks {
-		out = out[:MaxLeaks]
-	}
-	return out
+	return out, n
 }
 
 func typeStats(ts []parse.TypeStats) []TypeStats {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/vizrun/vizrun/internal/findings"
 	"github.com/vizrun/vizrun/internal/units"
 )
 
@@ -53,7 +54,7 @@ func WriteText(w io.Writer, s *Summary) error {
 			p("  %-8s %s: %s\n", strings.ToUpper(f.Level), f.Title, clean(f.Message))
 		}
 	} else {
-		p("\nfindings      none: no leak, contention, serial stretch, latency, hog, I/O or GC problem above the thresholds\n")
+		p("\nfindings      %s\n", findings.NothingFound())
 	}
 	if w := s.Waterfall; w.CapacityNs > 0 {
 		pct := func(v int64) string { return units.Percent(float64(v) / float64(w.CapacityNs)) }
