@@ -197,6 +197,7 @@ type Goroutine struct {
 	System      bool    // a runtime goroutine (GC workers, finalizers, the trace reader)
 	Group       int     // index into Trace.Groups
 	Spans       []Span  // state spans in time order, covering [Created or 0, Ended or trace end]
+	Wakes       []Wake  // how blocked spans ended, in time order (see WakeOf); none for runtime goroutines
 	Totals      Totals
 
 	// End of the story: how the goroutine was found when the trace ended.
@@ -209,6 +210,10 @@ type Goroutine struct {
 	// Harness: blocked at the end inside the testing package, waiting for a
 	// test or subtest to finish (as go test's main goroutine does): not a leak.
 	Harness bool
+
+	// Hog sums the runs the runtime had to preempt while goroutines that
+	// had been woken up waited for a P (nil when none): see HogRuns.
+	Hog *HogRuns
 
 	// ProvenLeak: the runtime's goroutine leak profile, taken just before
 	// tracing stopped, proved this goroutine leaked: it is blocked on

@@ -1,10 +1,11 @@
 package parse
 
 import (
-	"github.com/vizrun/vizrun/internal/protocol"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/vizrun/vizrun/internal/protocol"
 )
 
 // The tracer's conventions (log categories, region types, the vizrun run

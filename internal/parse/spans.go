@@ -56,17 +56,17 @@ func mergeSpans(spans []Span, res int64) []Span {
 		if !inRun {
 			return
 		}
+		best, bestT := uint16(0), int64(-1)
+		for _, c := range touched {
+			st, r := c>>8, c&0xff
+			if t := byCode[st][r]; t > bestT {
+				best, bestT = c, t
+			}
+			byCode[st][r] = 0 // also for a run of one: the next run starts clean
+		}
 		if n == 1 {
 			out = append(out, run)
 		} else {
-			best, bestT := uint16(0), int64(-1)
-			for _, c := range touched {
-				st, r := c>>8, c&0xff
-				if t := byCode[st][r]; t > bestT {
-					best, bestT = c, t
-				}
-				byCode[st][r] = 0
-			}
 			out = append(out, Span{Start: run.Start, End: run.End, State: State(best >> 8), Reason: Reason(best & 0xff), Raw: RawMerged})
 		}
 		touched = touched[:0]
@@ -145,7 +145,8 @@ func (b *builder) coarsen() {
 		total := 0
 		for _, gs := range b.all() {
 			gs.g.Spans = shrink(mergeSpans(gs.g.Spans, res))
-			total += len(gs.g.Spans)
+			gs.g.Wakes = shrink(keepWakes(gs.g.Spans, gs.g.Wakes))
+			total += len(gs.g.Spans) + len(gs.g.Wakes)
 		}
 		for _, ps := range b.procs {
 			if ps != nil {
