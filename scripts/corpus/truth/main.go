@@ -29,6 +29,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -339,6 +340,13 @@ func runtimeStart(fn string) bool {
 	return strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "runtime/trace.")
 }
 
+// tracerOwn: goroutines of vizrun's tracer itself, not the program's: its
+// wall-clock sampler and the fgprof goroutines it starts.
+func tracerOwn(fn string) bool {
+	return strings.HasPrefix(fn, "github.com/felixge/fgprof.") ||
+		strings.HasPrefix(fn, "github.com/vizrun/vizrun/tracer.(*wallClock)")
+}
+
 func (a *analyser) transition(ev *trace.Event, st *trace.StateTransition) {
 	from, to := st.Goroutine()
 	x := a.get(st.Resource.Goroutine())
@@ -593,11 +601,11 @@ func (a *analyser) finish(path string) *Result {
 			x.assistAll += end - x.assistAt
 		}
 		a.close(x)
-		if runtimeStart(x.start) || strings.HasPrefix(x.named, "vizrun.") {
+		if runtimeStart(x.start) || tracerOwn(x.start) || strings.HasPrefix(x.named, "vizrun.") {
 			x.system = true
 		}
 	}
-	res := &Result{Trace: path, Figures: map[string]int64{}, Pprof: a.pp, BlockedAtEnd: []EndGroup{}}
+	res := &Result{Trace: filepath.Base(path), Figures: map[string]int64{}, Pprof: a.pp, BlockedAtEnd: []EndGroup{}}
 	for _, x := range a.gs {
 		if !x.ranYet {
 			for k, v := range x.ppPending {
