@@ -4,7 +4,7 @@
 GO ?= go
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test vet chromium build bench fuzz
+.PHONY: demo test vet chromium build bench fuzz corpus
 
 demo:
 	$(GO) run ./cmd/vizrun examples -o out/examples
@@ -51,3 +51,10 @@ FUZZTIME ?= 2m
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/parse
 	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./html
+
+# corpus re-records the labelled corpus of real traces (testdata/corpus):
+# third-party test suites fetched from the module proxy into a temporary
+# directory and the workloads of scripts/corpus, then refreshes the figures
+# the truth program and go tool trace -pprof establish. A few minutes.
+corpus:
+	scripts/corpus/record.sh
