@@ -45,6 +45,7 @@ type builder struct {
 	wakeBooked bool  // the span closing now is booked by wake
 	woken      int64 // user goroutines runnable after a wake-up (not new, preempted nor yielding)
 	maxSpans   int   // coarsen beyond this
+	limit      int   // coarsen when nspans exceeds this: maxSpans, or more when merging cannot get below it
 
 	gcOpen      bool
 	gcStart     int64
@@ -62,6 +63,7 @@ func newBuilder(maxSpans int) *builder {
 	}
 	return &builder{
 		maxSpans: maxSpans,
+		limit:    maxSpans,
 		t: &Trace{
 			Frames:     []Frame{{}},
 			Stacks:     []Stack{{}},

@@ -282,7 +282,7 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 	}
 	g.Spans = grow(g.Spans, *s)
 	*s = Span{}
-	if b.nspans++; b.nspans > b.maxSpans {
+	if b.nspans++; b.nspans > b.limit {
 		b.coarsen()
 	}
 }

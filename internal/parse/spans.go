@@ -138,9 +138,16 @@ func mergeProcSpans(spans []ProcSpan, res int64) []ProcSpan {
 	return out
 }
 
-// coarsen merges spans until the model holds at most half of maxSpans.
+// coarsen merges spans until the model holds at most half of maxSpans. The
+// resolution never exceeds the trace so far: when even that leaves more
+// spans than the budget (more goroutines than spans allowed, each with a
+// span of its own), the budget grows to twice what is left, so that
+// merging does not run again at every span.
 func (b *builder) coarsen() {
 	res := max(b.t.Coarsened*2, 1000)
+	if res > b.now {
+		res = max(b.t.Coarsened, 1000)
+	}
 	for {
 		total := 0
 		for _, gs := range b.all() {
@@ -156,10 +163,15 @@ func (b *builder) coarsen() {
 		}
 		b.t.Coarsened = res
 		b.nspans = total
-		if total <= b.maxSpans/2 || res > b.now {
+		if total <= b.maxSpans/2 {
+			b.limit = b.maxSpans
 			return
 		}
-		res *= 2
+		if res >= b.now {
+			b.limit = max(b.maxSpans, 2*total)
+			return
+		}
+		res = min(res*2, max(b.now, 1000))
 	}
 }
 

@@ -123,7 +123,7 @@ func (b *builder) wake(gs *gstate, ev *trace.Event, t int64) {
 	}
 	b.lockWaitEnds(gs.g.ID, &s, &w)
 	gs.g.Wakes = grow(gs.g.Wakes, w)
-	if b.nspans++; b.nspans > b.maxSpans {
+	if b.nspans++; b.nspans > b.limit {
 		b.coarsen()
 	}
 }
