@@ -72,13 +72,13 @@ func (a *analysis) cpuBound() []hogRun {
 	return out
 }
 
-// timeSliced counts the goroutines the runtime preempted for at least the
-// hog thresholds, whoever waited.
+// timeSliced counts the goroutines the runtime preempted after a run of at
+// least hog_min_run, whoever waited: CPU-bound goroutines.
 func (a *analysis) timeSliced() int {
 	i := max(parse.HogCutoff(int64(a.th.HogMinRun)), 0)
 	n := 0
 	for _, g := range a.t.Goroutines {
-		if h := g.Hog; h != nil && !g.System && h.Preempted[i] >= int64(a.th.HogMinTotal) {
+		if h := g.Hog; h != nil && !g.System && h.Preempted[i] > 0 {
 			n++
 		}
 	}
@@ -150,6 +150,9 @@ func (a *analysis) gc() {
 	var stw, maxSTW, maxAt int64
 	var pauses, cycles int
 	for _, w := range t.GC {
+		if w.Kind == parse.WindowSTW && !strings.HasPrefix(w.Reason, "GC") {
+			continue // the world stopped for something else (a goroutine profile, GOMAXPROCS)
+		}
 		if w.Kind == parse.WindowSTW {
 			d := w.End - w.Start
 			stw += d

@@ -334,6 +334,7 @@ func (b *builder) finish() *Trace {
 				g.End, g.EndReason, g.EndRaw, g.EndStack = EndBlocked, s.Reason, s.Raw, s.Stack
 				g.Harness = s.Stack != 0 && isHarness(b.t.Frames[b.info(s.Stack).site].Func)
 				g.EndIdle = s.Stack != 0 && b.info(s.Stack).idle
+				g.EndServed = s.Stack != 0 && s.Stack == gs.served
 			case StateSyscall:
 				g.End, g.EndStack = EndSyscall, s.Stack
 			default:

@@ -215,6 +215,10 @@ type Goroutine struct {
 	// goroutine waiting for input, a listener accepting): not a leak.
 	EndIdle bool
 
+	// EndServed: blocked at the end where another goroutine woke it up
+	// before (a worker waiting for its next job): not a leak.
+	EndServed bool
+
 	// Leak is what the model makes of the goroutine's end (see LeakState).
 	Leak LeakState
 
@@ -243,8 +247,10 @@ const (
 // ended, except the test harness waiting for a test, idle plumbing (a
 // standard-library goroutine waiting for input, such as an HTTP connection
 // waiting for its next request, or a listener accepting: waiting for the
-// outside world, not stuck), a goroutine blocked since before the trace
-// began (a daemon started earlier: nothing says it was meant to end), and
+// outside world, not stuck), a goroutine waiting where other goroutines
+// have handed it work before (a pooled worker waiting for its next job:
+// EndServed), a goroutine that existed before the trace began (a daemon
+// started earlier: nothing in the trace says it was meant to end), and
 // every goroutine of a live trace (the program was not done). A goroutine
 // the runtime proved leaked is a leak whatever else holds.
 func (g *Goroutine) Leaked() bool { return g.Leak != NotLeaked }
@@ -256,9 +262,7 @@ func (t *Trace) leakState(g *Goroutine) LeakState {
 		return NotLeaked
 	case g.ProvenLeak:
 		return LeakProven
-	case g.End != EndBlocked || g.Harness || g.EndIdle || t.Live:
-		return NotLeaked
-	case g.PreExisting && g.EndSince == 0:
+	case g.End != EndBlocked || g.Harness || g.EndIdle || g.EndServed || g.PreExisting || t.Live:
 		return NotLeaked
 	}
 	return LeakCandidate

@@ -122,6 +122,9 @@ func (b *builder) wake(gs *gstate, ev *trace.Event, t int64) {
 		b.waitedOnVia(gs, &s, &w)
 	}
 	b.lockWaitEnds(gs.g.ID, &s, &w)
+	if w.Source == WakeGoroutine && s.Stack != 0 {
+		gs.served = s.Stack
+	}
 	gs.g.Wakes = grow(gs.g.Wakes, w)
 	if b.nspans++; b.nspans > b.limit {
 		b.coarsen()
