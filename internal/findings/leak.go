@@ -41,7 +41,7 @@ func (a *analysis) leaks() {
 				for _, f := range chain {
 					places = append(places, a.place(f))
 				}
-				ev = append(ev, "created at "+strings.Join(places, ", started from "))
+				ev = append(ev, "created at "+strings.Join(places, " ← "))
 			}
 		}
 		ev = append(ev, a.stackLines(lg.Stack, 6)...)

@@ -55,6 +55,7 @@ type builder struct {
 	siteByStack []Site            // by StackID: the first reason each stack blocked for
 	res         map[resKey]*resState
 	locks       map[siteLockKey]*resState // unnamed locks, by the site waited at
+	served      map[StackID]bool          // stacks user goroutines were woken from by another goroutine
 }
 
 func newBuilder(maxSpans int) *builder {
@@ -82,6 +83,7 @@ func newBuilder(maxSpans int) *builder {
 		sites:     map[siteKey]*Site{},
 		res:       map[resKey]*resState{},
 		locks:     map[siteLockKey]*resState{},
+		served:    map[StackID]bool{},
 	}
 }
 
@@ -334,7 +336,7 @@ func (b *builder) finish() *Trace {
 				g.End, g.EndReason, g.EndRaw, g.EndStack = EndBlocked, s.Reason, s.Raw, s.Stack
 				g.Harness = s.Stack != 0 && isHarness(b.t.Frames[b.info(s.Stack).site].Func)
 				g.EndIdle = s.Stack != 0 && b.info(s.Stack).idle
-				g.EndServed = s.Stack != 0 && s.Stack == gs.served
+				g.EndServed = s.Stack != 0 && b.served[s.Stack] && waitsForInput(s.Reason)
 			case StateSyscall:
 				g.End, g.EndStack = EndSyscall, s.Stack
 			default:

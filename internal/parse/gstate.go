@@ -26,8 +26,6 @@ type gstate struct {
 	lastBlocked, lastSyscall Span
 
 	woke bool // the open span is runnable after a wake-up (counts in builder.woken)
-
-	served StackID // the stack of the last wait another goroutine woke it from
 }
 
 type openRegion struct {

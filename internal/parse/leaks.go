@@ -62,26 +62,27 @@ func (t *Trace) LeakGroups(minBlocked int64) []LeakGroup {
 // maxCreatorHops bounds how far CreatorChain follows creators.
 const maxCreatorHops = 6
 
+// maxChain bounds the frames CreatorChain returns.
+const maxChain = 6
+
 // CreatorChain says where goroutine g came from, up to the program's own
-// code: the place of each go statement, innermost first, following the
-// creating goroutines while a goroutine was started by library code (an
-// HTTP transport's connection reader, a pool's worker) until one was
-// started from the program's own code (a test function, main). Each entry
-// is a frame: of the program's code where there is one, else the go
-// statement's own frame.
+// code, innermost first: the frames of the go statement's stack that are
+// the program's (a library's constructor, then the test function or main
+// function that called it), following the creating goroutines while a
+// goroutine was started from the standard library alone (an HTTP
+// transport's connection reader), until the program's code appears.
 func (t *Trace) CreatorChain(g *Goroutine) []FrameID {
 	var out []FrameID
 	for hop := 0; g != nil && hop < maxCreatorHops && g.CreateStack != 0; hop++ {
 		ids := t.Stacks[g.CreateStack].Frames
-		user := FrameID(0)
+		n := len(out)
 		for _, id := range ids {
-			if isUserPkg(pkgOf(t.Frames[id].Func)) {
-				user = id
-				break
+			if isUserPkg(pkgOf(t.Frames[id].Func)) && len(out) < maxChain {
+				out = append(out, id)
 			}
 		}
-		if user != 0 {
-			return append(out, user)
+		if len(out) > n {
+			return out
 		}
 		out = append(out, ids[0])
 		if g.Parent == 0 || g.Parent == g.ID {

@@ -215,8 +215,10 @@ type Goroutine struct {
 	// goroutine waiting for input, a listener accepting): not a leak.
 	EndIdle bool
 
-	// EndServed: blocked at the end where another goroutine woke it up
-	// before (a worker waiting for its next job): not a leak.
+	// EndServed: waiting at the end for input (a receive, a select, a
+	// cond) where other goroutines handed work to a goroutine before (a
+	// pooled worker waiting for its next job): not a leak. A goroutine
+	// stuck sending is never that: nobody takes what it has.
 	EndServed bool
 
 	// Leak is what the model makes of the goroutine's end (see LeakState).
@@ -247,9 +249,9 @@ const (
 // ended, except the test harness waiting for a test, idle plumbing (a
 // standard-library goroutine waiting for input, such as an HTTP connection
 // waiting for its next request, or a listener accepting: waiting for the
-// outside world, not stuck), a goroutine waiting where other goroutines
-// have handed it work before (a pooled worker waiting for its next job:
-// EndServed), a goroutine that existed before the trace began (a daemon
+// outside world, not stuck), a goroutine waiting for input where other
+// goroutines have been handed work before (a pooled worker waiting for its
+// next job: EndServed), a goroutine that existed before the trace began (a daemon
 // started earlier: nothing in the trace says it was meant to end), and
 // every goroutine of a live trace (the program was not done). A goroutine
 // the runtime proved leaked is a leak whatever else holds.

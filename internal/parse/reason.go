@@ -231,6 +231,12 @@ func siteFrame(ids []FrameID, frames []Frame) FrameID {
 	return 0
 }
 
+// waitsForInput reports whether a goroutine blocked for r waits for
+// something to arrive (rather than for something it has to be taken).
+func waitsForInput(r Reason) bool {
+	return r == ReasonChanRecv || r == ReasonSelect || r == ReasonCond
+}
+
 // isUserPkg reports whether frames of pkg are the program's own code: its
 // main package or any package outside the standard library (third-party
 // code is part of the program), the tracer's wrappers excepted.
