@@ -55,7 +55,7 @@ type builder struct {
 	siteByStack []Site            // by StackID: the first reason each stack blocked for
 	res         map[resKey]*resState
 	locks       map[siteLockKey]*resState // unnamed locks, by the site waited at
-	served      map[StackID]bool          // stacks user goroutines were woken from by another goroutine
+	served      map[StackID]bool          // worker loops: stacks goroutines were woken from by another goroutine, and came back to
 }
 
 func newBuilder(maxSpans int) *builder {

@@ -26,6 +26,8 @@ type gstate struct {
 	lastBlocked, lastSyscall Span
 
 	woke bool // the open span is runnable after a wake-up (counts in builder.woken)
+
+	served StackID // the stack of the last wait another goroutine woke it from
 }
 
 type openRegion struct {
@@ -150,6 +152,11 @@ func (b *builder) goTransition(ev *trace.Event, st *trace.StateTransition) {
 	b.count(gs, &s, t, 1)
 	if s.State == StateBlocked && !g.System {
 		b.lockWaitBegins(&s)
+		if s.Stack != 0 && s.Stack == gs.served {
+			// Woken here by another goroutine, it came back to wait here
+			// again: a worker's loop waiting for its next job.
+			b.served[s.Stack] = true
+		}
 	}
 	if to == trace.GoRunning {
 		b.procStart(gs, ev, t)

@@ -123,7 +123,7 @@ func (b *builder) wake(gs *gstate, ev *trace.Event, t int64) {
 	}
 	b.lockWaitEnds(gs.g.ID, &s, &w)
 	if w.Source == WakeGoroutine && s.Stack != 0 {
-		b.served[s.Stack] = true
+		gs.served = s.Stack // a worker loop, if it comes back to wait here
 	}
 	gs.g.Wakes = grow(gs.g.Wakes, w)
 	if b.nspans++; b.nspans > b.limit {
