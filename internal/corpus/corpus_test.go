@@ -185,7 +185,7 @@ func judgeFile(file string) result {
 		if err != nil {
 			return result{name: name, err: err}
 		}
-		v.Detail = SameFindings(s.Findings, findings.Analyze(ct, findings.Thresholds{}))
+		v.Detail = SameFindings(s.Findings, findings.Analyze(ct, findings.Default))
 	}
 	return result{name: name, v: v}
 }

@@ -69,7 +69,15 @@ var Definitions = map[string]Definition{
 	"parallelism": {"thousandths of a P: the Ps' busy time over the duration", func(t *parse.Trace) int64 {
 		return int64(math.Round(1000 * t.AvgParallelism()))
 	}},
-	"leaks":              {"user goroutines blocked at the end, test harness waits apart", func(t *parse.Trace) int64 { return int64(len(t.Leaks())) }},
+	"leaks": {"user goroutines blocked at the end, test harness waits apart", func(t *parse.Trace) int64 {
+		var n int64
+		for _, g := range t.Goroutines {
+			if !g.System && g.End == parse.EndBlocked && !g.Harness {
+				n++
+			}
+		}
+		return n
+	}},
 	"goroutines.created": {"goroutines created during the trace, runtime ones included", func(t *parse.Trace) int64 { return int64(t.Created) }},
 }
 
