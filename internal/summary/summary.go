@@ -152,7 +152,7 @@ type OpWait struct {
 type Holder struct {
 	Goroutine int64  `json:"goroutine"`
 	Name      string `json:"name"`
-	BlameNs   int64  `json:"blame_ns"`             // time others waited while it held the lock
+	BlameNs   int64  `json:"blame_ns"`              // time others waited while it held the lock
 	Released  *Frame `json:"released_at,omitempty"` // where it released it (unnamed locks)
 }
 
