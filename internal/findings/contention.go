@@ -94,7 +94,7 @@ func (a *analysis) contention() {
 			msg += fmt.Sprintf(" Name it with %s to see who held it.", hint)
 		}
 		ev = append(ev, a.stackLines(s.Stack, 7)...)
-		a.add(Finding{Severity: severity(share), Message: msg, Evidence: ev, CostNs: s.Total,
+		a.add(Finding{Severity: severity(share), Message: msg, Evidence: ev, CostNs: s.Total, Site: a.site(s.Frame),
 			Subject: s.Reason.String() + " @ " + a.funcOf(s.Frame), From: s.MaxAt, To: s.MaxAt + s.Max, Goroutines: gs})
 	}
 }

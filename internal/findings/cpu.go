@@ -139,7 +139,7 @@ func (a *analysis) hogs() {
 			ev = append(ev, "goroutines: "+strings.Join(names[:min(len(names), 5)], ", "))
 		}
 		ev = append(ev, a.stackLines(hr.LongestStack, 5)...)
-		a.add(Finding{Severity: Warning, Message: msg, Evidence: ev, CostNs: gr.total,
+		a.add(Finding{Severity: Warning, Message: msg, Evidence: ev, CostNs: gr.total, Site: a.site(a.t.SiteOf(hr.LongestStack)),
 			Subject: gr.name, From: hr.LongestStart, To: hr.LongestEnd, Goroutines: ids})
 	}
 }

@@ -77,11 +77,23 @@ type Finding struct {
 	// trace ended).
 	Proven bool `json:"proven,omitempty"`
 
+	// Site is the place in the program the finding blames, when it blames
+	// one (where goroutines leaked, waited for a lock, hogged a CPU): for
+	// annotations at a source line.
+	Site *Location `json:"site,omitempty"`
+
 	// The moment to look at, ns since the trace start, and the goroutines
 	// concerned (at most 20).
 	From       int64   `json:"from_ns"`
 	To         int64   `json:"to_ns"`
 	Goroutines []int64 `json:"goroutines"`
+}
+
+// Location is a place in the program's source.
+type Location struct {
+	Function string `json:"function"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
 }
 
 // Key identifies a finding across traces (for diff): its kind and subject.
@@ -231,6 +243,15 @@ func (a *analysis) place(f parse.FrameID) string {
 		return fr.Func
 	}
 	return fmt.Sprintf("%s (%s:%d)", fr.Func, shortFile(fr.File), fr.Line)
+}
+
+// site is a frame as a finding's Location (nil for none).
+func (a *analysis) site(f parse.FrameID) *Location {
+	if f == 0 || int(f) >= len(a.t.Frames) {
+		return nil
+	}
+	fr := a.t.Frames[f]
+	return &Location{Function: fr.Func, File: fr.File, Line: fr.Line}
 }
 
 // funcOf is the function of a frame: the stable part of a subject.

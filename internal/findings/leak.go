@@ -65,7 +65,7 @@ func (a *analysis) leaks() {
 		}
 		a.add(Finding{
 			Title: title, Severity: sev, Message: msg, Evidence: ev, Proven: lg.Proven > 0,
-			Subject: lg.Name + " @ " + a.funcOf(lg.Site), CostNs: cost,
+			Subject: lg.Name + " @ " + a.funcOf(lg.Site), CostNs: cost, Site: a.site(lg.Site),
 			From: lg.Since, To: t.Duration, Goroutines: goids(lg.Goroutines),
 		})
 	}

@@ -284,15 +284,19 @@ func (a *analysis) serial() {
 		ev = append(ev, fmt.Sprintf("%s ran %s of that time", a.gname(g), dur(ns)))
 		gs = append(gs, int64(g))
 	}
+	var blamed *Location
 	for j, sh := range a.sitesIn(st, syncWaits) {
 		if j == 4 {
 			break
 		}
 		f, r := parse.SplitSiteKey(sh.Key)
+		if j == 0 {
+			blamed = a.site(f)
+		}
 		ev = append(ev, fmt.Sprintf("waits at %s (%s): %s", a.place(f), r, dur(sh.Ns)))
 	}
 	from, to := a.span(st.longest)
-	a.add(Finding{Severity: Warning, Message: msg, Evidence: ev, CostNs: int64(st.idle),
+	a.add(Finding{Severity: Warning, Message: msg, Evidence: ev, CostNs: int64(st.idle), Site: blamed,
 		Subject: fmt.Sprintf("waiting on %s", top), From: from, To: to, Goroutines: gs})
 }
 
@@ -345,9 +349,11 @@ func (a *analysis) stall() {
 	subject := "waiting"
 	var ev []string
 	var ids []int64
+	var blamed *Location
 	sites := a.sitesIn(st, syncWaits)
 	if len(sites) > 0 {
 		f, r := parse.SplitSiteKey(sites[0].Key)
+		blamed = a.site(f)
 		msg += fmt.Sprintf(" Most waited at %s (%s): something held the work back there (a rate limit, a back-off, a goroutine handing work out slowly).", a.place(f), r)
 		subject = "waiting at " + a.funcOf(f)
 		ids = a.waitersAt(f, r, st)
@@ -364,7 +370,7 @@ func (a *analysis) stall() {
 		ev = append(ev, fmt.Sprintf("%s ran most meanwhile (%s)", a.gname(g), dur(ns)))
 	}
 	from, to := a.span(st.longest)
-	a.add(Finding{Severity: sev, Message: msg, Evidence: ev, CostNs: st.total,
+	a.add(Finding{Severity: sev, Message: msg, Evidence: ev, CostNs: st.total, Site: blamed,
 		Subject: subject, From: from, To: to, Goroutines: ids})
 }
 
@@ -457,14 +463,18 @@ func (a *analysis) ioBound(reason parse.Reason, what string) {
 	}
 	msg := fmt.Sprintf("For %s (%.0f%% of the trace) nothing ran while goroutines waited on %s: the program is bound by it, not by its CPUs.", dur(st.total), 100*share, what)
 	var ev []string
+	var blamed *Location
 	for j, sh := range a.sitesIn(st, []parse.Reason{reason}) {
 		if j == 5 {
 			break
 		}
 		f, _ := parse.SplitSiteKey(sh.Key)
+		if j == 0 {
+			blamed = a.site(f)
+		}
 		ev = append(ev, fmt.Sprintf("%s: %s of waits meanwhile", a.place(f), dur(sh.Ns)))
 	}
-	a.add(Finding{Severity: Info, Message: msg, Evidence: ev, CostNs: st.total, Subject: what, From: st.first, To: st.last})
+	a.add(Finding{Severity: Info, Message: msg, Evidence: ev, CostNs: st.total, Subject: what, Site: blamed, From: st.first, To: st.last})
 }
 
 func (a *analysis) syscalls() { a.ioBound(parse.ReasonSyscall, "system calls") }

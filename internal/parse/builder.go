@@ -127,7 +127,11 @@ func (b *builder) event(ev *trace.Event) {
 		} else {
 			tk = ev.Task() // not decoded ahead
 		}
-		b.taskEnd(TaskID(tk.ID), TaskID(tk.Parent), valid(tk.Type))
+		g := GoID(0)
+		if ev.Goroutine() != trace.NoGoroutine {
+			g = GoID(ev.Goroutine())
+		}
+		b.taskEnd(TaskID(tk.ID), TaskID(tk.Parent), valid(tk.Type), g)
 	case trace.EventRegionBegin:
 		if gs := b.current(ev); gs != nil {
 			rg := ev.Region()

@@ -326,6 +326,7 @@ type Task struct {
 	Type       string
 	Start, End int64 // Start is 0 when the task began before the trace; End is the trace end if unfinished
 	Goroutine  GoID  // goroutine that created it (0 when unknown)
+	Ender      GoID  // goroutine that ended it (0 when unknown or unfinished)
 	Unfinished bool
 }
 

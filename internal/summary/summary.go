@@ -44,6 +44,7 @@ type Summary struct {
 	Sites       []Site             `json:"sites"`
 	Resources   []Resource         `json:"resources"` // named with the vizrun tracer, most waited on first
 	Leaks       []Leak             `json:"leaks"`
+	Paths       []CriticalPath     `json:"critical_paths"`
 	LeakChecked bool               `json:"leak_checked"` // the trace holds the runtime's leak profile: leaks[].proven is known
 	GC          GC                 `json:"gc"`
 	Tasks       []TypeStats        `json:"tasks"`
@@ -119,6 +120,9 @@ type Site struct {
 	Count   int64  `json:"count"`
 	TotalNs int64  `json:"total_ns"`
 	MaxNs   int64  `json:"max_ns"`
+	// Holders: for mutex and rwmutex waits, who held the lock meanwhile,
+	// known from who woke the waiters (at most 10, most blame first).
+	Holders []Holder `json:"holders,omitempty"`
 
 	Stack parse.StackID `json:"-"` // the stack with the most blocked time
 }
@@ -148,7 +152,8 @@ type OpWait struct {
 type Holder struct {
 	Goroutine int64  `json:"goroutine"`
 	Name      string `json:"name"`
-	BlameNs   int64  `json:"blame_ns"` // time others waited while it held the lock
+	BlameNs   int64  `json:"blame_ns"`              // time others waited while it held the lock
+	Released  *Frame `json:"released_at,omitempty"` // where it released it (unnamed locks)
 }
 
 // Leak is user goroutines still blocked at the end of the trace, grouped by
@@ -253,6 +258,7 @@ func BuildWith(t *parse.Trace, source string, th findings.Thresholds) *Summary {
 			s.GC.MaxPauseNs = max(s.GC.MaxPauseNs, d)
 		}
 	}
+	s.Paths = criticalPaths(t)
 	s.Tasks = typeStats(t.TaskTypes)
 	s.Regions = typeStats(t.RegionTypes)
 	return s
@@ -307,7 +313,7 @@ func sites(t *parse.Trace) []Site {
 		if st.Frame == 0 {
 			f.Function = "(no stack: blocked since before the trace)"
 		}
-		out = append(out, Site{Frame: f, Reason: st.Reason.String(), Count: st.Count, TotalNs: st.Total, MaxNs: st.Max, Stack: st.Stack})
+		out = append(out, Site{Frame: f, Reason: st.Reason.String(), Count: st.Count, TotalNs: st.Total, MaxNs: st.Max, Stack: st.Stack, Holders: holders(t, st.Holders)})
 	}
 	return out
 }
@@ -369,12 +375,24 @@ func resources(t *parse.Trace) []Resource {
 				o.Ops = append(o.Ops, OpWait{Op: parse.Op(op).String(), Waits: st.Waits, TotalNs: st.Total, MaxNs: st.Max})
 			}
 		}
-		for _, h := range r.Holders {
-			name := ""
-			if g := t.Goroutine(h.G); g != nil {
-				name = g.Name
-			}
-			o.Holders = append(o.Holders, Holder{Goroutine: int64(h.G), Name: name, BlameNs: h.Blame})
+		o.Holders = append(o.Holders, holders(t, r.Holders)...)
+		out = append(out, o)
+	}
+	return out
+}
+
+// holders lists the holders of a lock.
+func holders(t *parse.Trace, hs []parse.Holder) []Holder {
+	var out []Holder
+	for _, h := range hs {
+		name := ""
+		if g := t.Goroutine(h.G); g != nil {
+			name = g.Name
+		}
+		o := Holder{Goroutine: int64(h.G), Name: name, BlameNs: h.Blame}
+		if h.Release != 0 {
+			f := where(t, h.Release)
+			o.Released = &f
 		}
 		out = append(out, o)
 	}
