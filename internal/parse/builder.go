@@ -42,6 +42,8 @@ type builder struct {
 
 	nspans int // spans held (goroutines' and procs', and wake-ups)
 
+	win *window // Options.Window, while streaming
+
 	wakeBooked bool  // the span closing now is booked by wake
 	woken      int64 // user goroutines runnable after a wake-up (not new, preempted nor yielding)
 	maxSpans   int   // coarsen beyond this
@@ -88,6 +90,10 @@ func newBuilder(maxSpans int) *builder {
 }
 
 func (b *builder) event(ev *trace.Event) {
+	if b.win != nil {
+		b.windowEvent(ev)
+		return
+	}
 	b.events++
 	if !b.begun {
 		b.begun = true
