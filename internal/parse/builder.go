@@ -319,6 +319,12 @@ func (b *builder) name(gs *gstate, name string) {
 func (b *builder) finish() *Trace {
 	t := b.t
 	end := b.now
+	if windowDone(b) {
+		// The trace goes on after the window: the window ends at its end,
+		// not at its last event.
+		end = max(end, t.Window[1]-t.Window[0])
+		b.now = end
+	}
 	t.Duration = end
 	t.Events = b.events
 	each := func(fn func(gs *gstate)) {
