@@ -402,12 +402,13 @@ func (b *builder) finish() *Trace {
 func (b *builder) groups() {
 	t := b.t
 	idx := map[string]int{}
+	tests := newTestNamer(t)
 	for _, g := range t.Goroutines {
 		switch {
 		case g.Label != "":
 			g.Name = g.Label
 		case g.StartFunc != "":
-			g.Name = g.StartFunc
+			g.Name = tests.name(g) // a test's goroutine by its test (testnames.go)
 		default:
 			g.Name = "(unknown)"
 		}
