@@ -90,9 +90,13 @@ func testMainPart(userMain bool) wrapperPart {
 		run = `	defer vizrun_stop()
 	` + userTestMain + `(m)`
 	}
+	// Once started, the recording is the tests': a tracer.Start in a test
+	// does not join it (it falls back to a flight recorder, as under go
+	// test -trace).
 	return wrapperPart{imports: []string{`vizrun_testing "testing"`}, body: `
 func TestMain(m *vizrun_testing.M) {
 	vizrun_start()
+	vizrun_os.Unsetenv("` + envTraceOut + `")
 ` + run + `
 }
 `}
@@ -165,6 +169,7 @@ type goBuild struct {
 	leakProfile bool
 	goVersion   string
 	goroot      string // where runtime/trace can be overlaid; "" when it cannot
+	modcache    string
 }
 
 // newGoBuild asks the go command which toolchain builds in dir, and adds
@@ -188,7 +193,8 @@ func newGoBuild(ctx context.Context, e *env, dir string, flags []string) (*goBui
 	b.goVersion, _, _ = strings.Cut(ge.GOVERSION, " ")
 	// The go command lets no overlay replace a file in the module cache,
 	// where the toolchains it downloads (GOTOOLCHAIN) live.
-	if rel, err := filepath.Rel(ge.GOMODCACHE, ge.GOROOT); ge.GOMODCACHE == "" || err != nil || strings.HasPrefix(rel, "..") {
+	b.modcache = ge.GOMODCACHE
+	if !b.inModCache(ge.GOROOT) {
 		b.goroot = ge.GOROOT
 	}
 	const exp = "goroutineleakprofile"
@@ -359,9 +365,41 @@ type testFile struct {
 	ast  *ast.File
 }
 
-// buildTests builds the tests of p into exe (go test -c) with a TestMain
-// that records the trace, and each test naming its goroutine.
-func (b *goBuild) buildTests(ctx context.Context, p goPackage, work, exe string) error {
+// How a test binary records its trace.
+type testTracing int
+
+const (
+	// tracedByFlag: the testing package records (-test.trace), from just
+	// before the first test to just after the last, adding nothing to any
+	// stack; runtime/trace's overlaid Stop logs the leak profile first.
+	tracedByFlag testTracing = iota
+	// tracedByTestMain: a TestMain vizrun adds (wrapping the package's
+	// own) records, where runtime/trace cannot be overlaid (a toolchain in
+	// the module cache); the main goroutine's stack has one more frame.
+	tracedByTestMain
+	// tracedPlain: the package is in the module cache, where no file can
+	// be overlaid: -test.trace alone, tests named from their stacks, no
+	// leak profile.
+	tracedPlain
+)
+
+// hookPart makes runtime/trace's overlaid Stop log the leak profile.
+var hookPart = wrapperPart{body: `
+func init() { vizrun_trace.VizrunBeforeStop = vizrun_logLeaks }
+`}
+
+// buildTests builds the tests of p into exe (go test -c), each test naming
+// its goroutine by its test, and says how the binary records its trace.
+func (b *goBuild) buildTests(ctx context.Context, p goPackage, work, exe string) (testTracing, error) {
+	if b.inModCache(p.Dir) {
+		args := append([]string{"test", "-c", "-o", exe}, b.flags...)
+		cmd := b.goCmd(ctx, append(args, p.ImportPath)...)
+		cmd.Stdout, cmd.Stderr = b.stderr, b.stderr
+		if err := cmd.Run(); err != nil {
+			return tracedPlain, fmt.Errorf("building %s failed (%v)", p.ImportPath, err)
+		}
+		return tracedPlain, nil
+	}
 	read := func(names []string) ([]testFile, error) {
 		var fs []testFile
 		for _, n := range names {
@@ -380,11 +418,11 @@ func (b *goBuild) buildTests(ctx context.Context, p goPackage, work, exe string)
 	}
 	internal, err := read(p.TestGoFiles)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	external, err := read(p.XTestGoFiles)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	hasTestMain := func(fs []testFile) bool {
 		for _, f := range fs {
@@ -396,17 +434,19 @@ func (b *goBuild) buildTests(ctx context.Context, p goPackage, work, exe string)
 		}
 		return false
 	}
-	// The TestMain goes where the package's own is, if it has one.
+	ov := newOverlay(work)
+	mode := tracedByFlag
+	if ok, err := addTraceShare(ov, b.goroot); err != nil {
+		return 0, err
+	} else if !ok {
+		mode = tracedByTestMain
+	}
+	// The wrapper goes where the package's TestMain is, if it has one.
 	userMain := true
 	hostExternal := hasTestMain(external)
 	if !hostExternal && !hasTestMain(internal) {
 		userMain = false
 		hostExternal = len(internal) == 0
-	}
-	ov := newOverlay(work)
-	share, err := addTraceShare(ov, b.goroot)
-	if err != nil {
-		return err
 	}
 	for _, set := range []struct {
 		files []testFile
@@ -421,18 +461,18 @@ func (b *goBuild) buildTests(ctx context.Context, p goPackage, work, exe string)
 			asts[i] = f.ast
 		}
 		rw := rewrite{names: true, runTargets: runTargets(asts)}
-		if set.host {
+		if set.host && mode == tracedByTestMain {
 			rw.rename = map[string]string{"TestMain": userTestMain}
 			rw.exits = true
 		}
 		for _, f := range set.files {
 			out, _, changed, err := rewriteFile(f.path, f.src, rw)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			if changed {
 				if err := ov.add(f.path, out); err != nil {
-					return err
+					return 0, err
 				}
 			}
 		}
@@ -440,20 +480,31 @@ func (b *goBuild) buildTests(ctx context.Context, p goPackage, work, exe string)
 		name := "zz_vizrun_name_test.go"
 		if set.host {
 			name = "zz_vizrun_main_test.go"
-			parts := []wrapperPart{testMainPart(userMain), exitPart, namePart}
-			if share {
-				parts = append(parts, traceStartPart)
-			}
-			src, err = wrapperSource(set.pkg, true, parts...)
-		} else {
+		}
+		switch {
+		case set.host && mode == tracedByTestMain:
+			src, err = wrapperSource(set.pkg, true, testMainPart(userMain), exitPart, namePart)
+		case set.host:
+			src, err = wrapperSource(set.pkg, true, hookPart, namePart)
+		default:
 			src, err = wrapperSource(set.pkg, false, namePart)
 		}
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if err := ov.add(filepath.Join(p.Dir, name), []byte(src)); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return b.build(ctx, ov, append([]string{"test", "-c", "-o", exe}, b.flags...), p.ImportPath)
+	return mode, b.build(ctx, ov, append([]string{"test", "-c", "-o", exe}, b.flags...), p.ImportPath)
+}
+
+// inModCache reports whether dir is in the module cache, where the go
+// command lets no overlay replace or add a file.
+func (b *goBuild) inModCache(dir string) bool {
+	if b.modcache == "" {
+		return false
+	}
+	rel, err := filepath.Rel(b.modcache, dir)
+	return err == nil && !strings.HasPrefix(rel, "..")
 }

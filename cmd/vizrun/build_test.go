@@ -97,7 +97,7 @@ func FuzzF(f *tst.F) {}
 // TestWrapperSource: the code added to programs is a valid file of their
 // package, and speaks the protocol the parser reads.
 func TestWrapperSource(t *testing.T) {
-	for _, parts := range [][]wrapperPart{{mainPart, exitPart, traceStartPart}, {testMainPart(false), exitPart, namePart}, {testMainPart(true), exitPart, namePart}} {
+	for _, parts := range [][]wrapperPart{{mainPart, exitPart, traceStartPart}, {testMainPart(false), exitPart, namePart}, {testMainPart(true), exitPart, namePart}, {hookPart, namePart}} {
 		src, err := wrapperSource("p", true, parts...)
 		if err != nil {
 			t.Fatal(err)

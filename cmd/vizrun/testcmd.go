@@ -274,17 +274,24 @@ func testOne(ctx context.Context, e *env, b *goBuild, p goPackage, work, outDir 
 		return r, nil
 	}
 	exe := filepath.Join(work, "pkg.test")
-	if err := b.buildTests(ctx, p, work, exe); err != nil {
+	mode, err := b.buildTests(ctx, p, work, exe)
+	if err != nil {
 		r.err = err
 		fmt.Fprintf(e.stderr, "FAIL\t%s [build failed]\n", p.ImportPath)
 		return r, nil
 	}
 	tracePath := filepath.Join(work, "pkg.trace") // the test binary creates it
+	if mode != tracedByTestMain {
+		flags = append([]string{"-test.trace=" + tracePath}, flags...)
+	}
 	start := time.Now()
 	cmd := exec.Command(exe, flags...)
 	cmd.Dir = p.Dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, e.stdout, e.stderr
-	cmd.Env = append(os.Environ(), envTraceOut+"="+tracePath, "GODEBUG="+godebug())
+	cmd.Env = append(os.Environ(), "GODEBUG="+godebug())
+	if mode == tracedByTestMain {
+		cmd.Env = append(cmd.Env, envTraceOut+"="+tracePath)
+	}
 	killAfter := time.Duration(0)
 	if timeout > 0 {
 		killAfter = timeout + time.Minute // as go test does
@@ -319,6 +326,10 @@ func testOne(ctx context.Context, e *env, b *goBuild, p goPackage, work, outDir 
 		r.err = fmt.Errorf("no report: %v", err)
 		fmt.Fprintf(e.stderr, "vizrun: %s: no report: %v\n", p.ImportPath, err)
 		return r, res.interrupted
+	}
+	switch {
+	case mode == tracedPlain:
+		t.Warnings = append(t.Warnings, "the package is in the module cache, where vizrun cannot add code to its tests: they are named from their stacks, and no goroutine leak profile was taken")
 	}
 	switch {
 	case res.sig != 0:

@@ -132,6 +132,11 @@ func Start(w io.Writer) error {
 	return nil
 }
 
+// VizrunBeforeStop, when set, runs once as a trace that vizrun does not
+// record itself (vizrun test's -test.trace) is about to stop, while it
+// still records.
+var VizrunBeforeStop func()
+
 // Stop stops the current tracing, if any. Stop only returns after all the
 // writes for the trace have completed.
 func Stop() {
@@ -139,6 +144,10 @@ func Stop() {
 	s.Lock()
 	if s.base == nil {
 		s.Unlock()
+		if f := VizrunBeforeStop; f != nil && IsEnabled() {
+			VizrunBeforeStop = nil
+			f()
+		}
 		vizrunOrigStop()
 		return
 	}

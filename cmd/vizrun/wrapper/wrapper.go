@@ -73,14 +73,19 @@ func vizrun_stop() {
 		if vizrun_file == nil {
 			return
 		}
-		ctx := vizrun_context.Background()
-		if dump, ok := vizrun_leakDump(); ok {
-			vizrun_trace.Log(ctx, "vizrun.leaked", vizrun_strings.Join(vizrun_leakedIDs(vizrun_parseDump(dump)), " "))
-		}
-		vizrun_trace.Log(ctx, "vizrun.stop", "")
+		vizrun_logLeaks()
+		vizrun_trace.Log(vizrun_context.Background(), "vizrun.stop", "")
 		vizrun_traceStop()
 		vizrun_file.Close()
 	})
+}
+
+// vizrun_logLeaks logs the ids of the goroutines the runtime proves
+// leaked, when it has the goroutine leak profile.
+func vizrun_logLeaks() {
+	if dump, ok := vizrun_leakDump(); ok {
+		vizrun_trace.Log(vizrun_context.Background(), "vizrun.leaked", vizrun_strings.Join(vizrun_leakedIDs(vizrun_parseDump(dump)), " "))
+	}
 }
 
 // vizrun_leakDump returns the runtime's goroutine leak profile at debug
