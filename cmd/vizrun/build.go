@@ -305,6 +305,9 @@ func (b *goBuild) buildMain(ctx context.Context, pkg, work, exe string) error {
 	if p.Name != "main" {
 		return fmt.Errorf("%s is package %s, not a main package (for tests, use vizrun test)", pkg, p.Name)
 	}
+	if b.inModCache(p.Dir) {
+		return fmt.Errorf("%s is in the module cache, where vizrun cannot add its tracing (the go command lets no overlay change a file there): run it from a copy of its module, or trace it with runtime/trace", pkg)
+	}
 	ov := newOverlay(work)
 	found := false
 	// A func main in a file that imports "C" is found too.

@@ -412,6 +412,7 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"run", "../../internal/units"}, 1, "not a main package"},
 		{[]string{"run", "-C", "testdata/no-such-dir", "."}, 1, "no-such-dir"},
 		{[]string{"run", "-overlay", "x.json", "./testdata/prog"}, 2, "overlay"},
+		{[]string{"run", "golang.org/x/exp/ebnflint"}, 1, "is in the module cache, where vizrun cannot add its tracing"},
 		{[]string{"test", "-C", "testdata/tests", "./pass", "--", "-trace=x"}, 2, "records the trace itself"},
 		{[]string{"test", "-C", "testdata/tests", "./pass", "--", "-timeout", "soon"}, 2, "-timeout soon"},
 	} {
@@ -698,6 +699,23 @@ func TestTestPackages(t *testing.T) {
 	}
 	if !bytes.Contains(idx, []byte("Goroutine leak: ")) {
 		t.Error("the index does not show the leak package's top finding")
+	}
+}
+
+// TestTestModCache: the tests of a package in the module cache, where no
+// file can be overlaid, still run traced, and the report says what is
+// missing.
+func TestTestModCache(t *testing.T) {
+	needsBuilds(t)
+	dir := t.TempDir()
+	if _, errs, code := runIn(t, context.Background(), "", "test", "-o", dir, "golang.org/x/exp/ebnf", "--", "-count=1"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if m := readTrace(t, filepath.Join(dir, "golang_org_x_exp_ebnf.trace")); m.Duration <= 0 {
+		t.Errorf("empty trace of a package in the module cache")
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "golang_org_x_exp_ebnf.html")); err != nil || !bytes.Contains(b, []byte("the package is in the module cache")) {
+		t.Errorf("the report does not say what is missing: %v", err)
 	}
 }
 
