@@ -151,6 +151,7 @@ type goPackage struct {
 	CgoFiles     []string
 	TestGoFiles  []string
 	XTestGoFiles []string
+	Deps         []string
 	Module       *struct{ Path, Dir string }
 	Error        *struct{ Err string }
 }
@@ -238,7 +239,7 @@ func (b *goBuild) goCmd(ctx context.Context, args ...string) *exec.Cmd {
 // list runs go list on patterns, with the build flags (-tags decides which
 // files a package has).
 func (b *goBuild) list(ctx context.Context, patterns ...string) ([]goPackage, error) {
-	args := append([]string{"list", "-e", "-json=Dir,ImportPath,Name,GoFiles,CgoFiles,TestGoFiles,XTestGoFiles,Module,Error"}, b.flags...)
+	args := append([]string{"list", "-e", "-json=Dir,ImportPath,Name,GoFiles,CgoFiles,TestGoFiles,XTestGoFiles,Deps,Module,Error"}, b.flags...)
 	cmd := b.goCmd(ctx, append(args, patterns...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -336,6 +337,8 @@ func (b *goBuild) buildMain(ctx context.Context, pkg, work, exe string) error {
 		return err
 	} else if ok {
 		parts = append(parts, traceStartPart)
+	} else if slices.Contains(p.Deps, "runtime/trace") {
+		fmt.Fprintf(b.stderr, "vizrun: note: with this Go toolchain (%s, in the module cache), a runtime/trace.Start of the program's own fails with \"execution tracer already enabled\": vizrun's recording holds the tracer\n", b.goVersion)
 	}
 	src, err := wrapperSource("main", true, parts...)
 	if err != nil {
