@@ -260,6 +260,8 @@ func (b *builder) addRegion(r Region, begun bool) {
 	switch {
 	case strings.HasPrefix(r.Type, RegionWait):
 		b.waitEnd(r.Type, r.Goroutine, r.Start, r.End, begun)
+	case r.Type == RegionOwn:
+		b.t.Own = append(b.t.Own, Window{Start: r.Start, End: r.End})
 	case strings.HasPrefix(r.Type, Prefix):
 	default:
 		b.addUserRegion(r)
