@@ -40,8 +40,14 @@ type builder struct {
 	series *seriesAcc
 	alive  int // user goroutines alive
 
-	nspans   int // spans held (goroutines' and procs')
-	maxSpans int // coarsen beyond this
+	nspans int // spans held (goroutines' and procs', and wake-ups)
+
+	win *window // Options.Window, while streaming
+
+	wakeBooked bool  // the span closing now is booked by wake
+	woken      int64 // user goroutines runnable after a wake-up (not new, preempted nor yielding)
+	maxSpans   int   // coarsen beyond this
+	limit      int   // coarsen when nspans exceeds this: maxSpans, or more when merging cannot get below it
 
 	gcOpen      bool
 	gcStart     int64
@@ -50,6 +56,8 @@ type builder struct {
 	sites       map[siteKey]*Site // sites whose stack blocked for more than one reason
 	siteByStack []Site            // by StackID: the first reason each stack blocked for
 	res         map[resKey]*resState
+	locks       map[siteLockKey]*resState // unnamed locks, by the site waited at
+	served      map[StackID]bool          // worker loops: stacks goroutines were woken from by another goroutine, and came back to
 }
 
 func newBuilder(maxSpans int) *builder {
@@ -58,6 +66,7 @@ func newBuilder(maxSpans int) *builder {
 	}
 	return &builder{
 		maxSpans: maxSpans,
+		limit:    maxSpans,
 		t: &Trace{
 			Frames:     []Frame{{}},
 			Stacks:     []Stack{{}},
@@ -75,10 +84,16 @@ func newBuilder(maxSpans int) *builder {
 		ann:       newAnnotations(),
 		sites:     map[siteKey]*Site{},
 		res:       map[resKey]*resState{},
+		locks:     map[siteLockKey]*resState{},
+		served:    map[StackID]bool{},
 	}
 }
 
 func (b *builder) event(ev *trace.Event) {
+	if b.win != nil {
+		b.windowEvent(ev)
+		return
+	}
 	b.events++
 	if !b.begun {
 		b.begun = true
@@ -118,7 +133,11 @@ func (b *builder) event(ev *trace.Event) {
 		} else {
 			tk = ev.Task() // not decoded ahead
 		}
-		b.taskEnd(TaskID(tk.ID), TaskID(tk.Parent), valid(tk.Type))
+		g := GoID(0)
+		if ev.Goroutine() != trace.NoGoroutine {
+			g = GoID(ev.Goroutine())
+		}
+		b.taskEnd(TaskID(tk.ID), TaskID(tk.Parent), valid(tk.Type), g)
 	case trace.EventRegionBegin:
 		if gs := b.current(ev); gs != nil {
 			rg := ev.Region()
@@ -204,7 +223,12 @@ func (b *builder) rangeEvent(ev *trace.Event) {
 		gs := b.g(GoID(r.Scope.Goroutine()))
 		switch {
 		case kind == trace.EventRangeEnd && gs.assist >= 0:
-			gs.g.Totals.GCAssist += t - gs.assist
+			// Only running time inside the assist is assist work; while
+			// parked in it (waiting for GC work) the goroutine is blocked
+			// on the GC, and that is booked as such.
+			if gs.cur.State == StateRunning {
+				gs.g.Totals.GCAssist += t - max(gs.cur.Start, gs.assist)
+			}
 			gs.assist = -1
 		case kind == trace.EventRangeBegin:
 			gs.assist = t
@@ -236,6 +260,8 @@ func (b *builder) addRegion(r Region, begun bool) {
 	switch {
 	case strings.HasPrefix(r.Type, RegionWait):
 		b.waitEnd(r.Type, r.Goroutine, r.Start, r.End, begun)
+	case r.Type == RegionOwn:
+		b.t.Own = append(b.t.Own, Window{Start: r.Start, End: r.End})
 	case strings.HasPrefix(r.Type, Prefix):
 	default:
 		b.addUserRegion(r)
@@ -269,6 +295,8 @@ func (b *builder) log(ev *trace.Event) {
 			b.started = true
 		case LogStop:
 			b.stopped = true
+		case LogLive:
+			b.t.Live = true
 		case LogLeaked:
 			b.t.LeakChecked = true
 			for _, f := range strings.Fields(l.Message) {
@@ -293,6 +321,12 @@ func (b *builder) name(gs *gstate, name string) {
 func (b *builder) finish() *Trace {
 	t := b.t
 	end := b.now
+	if windowDone(b) {
+		// The trace goes on after the window: the window ends at its end,
+		// not at its last event.
+		end = max(end, t.Window[1]-t.Window[0])
+		b.now = end
+	}
 	t.Duration = end
 	t.Events = b.events
 	each := func(fn func(gs *gstate)) {
@@ -307,9 +341,6 @@ func (b *builder) finish() *Trace {
 	}
 	each(func(gs *gstate) {
 		g := gs.g
-		if gs.assist >= 0 {
-			g.Totals.GCAssist += end - gs.assist
-		}
 		for _, o := range gs.regions {
 			r := Region{Goroutine: g.ID, Task: o.task, Type: o.typ, Start: o.start, End: end, Stack: o.stack, Unfinished: true}
 			b.addRegion(r, true)
@@ -322,6 +353,8 @@ func (b *builder) finish() *Trace {
 			case StateBlocked:
 				g.End, g.EndReason, g.EndRaw, g.EndStack = EndBlocked, s.Reason, s.Raw, s.Stack
 				g.Harness = s.Stack != 0 && isHarness(b.t.Frames[b.info(s.Stack).site].Func)
+				g.EndIdle = s.Stack != 0 && b.info(s.Stack).idle
+				g.EndServed = s.Stack != 0 && b.served[s.Stack] && waitsForInput(s.Reason)
 			case StateSyscall:
 				g.End, g.EndStack = EndSyscall, s.Stack
 			default:
@@ -355,6 +388,7 @@ func (b *builder) finish() *Trace {
 		t.GC = append(t.GC, Window{Start: start, End: end, Kind: WindowSTW, Reason: reason})
 	}
 	b.finishAnnotations(end)
+	var moved int64 // running time the waterfall booked to the program that was the runtime's
 	each(func(gs *gstate) {
 		// Spans booked before the goroutine turned out to be a runtime one
 		// (or not) move to the right dimensions.
@@ -368,17 +402,23 @@ func (b *builder) finish() *Trace {
 				break
 			}
 			end := min(s.End, gs.flipAt)
-			if d, ok := spanDim(!sys, s); ok {
-				b.series.add(d, s.Start, end, -1)
-			}
-			if d, ok := spanDim(sys, s); ok {
-				b.series.add(d, s.Start, end, 1)
+			b.countSince(!sys, s, s.Start, end, -1)
+			b.countSince(sys, s, s.Start, end, 1)
+			if s.State == StateRunning {
+				if sys {
+					moved += end - s.Start
+				} else {
+					moved -= end - s.Start
+				}
 			}
 		}
 	})
 	b.series.wf.advance(end, &b.series.count)
 	t.Parallel = b.series.finish(end)
-	t.Waterfall = b.series.wf.finish()
+	t.Waterfall = b.series.wf.finish(&t.Parallel)
+	moved = max(min(moved, t.Waterfall.User), -t.Waterfall.Runtime)
+	t.Waterfall.User -= moved
+	t.Waterfall.Runtime += moved
 	// GC assists are running time spent on the GC's work.
 	var assist int64
 	for _, g := range t.Goroutines {
@@ -391,6 +431,9 @@ func (b *builder) finish() *Trace {
 	t.Waterfall.Runtime += assist
 	b.finishResources(end)
 
+	for _, g := range t.Goroutines {
+		g.Leak = t.leakState(g)
+	}
 	slices.SortFunc(t.Goroutines, func(a, c *Goroutine) int { return cmp.Compare(a.ID, c.ID) })
 	slices.SortStableFunc(t.GC, func(a, c Window) int { return cmp.Compare(a.Start, c.Start) })
 	b.groups()

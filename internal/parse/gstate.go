@@ -20,6 +20,14 @@ type gstate struct {
 	sysSet  bool   // System has been decided from a stack or name
 	flipAt  int64  // when System last changed after the goroutine was counted (0: never)
 	pending []Span // blocking spans waiting for System to be decided before they count as sites
+
+	// The last blocked and the last syscall span that ended (see
+	// waitedOnVia).
+	lastBlocked, lastSyscall Span
+
+	woke bool // the open span is runnable after a wake-up (counts in builder.woken)
+
+	served StackID // the stack of the last wait another goroutine woke it from
 }
 
 type openRegion struct {
@@ -103,10 +111,8 @@ func (b *builder) goTransition(ev *trace.Event, st *trace.StateTransition) {
 				s.Start = 0
 				gs.cur = s
 				b.addAlive(gs, 1)
-				if d, ok := b.dim(gs, &s); ok {
-					b.series.add(d, 0, t, 1)
-					b.series.change(d, t, 1)
-				}
+				b.countSince(gs.g.System, &s, 0, t, 1)
+				b.count(gs, &s, t, 1)
 				if to == trace.GoRunning {
 					b.procStart(gs, ev, t)
 				}
@@ -132,11 +138,25 @@ func (b *builder) goTransition(ev *trace.Event, st *trace.StateTransition) {
 	if !gs.sysSet && stk != 0 && st.Reason == "system goroutine wait" {
 		b.decideSystem(gs, true, t)
 	}
-	b.closeSpan(gs, t)
+	if from == trace.GoRunning && to == trace.GoRunnable && gs.cur.State == StateRunning && runnableReason(st.Reason) == ReasonPreempted {
+		b.preempted(gs, &gs.cur, t, stk)
+	}
+	if from == trace.GoWaiting && gs.cur.State == StateBlocked {
+		b.wake(gs, ev, t)
+	} else {
+		b.closeSpan(gs, t)
+	}
 	s := b.newSpan(gs, to, st.Reason, stk, ev)
 	gs.cur = s
-	if d, ok := b.dim(gs, &s); ok {
-		b.series.change(d, t, 1)
+	gs.woke = from == trace.GoWaiting && to == trace.GoRunnable
+	b.count(gs, &s, t, 1)
+	if s.State == StateBlocked && !g.System {
+		b.lockWaitBegins(&s)
+		if s.Stack != 0 && s.Stack == gs.served {
+			// Woken here by another goroutine, it came back to wait here
+			// again: a worker's loop waiting for its next job.
+			b.served[s.Stack] = true
+		}
 	}
 	if to == trace.GoRunning {
 		b.procStart(gs, ev, t)
@@ -208,6 +228,13 @@ func (b *builder) newSpan(gs *gstate, to trace.GoState, raw string, stk StackID,
 		} else if r == ReasonOther {
 			s.Raw = b.raw(raw)
 		}
+		if r == ReasonSelect && stk != 0 {
+			// tracer.Send and tracer.Recv wait in a select (on the
+			// channel and the context): it is a channel operation.
+			if tr := b.info(stk).tracer; tr != ReasonNone {
+				s.Reason = tr
+			}
+		}
 	}
 	return s
 }
@@ -219,14 +246,27 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 		return
 	}
 	s.End = t
-	if d, ok := b.dim(gs, s); ok {
-		b.series.change(d, t, -1)
+	b.count(gs, s, t, -1)
+	if s.State == StateSyscall || s.State == StateBlocked && !b.wakeBooked {
+		b.waitedOn(gs, s, s.Reason)
 	}
 	if s.State == StateRunning {
 		b.procEnd(gs, t)
 	}
 	g := gs.g
 	g.Totals.add(s)
+	if s.State == StateRunning && !g.System {
+		b.series.addTop(TopRunners, uint64(g.ID), s.Start, s.End)
+	} else if b.waits(g.System, s) {
+		f := FrameID(0)
+		if s.Stack != 0 {
+			f = b.info(s.Stack).site
+		}
+		b.series.addTop(TopWaits, SiteKey(f, s.Reason), s.Start, s.End)
+	}
+	if s.State == StateRunning && gs.assist >= 0 {
+		g.Totals.GCAssist += s.End - max(s.Start, gs.assist)
+	}
 	if s.State == StateRunnable && !g.System {
 		d := s.End - s.Start
 		if d > b.t.Latency.Max {
@@ -235,6 +275,11 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 		b.t.Latency.Add(d)
 	}
 	if s.State == StateBlocked || s.State == StateSyscall {
+		if s.State == StateBlocked {
+			gs.lastBlocked = *s
+		} else {
+			gs.lastSyscall = *s
+		}
 		switch {
 		case !gs.sysSet:
 			gs.pending = append(gs.pending, *s)
@@ -244,13 +289,51 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 	}
 	g.Spans = grow(g.Spans, *s)
 	*s = Span{}
-	if b.nspans++; b.nspans > b.maxSpans {
+	if b.nspans++; b.nspans > b.limit {
 		b.coarsen()
 	}
 }
 
-// dim is the series dimension a goroutine in span s counts towards.
-func (b *builder) dim(gs *gstate, s *Span) (Dim, bool) { return spanDim(gs.g.System, s) }
+// count adds delta to the series counts a goroutine in span s counts
+// towards, at time t.
+func (b *builder) count(gs *gstate, s *Span, t, delta int64) {
+	if d, ok := spanDim(gs.g.System, s); ok {
+		b.series.change(d, t, delta)
+	}
+	if b.waits(gs.g.System, s) {
+		b.series.change(DimWaiting, t, delta)
+	}
+	if s.State == StateRunnable && gs.woke && !gs.g.System {
+		b.woken += delta
+	}
+}
+
+// countSince adds weight w to the series dimensions of span s over [from,
+// to), in the past; before GOMAXPROCS is known (a goroutine found running
+// or waiting as the trace starts), the waterfall's too.
+func (b *builder) countSince(sys bool, s *Span, from, to, w int64) {
+	d, ok := spanDim(sys, s)
+	if ok {
+		b.series.add(d, from, to, w)
+	}
+	waits := b.waits(sys, s)
+	if waits {
+		b.series.add(DimWaiting, from, to, w)
+	}
+	if wf := b.series.wf; wf.procs == 0 && ok {
+		wf.addPre(d, waits, float64(w*(to-from)))
+	}
+}
+
+// waits reports whether span s of a goroutine is a wait that can hold the
+// program back: a user goroutine blocked or in a system call, not idle
+// plumbing (see idleWait).
+func (b *builder) waits(sys bool, s *Span) bool {
+	if sys || s.State != StateBlocked && s.State != StateSyscall {
+		return false
+	}
+	return s.Stack == 0 || !b.info(s.Stack).idle
+}
 
 func spanDim(sys bool, s *Span) (Dim, bool) {
 	switch s.State {
@@ -285,21 +368,15 @@ func (b *builder) decideSystem(gs *gstate, sys bool, t int64) {
 	if t > 0 && (gs.cur.State != StateNone || len(gs.g.Spans) > 0) {
 		gs.flipAt = t
 	}
-	old, hadOld := b.dim(gs, &gs.cur)
 	alive := gs.cur.State != StateNone
 	if alive {
 		b.addAlive(gs, -1)
+		b.count(gs, &gs.cur, t, -1)
 	}
 	gs.g.System = sys
 	if alive {
 		b.addAlive(gs, 1)
-	}
-	nd, hasNew := b.dim(gs, &gs.cur)
-	if hadOld {
-		b.series.change(old, t, -1)
-	}
-	if hasNew {
-		b.series.change(nd, t, 1)
+		b.count(gs, &gs.cur, t, 1)
 	}
 }
 

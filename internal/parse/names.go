@@ -18,6 +18,8 @@ const (
 	LogStart    = protocol.LogStart
 	LogStop     = protocol.LogStop
 	LogLeaked   = protocol.LogLeaked
+	LogLive     = protocol.LogLive
+	RegionOwn   = protocol.RegionOwn
 	SystemName  = protocol.SystemName
 	RegionWait  = protocol.RegionWait
 	LogRelease  = protocol.LogRelease

@@ -86,6 +86,11 @@ func (b *builder) finishSites() {
 			m.Max, m.MaxAt = s.Max, s.MaxAt
 		}
 	}
+	for i := range out {
+		if rs := b.locks[siteLockKey{out[i].Frame, out[i].Reason}]; rs != nil {
+			out[i].Holders, out[i].HolderCount = holdersOf(rs)
+		}
+	}
 	slices.SortStableFunc(out, func(a, c Site) int {
 		return cmp.Or(cmp.Compare(c.Total, a.Total), cmp.Compare(a.Frame, c.Frame), cmp.Compare(a.Reason, c.Reason))
 	})

@@ -19,9 +19,13 @@ type frameKey struct {
 // stackInfo caches what the classifiers decided about a stack.
 type stackInfo struct {
 	done   bool
-	sync   Reason // syncKind of the stack
-	infer  Reason // inferReason of the stack
-	inferR uint16 // raw reason index for infer == ReasonOther
+	sync   Reason     // syncKind of the stack
+	infer  Reason     // inferReason of the stack
+	inferR uint16     // raw reason index for infer == ReasonOther
+	tracer Reason     // a wait inside the tracer's Send or Recv: chan send or receive
+	idle   bool       // a wait here is idle plumbing (see idleWait)
+	waker  WakeSource // what a wake-up from this stack stands for (wakerSource)
+	raw    bool       // inside a system call the tracer does not see (inRawSyscall)
 	site   FrameID
 }
 
@@ -95,6 +99,10 @@ func (b *builder) info(id StackID) *stackInfo {
 	if in.infer == ReasonOther {
 		in.inferR = b.raw(raw)
 	}
+	in.tracer = tracerWait(frames)
+	in.waker = wakerSource(frames)
+	in.raw = inRawSyscall(frames)
 	in.site = siteFrame(ids, b.t.Frames)
+	in.idle = idleWait(frames, b.t.Frames[in.site].Func)
 	return in
 }
