@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"log"
 	"os"
@@ -137,14 +138,61 @@ func main() {
 
 // completeGeneration ends the trace generation in progress, so that the
 // trace holds a complete one however the program dies next: starting a
-// flight recorder while a trace records starts a new generation. The
-// runtime's trace reader writes it out meanwhile.
+// flight recorder while a trace records starts a new generation. It waits
+// until the runtime's trace reader has written the end of that generation
+// (byte 52, EvEndOfGeneration) into the file vizrun run gave.
 func completeGeneration() {
 	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{})
 	if fr.Start() == nil {
 		fr.Stop()
 	}
-	time.Sleep(100 * time.Millisecond)
+	path := os.Getenv("VIZRUN_TRACE_OUT")
+	for deadline := time.Now().Add(30 * time.Second); path != "" && time.Now().Before(deadline); {
+		if b, err := os.ReadFile(path); err == nil && hasGeneration(b) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// hasGeneration reports whether a Go 1.26 trace holds an end of
+// generation: after the 16-byte header, batches (1 or 49 and an
+// experiment byte, then the generation, M, time and size as uvarints,
+// then size bytes) until a lone 52.
+func hasGeneration(b []byte) bool {
+	if len(b) < 16 {
+		return false
+	}
+	b = b[16:]
+	for len(b) > 0 {
+		switch b[0] {
+		case 52:
+			return true
+		case 49:
+			b = b[1:]
+			fallthrough
+		case 1:
+			if len(b) == 0 {
+				return false
+			}
+			b = b[1:]
+			var size uint64
+			for range 4 {
+				v, n := binary.Uvarint(b)
+				if n <= 0 {
+					return false
+				}
+				size, b = v, b[n:]
+			}
+			if uint64(len(b)) < size {
+				return false
+			}
+			b = b[size:]
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func worker(wg *sync.WaitGroup) {
