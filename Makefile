@@ -13,9 +13,14 @@ demo:
 # test runs the unit and integration tests with the race detector, those of
 # the telegram example (a module of its own: its first build takes minutes),
 # then the browser tests, which open reports in headless Chromium
-# (screenshots go to artifacts/browser/).
+# (screenshots go to artifacts/browser/). Between them, vizrun run and
+# vizrun test are tested again with the current Go release (GO127, which
+# GOTOOLCHAIN fetches from the module proxy the first time): vizrun built
+# with it, building and tracing programs and tests with it.
+GO127 ?= go1.27.3
 test: vet chromium
 	$(GO) test -race -count=1 ./...
+	GOTOOLCHAIN=$(GO127) $(GO) test -count=1 -run '^(TestRun|TestTest|TestGo127Trace|TestGolden)' ./cmd/vizrun
 	cd examples/telegram && $(GO) test -race -count=1 ./...
 	$(GO) test -tags browser -count=1 ./internal/browser
 

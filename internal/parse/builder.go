@@ -260,6 +260,8 @@ func (b *builder) addRegion(r Region, begun bool) {
 	switch {
 	case strings.HasPrefix(r.Type, RegionWait):
 		b.waitEnd(r.Type, r.Goroutine, r.Start, r.End, begun)
+	case r.Type == RegionOwn:
+		b.t.Own = append(b.t.Own, Window{Start: r.Start, End: r.End})
 	case strings.HasPrefix(r.Type, Prefix):
 	default:
 		b.addUserRegion(r)
@@ -443,12 +445,13 @@ func (b *builder) finish() *Trace {
 func (b *builder) groups() {
 	t := b.t
 	idx := map[string]int{}
+	tests := newTestNamer(t)
 	for _, g := range t.Goroutines {
 		switch {
 		case g.Label != "":
 			g.Name = g.Label
 		case g.StartFunc != "":
-			g.Name = g.StartFunc
+			g.Name = tests.name(g) // a test's goroutine by its test (testnames.go)
 		default:
 			g.Name = "(unknown)"
 		}

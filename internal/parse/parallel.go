@@ -30,6 +30,7 @@ const (
 	maxBatchSize        = 64 << 10
 	headerLen           = 16
 	firstSplitVersion   = 26
+	lastSplitVersion    = 26 // the newest format whose framing is the above (Go 1.27 writes it too)
 	maxVersion          = 26 // the newest trace format x/exp/trace reads
 )
 

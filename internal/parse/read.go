@@ -114,10 +114,13 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 			}
 		}
 	}
-	if traceVersion(header) >= firstSplitVersion {
-		if n := decoders(opt.Decoders); n > 1 {
+	var fallback string
+	if v := traceVersion(header); v >= firstSplitVersion {
+		if n := decoders(opt.Decoders); n > 1 && v <= lastSplitVersion {
 			br.Discard(headerLen)
 			return readParallel(br, header, consumed, cr, n, opt)
+		} else if n > 1 {
+			fallback = fmt.Sprintf("read on one goroutine: the parallel decoder knows the batch framing of trace formats 1.%d to 1.%d, and this trace is format 1.%d", firstSplitVersion, lastSplitVersion, v)
 		}
 	}
 	tr, err := newReader(br)
@@ -158,6 +161,9 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 	t := b.finish()
 	t.Generations = gens
 	t.Bytes = cr.n
+	if fallback != "" {
+		t.Warnings = append(t.Warnings, fallback)
+	}
 	rateWarning(t)
 	return t, nil
 }
