@@ -21,11 +21,20 @@ mkdir -p "$W/bin" "$W/traces" "$W/src" "$W/pprof" "$out"
 say() { printf '%s\n' "$*" >&2; }
 want() { [ -z "${ONLY:-}" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 
-say "building the truth program and the workloads"
-(cd "$here" && $GO build -o "$W/bin/truth" ./truth && $GO build -o "$W/bin/" ./workloads/...)
+say "building the truth program, the workloads and vizrun"
+# The workloads log the runtime's goroutine leak profile at the end (Go
+# 1.27 has it; Go 1.26 only with this experiment, which 1.27 refuses).
+leakexp=()
+if $GO version | grep -q 'go1\.26'; then leakexp=(GOEXPERIMENT=goroutineleakprofile); fi
+(cd "$here" && $GO build -o "$W/bin/truth" ./truth && env ${leakexp[@]+"${leakexp[@]}"} $GO build -o "$W/bin/" ./workloads/...)
+(cd "$repo" && GOFLAGS= $GO build -o "$W/bin/vizrun" ./cmd/vizrun)
 
 # suite NAME MODULE@VERSION PKGDIR [TEST FLAGS...]: a package's tests, traced
-# with go test -c and -test.trace.
+# with vizrun test (go test -c and -test.trace, with the goroutines named by
+# their test and the runtime's goroutine leak profile logged at the end; on
+# Go 1.26 vizrun adds GOEXPERIMENT=goroutineleakprofile to the build). The
+# source is copied out of the module cache first: vizrun test adds its code
+# to packages only outside it.
 suite() {
 	local name=$1 mod=$2 pkg=$3
 	shift 3
@@ -38,9 +47,13 @@ suite() {
 		cp -r "$dir" "$src"
 		chmod -R u+w "$src"
 	fi
-	say "$name: go test -c $mod/$pkg, then -test.trace $*"
-	(cd "$src/$pkg" && $GO test -c -o "$W/bin/$name.test" . && timeout 120 "$W/bin/$name.test" -test.trace="$W/traces/$name.trace" "$@" >"$W/$name.log" 2>&1) ||
+	say "$name: vizrun test $mod/$pkg -- $*"
+	rm -rf "$W/vt/$name"
+	(cd "$src/$pkg" && GOFLAGS= timeout 300 "$W/bin/vizrun" test -o "$W/vt/$name" . -- "$@" >"$W/$name.log" 2>&1) ||
 		{ say "$name: the tests failed:"; tail -20 "$W/$name.log" >&2; exit 1; }
+	local t
+	t=$(ls "$W/vt/$name"/*.trace)
+	mv "$t" "$W/traces/$name.trace"
 }
 
 # prog NAME [ENV=VALUE...] -- BINARY [ARGS...]: a workload program; its first

@@ -3,9 +3,13 @@
 package rec
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"runtime/trace"
+	"strings"
 	"time"
 )
 
@@ -29,11 +33,39 @@ func Start() (stop func()) {
 		Fail(err)
 	}
 	return func() {
+		LogLeaks()
 		trace.Stop()
 		if err := f.Close(); err != nil {
 			Fail(err)
 		}
 	}
+}
+
+// LogLeaks logs, into the trace being recorded, the goroutines the
+// runtime's goroutine leak profile proves leaked (Go 1.27, or Go 1.26
+// built with GOEXPERIMENT=goroutineleakprofile: record.sh builds the
+// workloads so), as vizrun run does: category "vizrun.leaked", the ids
+// space-separated. The check's garbage collection is marked as the
+// recorder's own work ("vizrun.own").
+func LogLeaks() {
+	p := pprof.Lookup("goroutineleak")
+	if p == nil {
+		return
+	}
+	ctx := context.Background()
+	defer trace.StartRegion(ctx, "vizrun.own").End()
+	var b bytes.Buffer
+	if err := p.WriteTo(&b, 2); err != nil {
+		return
+	}
+	var ids []string
+	for _, block := range strings.Split(b.String(), "\n\n") {
+		header, _, _ := strings.Cut(strings.TrimLeft(block, "\n"), "\n")
+		if f := strings.Fields(header); len(f) > 2 && f[0] == "goroutine" && strings.Contains(header, " (leaked)") {
+			ids = append(ids, f[1])
+		}
+	}
+	trace.Log(ctx, "vizrun.leaked", strings.Join(ids, " "))
 }
 
 // Fail prints err and exits 1.
