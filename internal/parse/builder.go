@@ -361,9 +361,11 @@ func (b *builder) finish() *Trace {
 				g.End = EndRunning
 			}
 			g.EndSince = s.Start
-			// A goroutine stuck for good (a leak) held nothing back: its
-			// last wait is not booked as a wait that held the program up.
-			b.wakeBooked = s.State == StateBlocked && t.leakState(g) != NotLeaked
+			// A goroutine stuck for good (a leak), or blocked for the
+			// whole trace (a daemon waiting for its signal), held nothing
+			// back: its last wait is not booked as a wait that held the
+			// program up.
+			b.wakeBooked = s.State == StateBlocked && (t.leakState(g) != NotLeaked || g.PreExisting && s.Start == 0)
 			b.closeSpan(gs, end)
 			b.wakeBooked = false
 		} else if g.Ended < 0 && !gs.seen {
