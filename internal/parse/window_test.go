@@ -10,7 +10,7 @@ import (
 // holds in that window, at full detail, with its times counted from the
 // window's start, and keeps the invariants.
 func TestWindow(t *testing.T) {
-	const path = "../../testdata/go1.26-mixed.trace"
+	const path = "../../testdata/corpus/mixed-long.trace.gz"
 	full, err := parse.ReadFile(path, parse.Options{})
 	if err != nil {
 		t.Fatal(err)
