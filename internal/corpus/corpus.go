@@ -40,7 +40,7 @@ type Matcher struct {
 	Message  string `json:"message,omitempty"`  // substring of Finding.Message
 	Evidence string `json:"evidence,omitempty"` // substring of one line of Finding.Evidence
 	Count    *int   `json:"count,omitempty"`    // expect only: exactly this many findings match
-	Proven   *bool  `json:"proven,omitempty"`   // leaks: proven by the runtime (not checked until the model has it)
+	Proven   *bool  `json:"proven,omitempty"`   // leaks: whether the runtime's leak profile proved them (Finding.Proven)
 	Why      string `json:"why"`
 }
 
@@ -134,6 +134,9 @@ func (m *Matcher) Match(f *findings.Finding, names func(int64) string) bool {
 	if m.Group != "" && !slices.ContainsFunc(f.Goroutines, func(id int64) bool { return strings.Contains(names(id), m.Group) }) {
 		return false
 	}
+	if m.Proven != nil && *m.Proven != f.Proven {
+		return false
+	}
 	return true
 }
 
@@ -146,6 +149,9 @@ func (m *Matcher) String() string {
 	}
 	if m.Count != nil {
 		s += fmt.Sprintf(" count=%d", *m.Count)
+	}
+	if m.Proven != nil {
+		s += fmt.Sprintf(" proven=%v", *m.Proven)
 	}
 	return s
 }
