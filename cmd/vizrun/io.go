@@ -228,6 +228,32 @@ func writeOutput(e *env, path string, fn func(w io.Writer) error) error {
 	return err
 }
 
+// writeGenerated is writeOutput for a file whose name vizrun chose in an
+// output directory (vizrun test's PKG.trace): a symbolic link there is
+// replaced, not followed, so that a link someone else left in the
+// directory cannot send the output elsewhere.
+func writeGenerated(e *env, path string, fn func(w io.Writer) error) error {
+	ctx := e.context()
+	err := outfile.WriteWith(ctx, path, outfile.Options{ReplaceLinks: true}, fn)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("interrupted while writing %s", path)
+	}
+	return err
+}
+
+// copyGenerated copies src to dst with writeGenerated.
+func copyGenerated(e *env, dst, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return writeGenerated(e, dst, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
+}
+
 // ctxWriter stops writing when its context is cancelled.
 type ctxWriter struct {
 	ctx context.Context
