@@ -19,6 +19,12 @@ import (
 // stderr for long parses and stopping when ctx is cancelled: also while a
 // FIFO waits for its writer or a pipe or terminal for its next bytes.
 func loadTrace(ctx context.Context, e *env, path string) (*parse.Trace, error) {
+	return loadTraceWindow(ctx, e, path, [2]int64{})
+}
+
+// loadTraceWindow is loadTrace for the window of the trace [w[0], w[1]) (ns
+// since its start); all of it when w is zero (see parse.Options.Window).
+func loadTraceWindow(ctx context.Context, e *env, path string, w [2]int64) (*parse.Trace, error) {
 	var r io.Reader
 	var size int64
 	name := path
@@ -57,7 +63,7 @@ func loadTrace(ctx context.Context, e *env, path string) (*parse.Trace, error) {
 	// VIZRUN_DECODERS sets how many goroutines decode generations at once
 	// (default: one per CPU beyond the first; see parse.Options.Decoders).
 	dec, _ := strconv.Atoi(os.Getenv("VIZRUN_DECODERS"))
-	t, err := parse.Read(r, parse.Options{Size: size, Progress: p.update, Decoders: dec})
+	t, err := parse.Read(r, parse.Options{Size: size, Progress: p.update, Decoders: dec, Window: w})
 	p.done()
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("interrupted while reading %s", name)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"time"
 
 	"golang.org/x/exp/trace"
 )
@@ -109,7 +110,12 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 		if zr, err := gzip.NewReader(br); err == nil {
 			zb := bufio.NewReader(zr)
 			if h, _ := zb.Peek(5); string(h) == "go 1." {
-				opt.Size = 0 // that of the compressed input
+				// Size is that of the compressed input: progress counts
+				// compressed bytes read, not the trace's.
+				if progress := opt.Progress; progress != nil {
+					opt.Progress = func(int64) { progress(consumed()) }
+				}
+				opt.Size = 0
 				return Read(zb, opt)
 			}
 		}
@@ -147,6 +153,9 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 		// the end of the trace; since Go 1.26 every generation ends with
 		// an end-of-generation byte, and a whole trace with the last one.
 		readErr = errors.New("the input ends inside a generation")
+	}
+	if b.win != nil && !b.win.begun {
+		return nil, windowAfterEnd(b)
 	}
 	if readErr == nil && b.events <= int64(len(syncBytes)) {
 		return nil, fmt.Errorf("the trace holds no events (only a header)")
@@ -206,6 +215,11 @@ func oneLine(err error) error {
 		msg = "the decoder failed"
 	}
 	return &DetailedError{msg: msg, err: err}
+}
+
+// windowAfterEnd says that Options.Window begins after the trace's end.
+func windowAfterEnd(b *builder) error {
+	return fmt.Errorf("the window starts at %v, after the trace's end (%v)", time.Duration(b.win.from), time.Duration(b.win.prefix.now))
 }
 
 // windowDone reports whether reading stopped at the end of Options.Window.
@@ -505,6 +519,9 @@ func readParallel(br *bufio.Reader, header []byte, consumed func() int64, cr *co
 	}
 	if cr.err != nil {
 		readErr = fmt.Errorf("reading the trace: %w", cr.err)
+	}
+	if b.win != nil && !b.win.begun {
+		return nil, windowAfterEnd(b)
 	}
 	if readErr == nil && b.events <= 1 {
 		return nil, fmt.Errorf("the trace holds no events (only a header)")
