@@ -86,7 +86,7 @@ func inUnit(ns int64, u timeUnit) string {
 	dec := 0
 	if f < 100 {
 		dec = 2 - int(math.Floor(math.Log10(f)))
-		dec = min(dec, 3)
+		dec = min(dec, 4)
 	}
 	s := strconv.FormatFloat(f, 'f', dec, 64)
 	return neg + group(s) + " " + u.name

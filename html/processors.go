@@ -254,9 +254,24 @@ func (b *builder) gref(id parse.GoID) int {
 	}
 	group := int64(-1)
 	if g := b.t.Goroutine(id); g != nil {
-		group = int64(g.Group)
+		group = int64(b.groupRef(g.Group))
 	}
 	b.d.Gs = append(b.d.Gs, [2]int64{int64(id), group})
 	b.gIdx[id] = len(b.d.Gs)
 	return len(b.d.Gs)
+}
+
+// groupRef registers a goroutine group (an index into Trace.Groups) for the
+// page: its index into pageData.GroupNames, -1 for none. Only the groups
+// the page refers to are sent: a program may have a hundred thousand.
+func (b *builder) groupRef(i int) int {
+	if i < 0 || i >= len(b.t.Groups) {
+		return -1
+	}
+	if j, ok := b.grpIdx[i]; ok {
+		return j
+	}
+	b.d.GroupNames = append(b.d.GroupNames, shorten(b.t.Groups[i].Name, maxName))
+	b.grpIdx[i] = len(b.d.GroupNames) - 1
+	return len(b.d.GroupNames) - 1
 }

@@ -141,6 +141,7 @@ type builder struct {
 	charts  []chartSpec // chartTable, with this trace's series
 	stacks  *stackTable
 	gIdx    map[parse.GoID]int
+	grpIdx  map[int]int
 	windows []interval
 }
 
@@ -173,11 +174,8 @@ func Render(w io.Writer, t *parse.Trace, s *summary.Summary, opt Options) error 
 	return err
 }
 
-func build(t *parse.Trace, s *summary.Summary, opt *Options) (*view, error) {
-	if err := scriptSafe("the report's script", reportJS); err != nil {
-		return nil, err
-	}
-	b := &builder{t: t, sum: s, opt: opt, gIdx: map[parse.GoID]int{}}
+func newBuilder(t *parse.Trace, s *summary.Summary, opt *Options) *builder {
+	b := &builder{t: t, sum: s, opt: opt, gIdx: map[parse.GoID]int{}, grpIdx: map[int]int{}}
 	b.charts = slices.Clone(chartTable)
 	for i := range b.charts {
 		b.charts[i].Series = slices.Clone(b.charts[i].Series)
@@ -186,16 +184,21 @@ func build(t *parse.Trace, s *summary.Summary, opt *Options) (*view, error) {
 	b.d = &pageData{
 		Duration: t.Duration, GOMAXPROCS: t.GOMAXPROCS, Source: shellWord(opt.Source), Coarsened: t.Coarsened,
 		Palette: palette[:], Funcs: jsFuncs, Gs: [][2]int64{}, Wakes: []wakeData{}, Paths: []pathData{},
-		Findings: []findingRef{},
-	}
-	for _, g := range t.Groups {
-		b.d.GroupNames = append(b.d.GroupNames, shorten(g.Name, maxName))
+		Findings: []findingRef{}, GroupNames: []string{},
 	}
 	b.v = &view{
 		Title: opt.Title, Source: opt.Source, Warnings: t.Warnings,
 		Echarts: template.JS(echartsJS), Script: template.JS(reportJS), Style: template.CSS(reportCSS),
 		PaletteStyle: template.CSS(paletteCSS()), Legend: stateLegend(),
 	}
+	return b
+}
+
+func build(t *parse.Trace, s *summary.Summary, opt *Options) (*view, error) {
+	if err := scriptSafe("the report's script", reportJS); err != nil {
+		return nil, err
+	}
+	b := newBuilder(t, s, opt)
 	b.buildFindings() // first: the timeline keeps the moments findings point at
 	b.buildCards()
 	b.buildTimeline()

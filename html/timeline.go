@@ -32,7 +32,7 @@ func (b *builder) buildTimeline() {
 	var main, members []int
 	individual, folded := 0, 0
 	for i, p := range plan {
-		r := rowData{Group: p.group, Parent: p.parent, Hidden: p.hidden}
+		r := rowData{Group: b.groupRef(p.group), Parent: p.parent, Hidden: p.hidden}
 		if p.g != nil {
 			r.Kind, r.G = "g", int64(p.g.ID)
 			r.Label = fmt.Sprintf("G%d %s", p.g.ID, shorten(p.label, maxName))
@@ -120,8 +120,15 @@ func totalsFacts(tot *parse.Totals) [][2]string {
 // blocked (with stacks), which member rows of folded groups go without.
 func (b *builder) goroutineDetail(g *parse.Goroutine, full bool) *rowDetail {
 	t := b.t
-	det := &rowDetail{Title: fmt.Sprintf("G%d %s", g.ID, shorten(g.Name, maxFullName))}
-	det.Facts = append(det.Facts, [2]string{"group", shorten(t.Groups[g.Group].Name, maxFullName)})
+	n := maxFullName
+	if !full {
+		n = maxName * 3
+	}
+	det := &rowDetail{Title: fmt.Sprintf("G%d %s", g.ID, shorten(g.Name, n))}
+	if g.Group >= 0 && g.Group < len(t.Groups) {
+		gr := &t.Groups[g.Group]
+		det.Facts = append(det.Facts, [2]string{"group", fmt.Sprintf("%s (%s)", shorten(gr.Name, n), plainCount(len(gr.Goroutines), "goroutine", "goroutines"))})
+	}
 	if g.StartFunc != "" && g.StartFunc != g.Name {
 		det.Facts = append(det.Facts, [2]string{"started in", g.StartFunc})
 	}
