@@ -33,6 +33,7 @@
     g.first = 0;
     g.draw = [];
     g.coarse = 0;
+    g.coarseMembers = 0;
     g.steps = null; // a highlighted chain: row -> [[start, end]...]
     byName[g.spec.series[0]] = g;
     g.layout();
@@ -173,10 +174,18 @@
     var nsPerPx = (v.b - v.a) / Math.max(width, 1);
     g.draw = [];
     g.coarse = 0;
+    g.coarseMembers = 0;
     for (var i = 0; i < g.visible && g.first + i < g.order.length; i++) {
       var r = g.order[g.first + i];
       var it = g.items(r, v.a, v.b, nsPerPx);
-      if (it.res > nsPerPx * MIN_PX && it.items.length) g.coarse = Math.max(g.coarse, it.res);
+      if (it.res > nsPerPx * MIN_PX && it.items.length) {
+        if (g.rows[r].parent >= 0) {
+          // Rows of an expanded group have a smaller budget: said apart.
+          g.coarseMembers = Math.max(g.coarseMembers || 0, it.res);
+        } else {
+          g.coarse = Math.max(g.coarse, it.res);
+        }
+      }
       g.draw.push({ row: r, items: it.items });
     }
     g.nsPerPx = nsPerPx;

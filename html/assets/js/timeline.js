@@ -181,13 +181,18 @@
   function notice(id, g) {
     var el = document.getElementById(id);
     if (!el) return;
-    if (!g.coarse) { el.hidden = true; el.removeAttribute("data-res"); return; }
+    if (!g.coarse && !g.coarseMembers) { el.hidden = true; el.removeAttribute("data-res"); return; }
     var v = vz.view, cmd = vz.fmt.windowCommand(v.a, v.b);
     if (el.getAttribute("data-cmd") === cmd && !el.hidden) return;
     el.textContent = "";
-    var why = vz.D.coarsened && g.coarse <= vz.D.coarsened ?
-      "This trace was read at a resolution of " + vz.fmt.dur(vz.D.coarsened) + ": shorter spans were merged while reading it, so this view is coarser than the trace. " :
-      "This view is coarser than the report holds: runs of spans shorter than " + vz.fmt.dur(g.coarse) + " are merged here. ";
+    var why;
+    if (!g.coarse) {
+      why = "The rows of expanded groups hold less detail than the others: runs of spans shorter than " + vz.fmt.dur(g.coarseMembers) + " are merged there. ";
+    } else if (vz.D.coarsened && g.coarse <= vz.D.coarsened) {
+      why = "This trace was read at a resolution of " + vz.fmt.dur(vz.D.coarsened) + ": shorter spans were merged while reading it, so this view is coarser than the trace. ";
+    } else {
+      why = "This view is coarser than the report holds: runs of spans shorter than " + vz.fmt.dur(g.coarse) + " are merged here. ";
+    }
     el.appendChild(document.createTextNode(why + "For every span from " + vz.fmt.time(v.a, (v.b - v.a) / 1000) + " to " +
       vz.fmt.time(v.b, (v.b - v.a) / 1000) + ", run "));
     var code = vz.el("code", "vz-command", cmd);
@@ -199,7 +204,7 @@
     });
     el.appendChild(b);
     el.setAttribute("data-cmd", cmd);
-    el.setAttribute("data-res", String(g.coarse));
+    el.setAttribute("data-res", String(g.coarse || g.coarseMembers));
     el.hidden = false;
   }
 

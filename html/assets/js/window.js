@@ -48,10 +48,14 @@
 
   // Redrawing: charts on screen at once, the others a little later, so
   // that an interaction costs what the reader sees.
-  var pending = null, onScreen = new Set();
+  var pending = null;
+  function onScreen(tc) {
+    var r = tc.box.getBoundingClientRect();
+    return r.bottom > 0 && r.top < window.innerHeight && r.height > 0;
+  }
   function schedule() {
     var now = [], later = [];
-    vz.timeCharts.forEach(function (tc) { (onScreen.has(tc.box) ? now : later).push(tc); });
+    vz.timeCharts.forEach(function (tc) { (onScreen(tc) ? now : later).push(tc); });
     now.forEach(function (tc) { tc.dirty = false; tc.update(); });
     later.forEach(function (tc) { tc.dirty = true; });
     if (pending) clearTimeout(pending);
@@ -67,17 +71,16 @@
   vz.windowSettled = function () {
     return !pending && vz.timeCharts.every(function (t) { return !t.dirty; });
   };
-  var io = window.IntersectionObserver ? new IntersectionObserver(function (entries) {
-    entries.forEach(function (e) {
-      if (e.isIntersecting) {
-        onScreen.add(e.target);
-        var tc = vz.timeCharts.filter(function (t) { return t.box === e.target; })[0];
-        if (tc && tc.dirty) { tc.dirty = false; tc.update(); }
-      } else {
-        onScreen.delete(e.target);
-      }
+  // A chart scrolled into view catches up at once.
+  var scrolled = false;
+  window.addEventListener("scroll", function () {
+    if (scrolled) return;
+    scrolled = true;
+    requestAnimationFrame(function () {
+      scrolled = false;
+      vz.timeCharts.forEach(function (tc) { if (tc.dirty && onScreen(tc)) { tc.dirty = false; tc.update(); } });
     });
-  }) : null;
+  }, { passive: true });
 
   // gridOf is the plot area of a time chart, in pixels of its box.
   function gridOf(tc) {
@@ -119,7 +122,7 @@
   function drawCursor(tc) {
     overlay(tc);
     var t = cursorAt, v = vz.view;
-    if (t === null || t < v.a || t > v.b || !onScreen.has(tc.box)) {
+    if (t === null || t < v.a || t > v.b || (tc !== cursorFrom && !onScreen(tc))) {
       tc.cursor.hidden = tc.cursorLabel.hidden = true;
       return;
     }
@@ -164,7 +167,6 @@
     tc.gridSpec = { left: Number(g.left), right: Number(g.right), top: Number(g.top), bottom: Number(g.bottom) };
     vz.timeCharts.push(tc);
     overlay(tc);
-    if (io) io.observe(tc.box); else onScreen.add(tc.box);
     var box = tc.box;
     box.addEventListener("wheel", function (e) {
       if (e.ctrlKey || e.metaKey) {
@@ -177,12 +179,13 @@
       }
       // Otherwise the page scrolls.
     }, { passive: false });
+    // Capture: ECharts stops the mouse's events on its canvas.
     box.addEventListener("mousemove", function (e) {
       var r = box.getBoundingClientRect(), g = gridOf(tc), x = e.clientX - r.left;
       if (x < g.left || x > g.left + g.width) { if (cursorAt !== null) vz.setCursor(null); return; }
       vz.setCursor(toTime(tc, x), tc);
-    });
-    box.addEventListener("mouseleave", function () { vz.setCursor(null); });
+    }, true);
+    box.addEventListener("mouseleave", function () { vz.setCursor(null); }, true);
     box.addEventListener("mousedown", function (e) {
       if (e.button !== 0) return;
       var r = box.getBoundingClientRect(), g = gridOf(tc), x0 = e.clientX - r.left;
@@ -215,7 +218,7 @@
       }
       document.addEventListener("mousemove", move);
       document.addEventListener("mouseup", up);
-    });
+    }, true);
     tc.el.addEventListener("keydown", function (e) {
       if (e.altKey || e.ctrlKey || e.metaKey) return;
       var done = true;
