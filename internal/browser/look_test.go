@@ -31,8 +31,8 @@ func TestPrint(t *testing.T) {
 	}
 	p.Sleep(600 * time.Millisecond)
 	type box struct {
-		ID           string
-		Left, Right  float64
+		ID            string
+		Left, Right   float64
 		Width, Height float64
 	}
 	charts := eval[[]box](t, p, `Array.from(document.querySelectorAll('.chart')).filter(function (e) { return e.querySelector('canvas'); }).map(function (e) {
