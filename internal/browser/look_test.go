@@ -358,14 +358,17 @@ func TestZoomedBigTrace(t *testing.T) {
 			t.Errorf("window at %v: neither single spans nor a notice", a)
 		}
 		if s.Notice != "" {
-			if !strings.HasPrefix(s.Command, "vizrun report -window ") || !strings.HasSuffix(s.Command, " "+path) {
+			if !strings.HasPrefix(s.Command, "vizrun report -window ") || !strings.HasSuffix(s.Command, " "+tr) {
 				t.Errorf("the notice's command %q", s.Command)
 			}
 			cmd = s.Command
 		}
 		t.Logf("1 ms at %.3f s: %d single spans; notice %q", a/1e9, s.Spans, s.Notice)
-		if i == len(starts)-1 {
-			shoot(t, p, "big-1ms", false)
+		switch {
+		case i == 0 && len(starts) > 1:
+			shoot(t, p, "big-1ms", false) // at a finding: single spans
+		case i == len(starts)-1:
+			shoot(t, p, "big-1ms-elsewhere", false) // the notice and its command
 		}
 	}
 	// The command, when this vizrun has -window (the lead's side).
