@@ -55,7 +55,7 @@ func (b *builder) buildCards() {
 		{"Still blocked at end", strconv.Itoa(s.Goroutines.Leaked), leakHint},
 		{"Blocked (goroutine-time)", units.Duration(s.Time.BlockedNs), blockedHint},
 		{"Waiting for a P (goroutine-time)", units.Duration(s.Time.RunnableNs), "runnable but not running, summed over goroutines: scheduler latency"},
-		{"GC", fmt.Sprintf("%d cycles", s.GC.Cycles), fmt.Sprintf("%d stop-the-world pauses, %s in all, %s longest", s.GC.Pauses, units.Duration(s.GC.PauseNs), units.Duration(s.GC.MaxPauseNs))},
+		{"GC", plainCount(s.GC.Cycles, "cycle", "cycles"), fmt.Sprintf("%s, %s in all, %s longest", plainCount(s.GC.Pauses, "stop-the-world pause", "stop-the-world pauses"), units.Duration(s.GC.PauseNs), units.Duration(s.GC.MaxPauseNs))},
 	}
 }
 
