@@ -48,6 +48,7 @@ type Lock struct {
 // Budget is the limits. A nil field is not checked.
 type Budget struct {
 	MaxLeakedGoroutines *int                `json:"max_leaked_goroutines"`
+	MaxProvenLeaks      *int                `json:"max_proven_leaks"`
 	MinAvgParallelism   *float64            `json:"min_avg_parallelism"`
 	MinUtilization      *float64            `json:"min_utilization"`
 	MaxSchedLatencyP99  *Duration           `json:"max_scheduler_latency_p99"`
@@ -60,69 +61,21 @@ type Budget struct {
 	Thresholds          *Thresholds         `json:"thresholds"`      // for the findings
 }
 
-// Thresholds are findings.Thresholds as JSON; see findings.Default.
-type Thresholds struct {
-	LeakMinBlocked     *Duration `json:"leak_min_blocked"`
-	LeakCritical       *int      `json:"leak_critical"`
-	ContentionMinWait  *Duration `json:"contention_min_wait"`
-	ContentionMinShare *float64  `json:"contention_min_share"`
-	SerialMinDuration  *Duration `json:"serial_min_duration"`
-	SerialMinShare     *float64  `json:"serial_min_share"`
-	SerialMinWaiting   *float64  `json:"serial_min_waiting"`
-	StallMinDuration   *Duration `json:"stall_min_duration"`
-	StallMinShare      *float64  `json:"stall_min_share"`
-	StallMinWaiting    *float64  `json:"stall_min_waiting"`
-	LatencyP99         *Duration `json:"latency_p99"`
-	LatencyMax         *Duration `json:"latency_max"`
-	LatencyMinTotal    *Duration `json:"latency_min_total"`
-	LatencyMinShare    *float64  `json:"latency_min_share"`
-	HogMinRun          *Duration `json:"hog_min_run"`
-	HogMinTotal        *Duration `json:"hog_min_total"`
-	IOMinShare         *float64  `json:"io_min_share"`
-	GCMaxPause         *Duration `json:"gc_max_pause"`
-	GCMaxPauseShare    *float64  `json:"gc_max_pause_share"`
-	GCMaxAssistShare   *float64  `json:"gc_max_assist_share"`
-}
+// Thresholds are the findings' thresholds as JSON, by the names of
+// findings.Params; absent ones keep their defaults (findings.Default).
+type Thresholds map[string]json.RawMessage
 
-// Findings converts to findings.Thresholds (unset fields: the defaults).
+// Findings converts to findings.Thresholds: the defaults, with the
+// thresholds set here (checked by Parse).
 func (t *Thresholds) Findings() findings.Thresholds {
-	var out findings.Thresholds
 	if t == nil {
-		return out
+		return findings.Default
 	}
-	d := func(p *Duration, into *time.Duration) {
-		if p != nil {
-			*into = time.Duration(*p)
-		}
+	th, err := findings.FromJSON(*t)
+	if err != nil {
+		return findings.Default
 	}
-	f := func(p *float64, into *float64) {
-		if p != nil {
-			*into = *p
-		}
-	}
-	d(t.LeakMinBlocked, &out.LeakMinBlocked)
-	if t.LeakCritical != nil {
-		out.LeakCritical = *t.LeakCritical
-	}
-	d(t.ContentionMinWait, &out.ContentionMinWait)
-	f(t.ContentionMinShare, &out.ContentionMinShare)
-	d(t.SerialMinDuration, &out.SerialMinDuration)
-	f(t.SerialMinShare, &out.SerialMinShare)
-	f(t.SerialMinWaiting, &out.SerialMinWaiting)
-	d(t.StallMinDuration, &out.StallMinDuration)
-	f(t.StallMinShare, &out.StallMinShare)
-	f(t.StallMinWaiting, &out.StallMinWaiting)
-	d(t.LatencyP99, &out.LatencyP99)
-	d(t.LatencyMax, &out.LatencyMax)
-	d(t.LatencyMinTotal, &out.LatencyMinTotal)
-	f(t.LatencyMinShare, &out.LatencyMinShare)
-	d(t.HogMinRun, &out.HogMinRun)
-	d(t.HogMinTotal, &out.HogMinTotal)
-	f(t.IOMinShare, &out.IOMinShare)
-	d(t.GCMaxPause, &out.GCMaxPause)
-	f(t.GCMaxPauseShare, &out.GCMaxPauseShare)
-	f(t.GCMaxAssistShare, &out.GCMaxAssistShare)
-	return out
+	return th
 }
 
 // Parse reads a budget file; unknown fields are errors, so a typo does not
@@ -144,16 +97,18 @@ func Parse(data []byte) (*Budget, error) {
 			return nil, fmt.Errorf("budget: max_findings: unknown severity %q (info, warning or critical)", sev)
 		}
 	}
+	if b.Thresholds != nil {
+		if _, err := findings.FromJSON(*b.Thresholds); err != nil {
+			return nil, fmt.Errorf("budget: thresholds: %v", err)
+		}
+	}
 	for _, k := range b.ForbidFindings {
-		if !slices.Contains(findingKinds, k) {
-			return nil, fmt.Errorf("budget: forbid_findings: unknown kind %q (one of: %s)", k, strings.Join(findingKinds, ", "))
+		if !slices.Contains(findings.Kinds(), k) {
+			return nil, fmt.Errorf("budget: forbid_findings: unknown kind %q (one of: %s)", k, strings.Join(findings.Kinds(), ", "))
 		}
 	}
 	return &b, nil
 }
-
-var findingKinds = []string{findings.KindLeak, findings.KindContention, findings.KindSerial, findings.KindLatency,
-	findings.KindHog, findings.KindSyscall, findings.KindNetwork, findings.KindGC, findings.KindStall}
 
 func reasonNames() string {
 	var out []string
@@ -171,6 +126,15 @@ func (b *Budget) Check(t *parse.Trace) []string {
 	dur := func(ns int64) string { return units.Duration(ns) }
 	if b.MaxLeakedGoroutines != nil && s.Goroutines.Leaked > *b.MaxLeakedGoroutines {
 		fail("leaked goroutines: %d, budget %d", s.Goroutines.Leaked, *b.MaxLeakedGoroutines)
+	}
+	if b.MaxProvenLeaks != nil {
+		proven := 0
+		for _, l := range s.Leaks {
+			proven += l.Proven
+		}
+		if proven > *b.MaxProvenLeaks {
+			fail("proven leaks: %d goroutines, budget %d", proven, *b.MaxProvenLeaks)
+		}
 	}
 	if b.MinAvgParallelism != nil && s.AvgParallelism < *b.MinAvgParallelism {
 		fail("average parallelism: %.2f, budget at least %.2f", s.AvgParallelism, *b.MinAvgParallelism)

@@ -3,8 +3,14 @@
 // hogs, time lost to system calls and network waits, and GC pressure, and says
 // what it found with the evidence and the moment in the trace to look at.
 //
-// Every rule has a threshold in Thresholds; Default documents them. A
-// well-behaved program yields no findings.
+// Rules is the table of every kind of finding, with its thresholds; the
+// budget format, its documentation and the "nothing found" sentence derive
+// from it. A well-behaved program yields no findings.
+//
+// Every rule reads what the parser booked while streaming (totals, sites,
+// the parallelism series and its per-bucket top contributors, preempted
+// runs), never the spans, which the model merges on large traces: a
+// finding does not depend on the model's level of detail.
 package findings
 
 import (
@@ -15,6 +21,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/protocol"
 	"github.com/vizrun/vizrun/internal/units"
 )
 
@@ -42,12 +49,12 @@ const (
 	KindLeak       = "goroutine-leak"
 	KindContention = "lock-contention"
 	KindSerial     = "serial-bottleneck"
+	KindStall      = "stall"
 	KindLatency    = "scheduler-latency"
 	KindHog        = "cpu-hog"
 	KindSyscall    = "syscall-bound"
 	KindNetwork    = "network-bound"
 	KindGC         = "gc-pressure"
-	KindStall      = "stall"
 )
 
 // Finding is one thing worth knowing about a trace.
@@ -60,6 +67,21 @@ type Finding struct {
 	Evidence []string `json:"evidence"` // goroutines, times, stacks, names
 	Subject  string   `json:"subject"`  // what it is about: a lock, a group, a call site
 
+	// CostNs is what the finding cost the program, in goroutine or P time
+	// (waits, idle Ps, blocked time): findings of one severity are ranked
+	// by it.
+	CostNs int64 `json:"cost_ns"`
+
+	// Proven: for leaks, the runtime's leak profile proved at least one of
+	// the goroutines can never go on (else they were still blocked when the
+	// trace ended).
+	Proven bool `json:"proven,omitempty"`
+
+	// Site is the place in the program the finding blames, when it blames
+	// one (where goroutines leaked, waited for a lock, hogged a CPU): for
+	// annotations at a source line.
+	Site *Location `json:"site,omitempty"`
+
 	// The moment to look at, ns since the trace start, and the goroutines
 	// concerned (at most 20).
 	From       int64   `json:"from_ns"`
@@ -67,144 +89,108 @@ type Finding struct {
 	Goroutines []int64 `json:"goroutines"`
 }
 
+// Location is a place in the program's source.
+type Location struct {
+	Function string `json:"function"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+}
+
 // Key identifies a finding across traces (for diff): its kind and subject.
 func (f *Finding) Key() string { return f.Kind + " " + f.Subject }
 
-// Thresholds tune the rules. The zero value means Default for every field.
-type Thresholds struct {
-	// LeakMinBlocked: a goroutine still blocked at the end of the trace is
-	// a leak candidate when it has been blocked at least this long.
-	LeakMinBlocked time.Duration
-	// LeakCritical: that many leaked goroutines of one kind make it critical.
-	LeakCritical int
-
-	// ContentionMinWait and ContentionMinShare: a lock is contended when
-	// goroutines waited on it at least this long in all, and on average at
-	// least this share of a goroutine was waiting on it over the trace.
-	ContentionMinWait  time.Duration
-	ContentionMinShare float64
-
-	// SerialMinDuration and SerialMinShare: a serial bottleneck is a stretch
-	// at least this long (and this share of the trace) during which about
-	// one goroutine ran, Ps sat idle, and at least SerialMinWaiting others
-	// waited on locks or channels.
-	SerialMinDuration time.Duration
-	SerialMinShare    float64
-	SerialMinWaiting  float64
-
-	// StallMinDuration, StallMinShare and StallMinWaiting: a stall is a
-	// stretch at least this long (and this share of the trace) during which
-	// tasks were in progress, almost nothing ran (under 0.1 goroutines on
-	// average) and at least StallMinWaiting goroutines on average waited on
-	// channels or locks: work held back, by a rate limit, a back-off or a
-	// goroutine handing it out slowly.
-	StallMinDuration time.Duration
-	StallMinShare    float64
-	StallMinWaiting  float64
-
-	// LatencyP99, LatencyMax, LatencyMinTotal and LatencyMinShare: runnable
-	// goroutines waited for a P too long when the 99th percentile of those
-	// waits, or the longest, exceeds these, and the waits add up to
-	// LatencyMinTotal and to LatencyMinShare of the trace (goroutines
-	// waiting on average).
-	LatencyP99      time.Duration
-	LatencyMax      time.Duration
-	LatencyMinTotal time.Duration
-	LatencyMinShare float64
-
-	// HogMinRun and HogMinTotal: a goroutine hogs a CPU when it ran at least
-	// HogMinRun at a stretch while others were runnable, for at least
-	// HogMinTotal in all.
-	HogMinRun   time.Duration
-	HogMinTotal time.Duration
-
-	// IOMinShare: system calls or network waits dominate when, for at least
-	// this share of the trace, nothing ran while goroutines waited on them.
-	IOMinShare float64
-
-	// GCMaxPause, GCMaxPauseShare and GCMaxAssistShare: GC pressure is a
-	// stop-the-world pause this long, pauses taking this share of the trace
-	// (and GCMaxPause in all), or GC assists taking this share of the
-	// program's running time.
-	GCMaxPause       time.Duration
-	GCMaxPauseShare  float64
-	GCMaxAssistShare float64
+// Rule is one kind of finding.
+type Rule struct {
+	Kind   string
+	Title  string
+	Noun   string  // what "nothing found" names it: "no leak, contention, ..."
+	Doc    string  // what the thresholds mean together, for BUDGET.md
+	Params []Param // its thresholds
+	find   func(a *analysis)
 }
 
-// Default thresholds.
-var Default = Thresholds{
-	LeakMinBlocked:     10 * time.Millisecond,
-	LeakCritical:       10,
-	ContentionMinWait:  10 * time.Millisecond,
-	ContentionMinShare: 0.2,
-	SerialMinDuration:  50 * time.Millisecond,
-	SerialMinShare:     0.2,
-	SerialMinWaiting:   1.5,
-	StallMinDuration:   200 * time.Millisecond,
-	StallMinShare:      0.1,
-	StallMinWaiting:    2,
-	LatencyP99:         5 * time.Millisecond,
-	LatencyMax:         20 * time.Millisecond,
-	LatencyMinTotal:    20 * time.Millisecond,
-	LatencyMinShare:    0.25,
-	HogMinRun:          5 * time.Millisecond,
-	HogMinTotal:        50 * time.Millisecond,
-	IOMinShare:         0.5,
-	GCMaxPause:         5 * time.Millisecond,
-	GCMaxPauseShare:    0.05,
-	GCMaxAssistShare:   0.1,
+// Rules lists every kind of finding, in the order they are looked for.
+var Rules = []Rule{
+	{KindLeak, "Goroutine leak", "leak",
+		"a goroutine still blocked at the end (or proven leaked by the runtime) counts when blocked at least `leak_min_blocked`; this many of one kind make the finding critical",
+		[]Param{durParam("leak_min_blocked", func(t *Thresholds) *time.Duration { return &t.LeakMinBlocked }),
+			intParam("leak_critical", func(t *Thresholds) *int { return &t.LeakCritical })},
+		(*analysis).leaks},
+	{KindContention, "Lock contention", "contention",
+		"a lock is contended when waits on it add up to this, and to this share of the trace (average goroutines waiting); critical from a share of 1, a convoy from 2",
+		[]Param{durParam("contention_min_wait", func(t *Thresholds) *time.Duration { return &t.ContentionMinWait }),
+			floatParam("contention_min_share", func(t *Thresholds) *float64 { return &t.ContentionMinShare })},
+		(*analysis).contention},
+	{KindSerial, "Serial bottleneck", "serial stretch",
+		"a serial bottleneck: stretches this long (and this share of the trace in all) where about one goroutine ran, a P sat idle and this many goroutines on average waited on locks or channels (idle plumbing aside)",
+		[]Param{durParam("serial_min_duration", func(t *Thresholds) *time.Duration { return &t.SerialMinDuration }),
+			floatParam("serial_min_share", func(t *Thresholds) *float64 { return &t.SerialMinShare }),
+			floatParam("serial_min_waiting", func(t *Thresholds) *float64 { return &t.SerialMinWaiting })},
+		(*analysis).serial},
+	{KindStall, "Stalled: waiting, not working", "stall",
+		"a stall: stretches this long (and this share of the trace in all) where tasks were in progress, almost nothing ran (under 0.1 goroutines on average) and this many goroutines on average waited on channels or locks: work held back by a rate limit, a back-off or a goroutine handing it out slowly; a warning from a quarter of the trace",
+		[]Param{durParam("stall_min_duration", func(t *Thresholds) *time.Duration { return &t.StallMinDuration }),
+			floatParam("stall_min_share", func(t *Thresholds) *float64 { return &t.StallMinShare }),
+			floatParam("stall_min_waiting", func(t *Thresholds) *float64 { return &t.StallMinWaiting })},
+		(*analysis).stall},
+	{KindLatency, "Scheduler latency", "latency",
+		"scheduler latency: p99 or longest runnable wait over these, and all runnable waits adding up to at least `latency_min_total` and to `latency_min_share` of the trace (goroutines waiting on average); critical when p99 is 4 × `latency_p99`",
+		[]Param{durParam("latency_p99", func(t *Thresholds) *time.Duration { return &t.LatencyP99 }),
+			durParam("latency_max", func(t *Thresholds) *time.Duration { return &t.LatencyMax }),
+			durParam("latency_min_total", func(t *Thresholds) *time.Duration { return &t.LatencyMinTotal }),
+			floatParam("latency_min_share", func(t *Thresholds) *float64 { return &t.LatencyMinShare })},
+		(*analysis).latency},
+	{KindHog, "CPU hog", "hog",
+		"a CPU hog ran stretches this long until the runtime preempted it while goroutines that had just been woken up waited for a P, this long in all; `hog_min_run` counts from the largest of 1, 2, 5, 10, 20, 50, 100, 200, 500 ms and 1 s not above it; no hog when more goroutines did so than there are Ps (that is time-slicing: see scheduler latency)",
+		[]Param{durParam("hog_min_run", func(t *Thresholds) *time.Duration { return &t.HogMinRun }),
+			durParam("hog_min_total", func(t *Thresholds) *time.Duration { return &t.HogMinTotal })},
+		(*analysis).hogs},
+	{KindSyscall, "Bound by system calls", "I/O",
+		"bound by system calls or the network: nothing ran while goroutines waited on them (idle plumbing aside) for this share of the trace",
+		[]Param{floatParam("io_min_share", func(t *Thresholds) *float64 { return &t.IOMinShare })},
+		(*analysis).syscalls},
+	{KindNetwork, "Bound by the network", "",
+		"", nil, // io_min_share, as syscall-bound
+		(*analysis).network},
+	{KindGC, "GC pressure", "GC",
+		"GC pressure: a stop-the-world pause this long; pauses taking this share of the trace (and `gc_max_pause` in all); GC assists taking this share of the program's running time",
+		[]Param{durParam("gc_max_pause", func(t *Thresholds) *time.Duration { return &t.GCMaxPause }),
+			floatParam("gc_max_pause_share", func(t *Thresholds) *float64 { return &t.GCMaxPauseShare }),
+			floatParam("gc_max_assist_share", func(t *Thresholds) *float64 { return &t.GCMaxAssistShare })},
+		(*analysis).gc},
 }
 
-// withDefaults fills zero fields from Default.
-func (th Thresholds) withDefaults() Thresholds {
-	d := Default
-	set := func(v *time.Duration, def time.Duration) {
-		if *v == 0 {
-			*v = def
+// Kinds lists the kinds of findings in the order of Rules.
+func Kinds() []string {
+	out := make([]string, len(Rules))
+	for i, r := range Rules {
+		out[i] = r.Kind
+	}
+	return out
+}
+
+// NothingFound is the sentence for a trace without findings.
+func NothingFound() string {
+	var nouns []string
+	for _, r := range Rules {
+		if r.Noun != "" {
+			nouns = append(nouns, r.Noun)
 		}
 	}
-	setF := func(v *float64, def float64) {
-		if *v == 0 {
-			*v = def
-		}
-	}
-	set(&th.LeakMinBlocked, d.LeakMinBlocked)
-	if th.LeakCritical == 0 {
-		th.LeakCritical = d.LeakCritical
-	}
-	set(&th.ContentionMinWait, d.ContentionMinWait)
-	setF(&th.ContentionMinShare, d.ContentionMinShare)
-	set(&th.SerialMinDuration, d.SerialMinDuration)
-	setF(&th.SerialMinShare, d.SerialMinShare)
-	setF(&th.SerialMinWaiting, d.SerialMinWaiting)
-	set(&th.StallMinDuration, d.StallMinDuration)
-	setF(&th.StallMinShare, d.StallMinShare)
-	setF(&th.StallMinWaiting, d.StallMinWaiting)
-	set(&th.LatencyP99, d.LatencyP99)
-	set(&th.LatencyMax, d.LatencyMax)
-	set(&th.LatencyMinTotal, d.LatencyMinTotal)
-	setF(&th.LatencyMinShare, d.LatencyMinShare)
-	set(&th.HogMinRun, d.HogMinRun)
-	set(&th.HogMinTotal, d.HogMinTotal)
-	setF(&th.IOMinShare, d.IOMinShare)
-	set(&th.GCMaxPause, d.GCMaxPause)
-	setF(&th.GCMaxPauseShare, d.GCMaxPauseShare)
-	setF(&th.GCMaxAssistShare, d.GCMaxAssistShare)
-	return th
+	last := len(nouns) - 1
+	return "none: no " + strings.Join(nouns[:last], ", ") + " or " + nouns[last] + " problem above the thresholds"
 }
 
-// Analyze returns the findings of t, most severe first.
+// Analyze returns the findings of t under th (Default for the defaults),
+// most severe first, then by what they cost.
 func Analyze(t *parse.Trace, th Thresholds) []Finding {
-	th = th.withDefaults()
 	a := &analysis{t: t, th: th}
-	a.leaks()
-	a.contention()
-	a.serial()
-	a.stall()
-	a.latency()
-	a.hogs()
-	a.io()
-	a.gc()
+	if t.Duration > 0 {
+		for _, r := range Rules {
+			a.kind, a.title = r.Kind, r.Title
+			r.find(a)
+		}
+	}
 	for i := range a.out {
 		f := &a.out[i]
 		f.Level = f.Severity.String()
@@ -215,17 +201,27 @@ func Analyze(t *parse.Trace, th Thresholds) []Finding {
 			f.Goroutines = []int64{}
 		}
 	}
-	slices.SortStableFunc(a.out, func(x, y Finding) int { return cmp.Compare(y.Severity, x.Severity) })
+	slices.SortStableFunc(a.out, func(x, y Finding) int {
+		return cmp.Or(cmp.Compare(y.Severity, x.Severity), cmp.Compare(y.CostNs, x.CostNs))
+	})
 	return a.out
 }
 
 type analysis struct {
-	t   *parse.Trace
-	th  Thresholds
-	out []Finding
+	t           *parse.Trace
+	th          Thresholds
+	kind, title string // of the rule running
+	out         []Finding
 }
 
-func (a *analysis) add(f Finding) { a.out = append(a.out, f) }
+// add books a finding of the rule running.
+func (a *analysis) add(f Finding) {
+	f.Kind = a.kind
+	if f.Title == "" {
+		f.Title = a.title
+	}
+	a.out = append(a.out, f)
+}
 
 func dur(ns int64) string { return units.Duration(ns) }
 
@@ -237,12 +233,33 @@ func (a *analysis) gname(id parse.GoID) string {
 	return fmt.Sprintf("G%d", id)
 }
 
+// place is a frame in words: "main.handler (http/main.go:23)".
 func (a *analysis) place(f parse.FrameID) string {
+	if f == 0 || int(f) >= len(a.t.Frames) {
+		return "(no stack)"
+	}
 	fr := a.t.Frames[f]
 	if fr.File == "" {
 		return fr.Func
 	}
 	return fmt.Sprintf("%s (%s:%d)", fr.Func, shortFile(fr.File), fr.Line)
+}
+
+// site is a frame as a finding's Location (nil for none).
+func (a *analysis) site(f parse.FrameID) *Location {
+	if f == 0 || int(f) >= len(a.t.Frames) {
+		return nil
+	}
+	fr := a.t.Frames[f]
+	return &Location{Function: fr.Func, File: fr.File, Line: fr.Line}
+}
+
+// funcOf is the function of a frame: the stable part of a subject.
+func (a *analysis) funcOf(f parse.FrameID) string {
+	if f == 0 || int(f) >= len(a.t.Frames) {
+		return "(no stack)"
+	}
+	return a.t.Frames[f].Func
 }
 
 // shortFile keeps the last two elements of a path.
@@ -254,77 +271,31 @@ func shortFile(p string) string {
 	return p
 }
 
-func ids(gs []*parse.Goroutine) []int64 {
-	var out []int64
-	for i, g := range gs {
-		if i == 20 {
+// stackLines are the frames of a stack as evidence, the tracer's own
+// wrappers left out, at most n.
+func (a *analysis) stackLines(id parse.StackID, n int) []string {
+	var out []string
+	for _, f := range a.t.StackFrames(id) {
+		if len(out) == n {
 			break
 		}
-		out = append(out, int64(g.ID))
+		if strings.HasPrefix(f.Func, protocol.TracerPkg+".") {
+			continue
+		}
+		out = append(out, "  "+f.Func)
 	}
 	return out
 }
 
-// leaks: user goroutines still blocked at the end, grouped by blocking stack
-// and creation site.
-func (a *analysis) leaks() {
-	type key struct {
-		end, create parse.FrameID
-		reason      string
+func goids(ids []parse.GoID) []int64 {
+	out := make([]int64, 0, min(len(ids), 20))
+	for i, id := range ids {
+		if i == 20 {
+			break
+		}
+		out = append(out, int64(id))
 	}
-	groups := map[key][]*parse.Goroutine{}
-	var order []key
-	for _, g := range a.t.Leaks() {
-		if a.t.Duration-g.EndSince < int64(a.th.LeakMinBlocked) {
-			continue
-		}
-		k := key{a.t.SiteOf(g.EndStack), a.t.SiteOf(g.CreateStack), a.t.ReasonText(g.EndReason, g.EndRaw)}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], g)
-	}
-	for _, k := range order {
-		gs := groups[k]
-		first := gs[0]
-		since := first.EndSince
-		for _, g := range gs {
-			since = min(since, g.EndSince)
-		}
-		sev := Warning
-		if len(gs) >= a.th.LeakCritical {
-			sev = Critical
-		}
-		where := "(no stack)"
-		if first.EndStack != 0 {
-			where = a.place(k.end)
-		}
-		msg := fmt.Sprintf("%d goroutine%s (%s) never finished: still blocked on %s at %s when the trace ended, the oldest for %s.",
-			len(gs), plural(len(gs)), first.Name, k.reason, where, dur(a.t.Duration-since))
-		ev := []string{fmt.Sprintf("blocked on %s since %s", k.reason, dur(since))}
-		if first.CreateStack != 0 {
-			ev = append(ev, "created at "+a.place(k.create))
-		}
-		for _, f := range a.t.StackFrames(first.EndStack) {
-			if len(ev) >= 8 {
-				break
-			}
-			ev = append(ev, "  "+f.Func)
-		}
-		var names []string
-		for i, g := range gs {
-			if i == 5 {
-				names = append(names, fmt.Sprintf("and %d more", len(gs)-5))
-				break
-			}
-			names = append(names, a.gname(g.ID))
-		}
-		ev = append(ev, "goroutines: "+strings.Join(names, ", "))
-		a.add(Finding{
-			Kind: KindLeak, Severity: sev, Title: "Goroutine leak", Message: msg, Evidence: ev,
-			Subject: first.Name + " @ " + where, From: since, To: a.t.Duration, Goroutines: ids(gs),
-		})
-	}
+	return out
 }
 
 func plural(n int) string {

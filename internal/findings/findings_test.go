@@ -2,9 +2,13 @@ package findings_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"flag"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"runtime"
 	rtrace "runtime/trace"
 	"slices"
@@ -20,17 +24,41 @@ import (
 	"github.com/vizrun/vizrun/tracer"
 )
 
-func analyze(t *testing.T, fn func()) (*parse.Trace, []findings.Finding) {
+var record = flag.Bool("record", false, "re-record the workloads' traces into testdata/ (on a quiet machine)")
+
+// analyze returns the findings of the trace of workload name, read from
+// testdata/NAME.trace.gz: recorded once with -record (on a quiet machine,
+// then committed), so that the findings tested are exact whatever the
+// machine running the tests is doing.
+func analyze(t *testing.T, name string, fn func()) (*parse.Trace, []findings.Finding) {
 	t.Helper()
-	data, err := workload.Capture(fn)
-	if err != nil {
-		t.Fatal(err)
+	path := filepath.Join("testdata", name+".trace.gz")
+	if *record {
+		data, err := workload.Capture(fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write(data)
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	tr, err := parse.Read(bytes.NewReader(data), parse.Options{})
+	tr, err := parse.ReadFile(path, parse.Options{})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v (go test -run %s -record records it)", err, t.Name())
 	}
-	fs := findings.Analyze(tr, findings.Thresholds{})
+	if err := tr.Check(); err != nil {
+		t.Errorf("invariants: %v", err)
+	}
+	fs := findings.Analyze(tr, findings.Default)
 	for _, f := range fs {
 		t.Logf("%s %s: %s", f.Level, f.Kind, f.Message)
 	}
@@ -63,7 +91,7 @@ func expect(t *testing.T, fs []findings.Finding, want ...string) {
 }
 
 func TestWellBehavedHasNoFindings(t *testing.T) {
-	_, fs := analyze(t, func() {
+	_, fs := analyze(t, "well-behaved", func() {
 		workload.CPU(100 * time.Millisecond)
 		workload.ChanWait(30 * time.Millisecond)
 		workload.WaitGroupWait(20 * time.Millisecond)
@@ -78,7 +106,7 @@ func TestLeak(t *testing.T) {
 	const n = 5
 	quit := make(chan struct{})
 	defer close(quit)
-	tr, fs := analyze(t, func() {
+	tr, fs := analyze(t, "leak", func() {
 		for range n {
 			workload.Go("stuck", func() { <-quit })
 		}
@@ -115,7 +143,7 @@ func TestContention(t *testing.T) {
 	}
 	t.Run("sync.Mutex", func(t *testing.T) {
 		var mu sync.Mutex
-		_, fs := analyze(t, func() { contend(mu.Lock, mu.Unlock) })
+		_, fs := analyze(t, "contention-sync-mutex", func() { contend(mu.Lock, mu.Unlock) })
 		expect(t, fs, findings.KindContention)
 		if f := fs[0]; !strings.Contains(f.Subject, "workload") && !strings.Contains(f.Subject, "findings_test") {
 			t.Errorf("the contention is not attributed to the call site: %q", f.Subject)
@@ -123,7 +151,7 @@ func TestContention(t *testing.T) {
 	})
 	t.Run("named", func(t *testing.T) {
 		mu := tracer.NewMutex("counter")
-		_, fs := analyze(t, func() { contend(mu.Lock, mu.Unlock) })
+		_, fs := analyze(t, "contention-named", func() { contend(mu.Lock, mu.Unlock) })
 		expect(t, fs, findings.KindContention)
 		if len(fs) != 1 {
 			t.Fatalf("%d findings, want the named lock once (not again by call site)", len(fs))
@@ -142,7 +170,7 @@ func TestSerialBottleneck(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("needs two Ps to have one idle")
 	}
-	_, fs := analyze(t, func() {
+	_, fs := analyze(t, "serial", func() {
 		items := make(chan int)
 		var wg sync.WaitGroup
 		for range 3 {
@@ -171,7 +199,7 @@ func TestSerialBottleneck(t *testing.T) {
 // progress (an idle pool) are not a stall.
 func TestStall(t *testing.T) {
 	const gap, n = 100 * time.Millisecond, 6
-	tr, fs := analyze(t, func() {
+	tr, fs := analyze(t, "stall", func() {
 		gate := make(chan struct{})
 		var wg sync.WaitGroup
 		for range n {
@@ -210,7 +238,7 @@ func TestStall(t *testing.T) {
 	}
 
 	// Without tasks: an idle pool waiting for work is no stall.
-	_, fs = analyze(t, func() {
+	_, fs = analyze(t, "idle-pool", func() {
 		work := make(chan struct{})
 		var wg sync.WaitGroup
 		for range n {
@@ -231,7 +259,7 @@ func TestCPUHogAndLatency(t *testing.T) {
 	// On one P, a goroutine that keeps computing after waking another
 	// (a send makes the receiver runnable) keeps it waiting until the
 	// runtime preempts it, about every 10-20 ms.
-	_, fs := analyze(t, func() {
+	_, fs := analyze(t, "hog", func() {
 		prev := runtime.GOMAXPROCS(1)
 		defer runtime.GOMAXPROCS(prev)
 		wake := make(chan int, 1000)
@@ -257,7 +285,7 @@ func TestSyscallBound(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("uses nanosleep(2)")
 	}
-	_, fs := analyze(t, func() {
+	_, fs := analyze(t, "syscall-bound", func() {
 		done := make(chan struct{})
 		workload.Go("sleeper-in-kernel", func() {
 			ts := syscall.NsecToTimespec(int64(150 * time.Millisecond))
@@ -284,7 +312,7 @@ func TestNetworkBound(t *testing.T) {
 		time.Sleep(150 * time.Millisecond) // a slow server
 		c.Write([]byte("reply"))
 	}()
-	_, fs := analyze(t, func() {
+	_, fs := analyze(t, "network-bound", func() {
 		c, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {
 			t.Error(err)
@@ -305,13 +333,15 @@ func TestGCPressure(t *testing.T) {
 		{Start: 150e6, End: 160e6, Kind: parse.WindowSTW, Reason: "GC mark termination"},
 		{Start: 300e6, End: 301e6, Kind: parse.WindowSTW, Reason: "GC sweep termination"},
 	}
-	fs := findings.Analyze(tr, findings.Thresholds{})
+	fs := findings.Analyze(tr, findings.Default)
 	expect(t, fs, findings.KindGC)
 	if fs[0].From != 150e6 || !strings.Contains(fs[0].Message, "10.0 ms") {
 		t.Errorf("GC finding: %+v", fs[0])
 	}
 	// Raised thresholds silence it.
-	if fs := findings.Analyze(tr, findings.Thresholds{GCMaxPause: 50 * time.Millisecond}); len(fs) != 0 {
+	raised := findings.Default
+	raised.GCMaxPause = 50 * time.Millisecond
+	if fs := findings.Analyze(tr, raised); len(fs) != 0 {
 		t.Errorf("findings with raised thresholds: %v", kinds(fs))
 	}
 }

@@ -171,7 +171,7 @@ func (b *builder) taskBegin(id, parent TaskID, typ string, g GoID) {
 	}
 }
 
-func (b *builder) taskEnd(id, parent TaskID, typ string) {
+func (b *builder) taskEnd(id, parent TaskID, typ string, ender GoID) {
 	a := b.ann
 	o, ok := a.open[id]
 	if ok {
@@ -180,7 +180,7 @@ func (b *builder) taskEnd(id, parent TaskID, typ string) {
 		// It began before the trace started.
 		o = openTask{typ: a.intern(typ), parent: parent}
 	}
-	b.addTask(Task{ID: id, Parent: o.parent, Type: o.typ, Start: o.start, End: b.now, Goroutine: o.goroutine})
+	b.addTask(Task{ID: id, Parent: o.parent, Type: o.typ, Start: o.start, End: b.now, Goroutine: o.goroutine, Ender: ender})
 }
 
 func (b *builder) addTask(t Task) {

@@ -47,6 +47,9 @@ func FuzzRead(f *testing.F) {
 			}
 		} else {
 			checkInvariants(t, tr)
+			if err := tr.Check(); err != nil {
+				t.Fatal(err)
+			}
 		}
 		par, perr := parse.Read(bytes.NewReader(data), parse.Options{MaxSpans: 512, Decoders: 2})
 		if (err == nil) != (perr == nil) {

@@ -197,6 +197,7 @@ type Goroutine struct {
 	System      bool    // a runtime goroutine (GC workers, finalizers, the trace reader)
 	Group       int     // index into Trace.Groups
 	Spans       []Span  // state spans in time order, covering [Created or 0, Ended or trace end]
+	Wakes       []Wake  // how blocked spans ended, in time order (see WakeOf); none for runtime goroutines
 	Totals      Totals
 
 	// End of the story: how the goroutine was found when the trace ended.
@@ -210,15 +211,64 @@ type Goroutine struct {
 	// test or subtest to finish (as go test's main goroutine does): not a leak.
 	Harness bool
 
+	// EndIdle: blocked at the end in idle plumbing (a standard-library
+	// goroutine waiting for input, a listener accepting): not a leak.
+	EndIdle bool
+
+	// EndServed: waiting at the end for input (a receive, a select, a
+	// cond) where other goroutines handed work to a goroutine before (a
+	// pooled worker waiting for its next job): not a leak. A goroutine
+	// stuck sending is never that: nobody takes what it has.
+	EndServed bool
+
+	// Leak is what the model makes of the goroutine's end (see LeakState).
+	Leak LeakState
+
+	// Hog sums the runs the runtime had to preempt while goroutines that
+	// had been woken up waited for a P (nil when none): see HogRuns.
+	Hog *HogRuns
+
 	// ProvenLeak: the runtime's goroutine leak profile, taken just before
 	// tracing stopped, proved this goroutine leaked: it is blocked on
 	// something no running goroutine can reach (see Trace.LeakChecked).
 	ProvenLeak bool
 }
 
-// Leaked reports whether the goroutine is a leak candidate: a user goroutine
-// still blocked when the trace ended (test harness waits excepted).
-func (g *Goroutine) Leaked() bool { return g.End == EndBlocked && !g.System && !g.Harness }
+// LeakState says whether a goroutine leaked.
+type LeakState uint8
+
+const (
+	NotLeaked     LeakState = iota
+	LeakCandidate           // still blocked when the trace ended, for a reason that can be a leak
+	LeakProven              // the runtime's leak profile proved it leaked (ProvenLeak)
+)
+
+// Leaked reports whether the goroutine is a leak candidate or a proven leak.
+//
+// A candidate is a user goroutine still blocked when the program's trace
+// ended, except the test harness waiting for a test, idle plumbing (a
+// standard-library goroutine waiting for input, such as an HTTP connection
+// waiting for its next request, or a listener accepting: waiting for the
+// outside world, not stuck), a goroutine waiting for input where other
+// goroutines have been handed work before (a pooled worker waiting for its
+// next job: EndServed), a goroutine that existed before the trace began (a daemon
+// started earlier: nothing in the trace says it was meant to end), and
+// every goroutine of a live trace (the program was not done). A goroutine
+// the runtime proved leaked is a leak whatever else holds.
+func (g *Goroutine) Leaked() bool { return g.Leak != NotLeaked }
+
+// leakState decides Goroutine.Leak once the trace has been read.
+func (t *Trace) leakState(g *Goroutine) LeakState {
+	switch {
+	case g.System:
+		return NotLeaked
+	case g.ProvenLeak:
+		return LeakProven
+	case g.End != EndBlocked || g.Harness || g.EndIdle || g.EndServed || g.PreExisting || t.Live:
+		return NotLeaked
+	}
+	return LeakCandidate
+}
 
 // Group is the goroutines sharing one name.
 type Group struct {
@@ -276,6 +326,7 @@ type Task struct {
 	Type       string
 	Start, End int64 // Start is 0 when the task began before the trace; End is the trace end if unfinished
 	Goroutine  GoID  // goroutine that created it (0 when unknown)
+	Ender      GoID  // goroutine that ended it (0 when unknown or unfinished)
 	Unfinished bool
 }
 
@@ -327,6 +378,12 @@ type Site struct {
 	Max    int64 // longest single wait, ns
 	MaxAt  int64 // when the longest wait began
 	Stack  StackID
+
+	// Holders, for Mutex and RWMutex waits: the goroutines that held the
+	// lock while others waited here (known from who woke the waiters),
+	// most blame first; at most 10 of HolderCount.
+	Holders     []Holder
+	HolderCount int
 }
 
 // Trace is the model of one execution trace.
@@ -374,10 +431,26 @@ type Trace struct {
 	Stacks     []Stack  // Stacks[0] is the empty stack
 	RawReasons []string // RawReasons[0] is ""
 
+	// Live: the traced program went on after the trace ended (a live
+	// capture or a flight-recorder snapshot, protocol.LogLive): goroutines
+	// blocked at the end were not necessarily done, so only proven leaks
+	// count.
+	Live bool
+
 	// LeakChecked: the trace carries the runtime's goroutine leak profile
 	// (protocol.LogLeaked), so Goroutine.ProvenLeak is known for every
 	// goroutine; else no leak is proven or disproven.
 	LeakChecked bool
+
+	// Own is where the tracer did its own work inside the recording
+	// (protocol.RegionOwn: a report written while a flight recorder
+	// records), in time order.
+	Own []Window
+
+	// Window is zero for the model of a whole trace; else the model is of
+	// [Window[0], Window[1]) of the trace (Options.Window), ns since the
+	// trace's start, and its own times count from Window[0].
+	Window [2]int64
 
 	// Coarsened is 0 when every span is kept; else spans were merged, up to
 	// this resolution in ns, to keep the model within Options.MaxSpans

@@ -1,10 +1,11 @@
 package parse
 
 import (
-	"github.com/vizrun/vizrun/internal/protocol"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/vizrun/vizrun/internal/protocol"
 )
 
 // The tracer's conventions (log categories, region types, the vizrun run
@@ -17,6 +18,8 @@ const (
 	LogStart    = protocol.LogStart
 	LogStop     = protocol.LogStop
 	LogLeaked   = protocol.LogLeaked
+	LogLive     = protocol.LogLive
+	RegionOwn   = protocol.RegionOwn
 	SystemName  = protocol.SystemName
 	RegionWait  = protocol.RegionWait
 	LogRelease  = protocol.LogRelease

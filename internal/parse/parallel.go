@@ -182,6 +182,10 @@ func parallel(br *bufio.Reader, header []byte, consumed func() int64, decoders i
 						continue
 					}
 					b.event(&evs[i])
+					if b.win != nil && b.win.done {
+						held = nil
+						return errWindowDone
+					}
 				}
 			}
 			<-tokens
@@ -205,6 +209,9 @@ func parallel(br *bufio.Reader, header []byte, consumed func() int64, decoders i
 	}
 	wg.Wait()
 	<-splitErr
+	if buildErr == errWindowDone {
+		buildErr = nil
+	}
 	if buildErr != nil && b.events == 0 {
 		return 0, 0, buildErr
 	}

@@ -569,7 +569,7 @@ func TestCoarsening(t *testing.T) {
 	if spans > 200 || merged == 0 {
 		t.Errorf("%d spans kept (%d merged), want at most the budget of 200", spans, merged)
 	}
-	if small.Waterfall != full.Waterfall || small.Latency != full.Latency || len(small.Sites) != len(full.Sites) || small.Sites[0] != full.Sites[0] {
+	if small.Waterfall != full.Waterfall || small.Latency != full.Latency || !reflect.DeepEqual(small.Sites, full.Sites) {
 		t.Error("statistics differ when coarsened")
 	}
 	t.Logf("%d spans at %v resolution, %d merged", spans, time.Duration(small.Coarsened), merged)

@@ -36,6 +36,23 @@ type Options struct {
 	// merged (Trace.Coarsened says to what resolution). Zero means
 	// DefaultMaxSpans.
 	MaxSpans int
+
+	// Window, when its end is after its start, asks for the model of
+	// [Window[0], Window[1]) only, ns since the trace's start, at full
+	// detail: the goroutines come in as they are at its start, reading
+	// stops at its end, and the model's times count from its start
+	// (Trace.Window says where it was).
+	Window [2]int64
+}
+
+// newBuilderFor is the builder Read uses for opt.
+func newBuilderFor(opt *Options) *builder {
+	b := newBuilder(opt.MaxSpans)
+	if w := opt.Window; w[1] > w[0] && w[1] > 0 {
+		b.win = &window{from: max(w[0], 0), to: w[1], prefix: newBuilder(opt.MaxSpans)}
+		b.t.Window = [2]int64{max(w[0], 0), w[1]}
+	}
+	return b
 }
 
 // ErrNotTrace is wrapped by errors for input that is not a Go execution trace.
@@ -110,7 +127,7 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 		}
 		return nil, notTrace(header, cr.n, err)
 	}
-	b := newBuilder(opt.MaxSpans)
+	b := newBuilderFor(&opt)
 	syncBytes, readErr := pipeline(tr, consumed, b)
 	if opt.Progress != nil {
 		opt.Progress(cr.n)
@@ -121,7 +138,7 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 	if cr.err != nil {
 		readErr = fmt.Errorf("reading the trace: %w", cr.err)
 	}
-	if readErr == nil && cr.n > headerLen && traceVersion(header) >= firstSplitVersion && cr.last != evEndOfGeneration {
+	if readErr == nil && cr.n > headerLen && traceVersion(header) >= firstSplitVersion && cr.last != evEndOfGeneration && !windowDone(b) {
 		// x/exp/trace takes input that ends right after a whole batch for
 		// the end of the trace; since Go 1.26 every generation ends with
 		// an end-of-generation byte, and a whole trace with the last one.
@@ -146,6 +163,9 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 }
 
 var gzipMagic = []byte{0x1f, 0x8b}
+
+// windowDone reports whether reading stopped at the end of Options.Window.
+func windowDone(b *builder) bool { return b.win != nil && b.win.done }
 
 // notTrace says why input the reader rejects at once is not a trace vizrun
 // reads, and what to do about it.
@@ -332,6 +352,9 @@ func pipeline(tr *trace.Reader, consumed func() int64, b *builder) (syncBytes []
 		for range full { // let the decoder finish
 		}
 		<-decodeErr
+		if buildErr == errWindowDone {
+			buildErr = nil
+		}
 		return syncBytes, buildErr
 	}
 	return syncBytes, <-decodeErr
@@ -353,6 +376,9 @@ func buildAll(full <-chan *eventBatch, free chan<- *eventBatch, b *builder, sync
 		b.taskEnds = batch.taskEnds
 		for i := range batch.events {
 			b.event(&batch.events[i])
+			if b.win != nil && b.win.done {
+				return errWindowDone
+			}
 		}
 		b.taskEnds = nil
 		batch.reset()
@@ -427,7 +453,7 @@ func decoders(n int) int {
 
 // readParallel is Read for Go 1.26+ traces with several decoders.
 func readParallel(br *bufio.Reader, header []byte, consumed func() int64, cr *countingReader, n int, opt Options) (*Trace, error) {
-	b := newBuilder(opt.MaxSpans)
+	b := newBuilderFor(&opt)
 	gens, good, readErr := parallel(br, header, consumed, n, b)
 	if opt.Progress != nil {
 		opt.Progress(cr.n)

@@ -1,6 +1,10 @@
 package parse
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/vizrun/vizrun/internal/protocol"
+)
 
 // Blocking reasons: the runtime's words are mapped in one switch, then refined
 // by the blocking stack where the runtime is vague ("sync", or no reason at
@@ -50,8 +54,13 @@ func runnableReason(raw string) Reason {
 // innermost first; the outermost sync type before the first frame outside
 // sync, internal/sync and runtime wins, so a writer waiting on the mutex inside
 // an RWMutex counts as rwmutex and a sync.Once as mutex.
+//
+// The runtime's own semaphores (the GC's start, mark-done and
+// stop-the-world semaphores) also say "sync": a wait in them, with no sync
+// type above, is a wait on the GC.
 func syncKind(frames []Frame) Reason {
 	kind := ReasonNone
+	gc := false
 	for _, f := range frames {
 		fn := f.Func
 		inSync := strings.HasPrefix(fn, "sync.") || strings.HasPrefix(fn, "internal/sync.")
@@ -59,6 +68,7 @@ func syncKind(frames []Frame) Reason {
 			break
 		}
 		if !inSync {
+			gc = gc || isGCFunc(fn)
 			continue
 		}
 		switch {
@@ -72,7 +82,42 @@ func syncKind(frames []Frame) Reason {
 			kind = ReasonCond
 		}
 	}
+	if kind == ReasonNone && gc {
+		return ReasonGC
+	}
 	return kind
+}
+
+// isGCFunc reports whether a runtime function is part of the garbage
+// collector or stops the world for it.
+func isGCFunc(fn string) bool {
+	for _, p := range []string{"runtime.gc", "runtime.GC", "runtime.stopTheWorld", "runtime.startTheWorld", "runtime.forEachP", "runtime.bgsweep", "runtime.bgscavenge", "runtime.markroot", "runtime.sweepone", "runtime.deductSweepCredit"} {
+		if strings.HasPrefix(fn, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// tracerWait is the channel operation of a wait inside the tracer's Send or
+// Recv, which the runtime reports as a select; ReasonNone otherwise.
+func tracerWait(frames []Frame) Reason {
+	for _, f := range frames {
+		fn := f.Func
+		if strings.HasPrefix(fn, "runtime.") {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(fn, protocol.TracerPkg+"."); ok {
+			switch {
+			case strings.HasPrefix(rest, "Send["), rest == "Send":
+				return ReasonChanSend
+			case strings.HasPrefix(rest, "Recv["), rest == "Recv":
+				return ReasonChanRecv
+			}
+		}
+		return ReasonNone
+	}
+	return ReasonNone
 }
 
 // inferReason guesses the reason of a wait the runtime did not name (a
@@ -112,12 +157,30 @@ func inferReason(frames []Frame) (Reason, string) {
 }
 
 // isSystemFunc reports whether a goroutine starting in fn belongs to the
-// runtime (GC workers, finalizers, the trace reader) rather than the program.
+// runtime (GC workers, finalizers, the trace reader) or to vizrun's own
+// tracer (its wall-clock sampler and fgprof's) rather than the program.
 func isSystemFunc(fn string) bool {
 	if fn == "runtime.main" {
 		return false
 	}
-	return strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "runtime/trace.")
+	return strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "runtime/trace.") ||
+		strings.HasPrefix(fn, "github.com/felixge/fgprof.") ||
+		strings.HasPrefix(fn, protocol.TracerPkg+".(*wallClock)")
+}
+
+// inRawSyscall reports whether a goroutine stopped with these frames was in
+// a system call the tracer does not see as one (fork and exec, raw system
+// calls): its running time there was the kernel's, not a CPU loop.
+func inRawSyscall(frames []Frame) bool {
+	for _, f := range frames {
+		switch {
+		case strings.HasPrefix(f.Func, "syscall.forkExec"), strings.HasPrefix(f.Func, "syscall.RawSyscall"),
+			strings.HasPrefix(f.Func, "syscall.rawVforkSyscall"), strings.HasPrefix(f.Func, "syscall.rawSyscall"),
+			strings.HasPrefix(f.Func, "internal/runtime/syscall."), strings.HasPrefix(f.Func, "os.StartProcess"):
+			return true
+		}
+	}
+	return false
 }
 
 // pkgOf returns the import path of the package a function belongs to:
@@ -166,6 +229,48 @@ func siteFrame(ids []FrameID, frames []Frame) FrameID {
 		return ids[0]
 	}
 	return 0
+}
+
+// waitsForInput reports whether a goroutine blocked for r waits for
+// something to arrive (rather than for something it has to be taken).
+func waitsForInput(r Reason) bool {
+	return r == ReasonChanRecv || r == ReasonSelect || r == ReasonCond
+}
+
+// isUserPkg reports whether frames of pkg are the program's own code: its
+// main package or any package outside the standard library (third-party
+// code is part of the program), the tracer's wrappers excepted.
+func isUserPkg(pkg string) bool {
+	if pkg == "main" {
+		return true
+	}
+	first, _, _ := strings.Cut(pkg, "/")
+	return strings.Contains(first, ".") && pkg != protocol.TracerPkg &&
+		!strings.HasPrefix(pkg, "github.com/felixge/fgprof")
+}
+
+// idleWait reports whether a wait with these frames (innermost first) is idle
+// plumbing rather than something that can hold the program back: a
+// goroutine living entirely in the standard library waiting for input (the
+// os/signal receiver, an HTTP connection waiting for the next request, a
+// keep-alive reader, the testing package copying an example's output), a
+// listener waiting for connections, or the test harness waiting for a test.
+// site is the wait's call site (see siteFrame).
+func idleWait(frames []Frame, site string) bool {
+	if isHarness(site) {
+		return true
+	}
+	user := false
+	for _, f := range frames {
+		switch f.Func {
+		case "net.(*TCPListener).Accept", "net.(*UnixListener).Accept", "net.(*netFD).accept":
+			return true
+		}
+		if isUserPkg(pkgOf(f.Func)) {
+			user = true
+		}
+	}
+	return !user
 }
 
 // isHarness reports whether a goroutine blocked at fn is the testing

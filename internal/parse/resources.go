@@ -83,20 +83,22 @@ type OpStats struct {
 
 // Holder is a goroutine that held a named lock while others waited for it.
 type Holder struct {
-	G     GoID
-	Blame int64 // ns other goroutines spent waiting while G held the lock
+	G       GoID
+	Blame   int64   // ns other goroutines spent waiting while G held the lock
+	Release StackID // where G released it, last seen (unnamed locks; 0 when unknown)
 }
 
 // Resource is one named mutex, RWMutex or channel.
 type Resource struct {
-	Kind    ResourceKind
-	Name    string
-	Ops     [NumOps]OpStats
-	Waiters int       // distinct goroutines that waited
-	Holders []Holder  // most blame first; at most maxHolders
-	Pending int       // waits still going on when the trace ended
-	Hist    Histogram // wait durations
-	Idle    int64     // P·ns of the waterfall lost while goroutines waited on it
+	Kind        ResourceKind
+	Name        string
+	Ops         [NumOps]OpStats
+	Waiters     int       // distinct goroutines that waited
+	Holders     []Holder  // most blame first; at most maxHolders
+	HolderCount int       // goroutines that held it while others waited
+	Pending     int       // waits still going on when the trace ended
+	Hist        Histogram // wait durations
+	Idle        int64     // P·ns of the waterfall lost while goroutines waited on it
 }
 
 // Waits is the number of waits on the resource.
@@ -136,6 +138,13 @@ type resKey struct {
 type hold struct {
 	g          GoID
 	start, end int64
+	release    StackID
+}
+
+// holderInfo is what a resState keeps of one holder.
+type holderInfo struct {
+	blame   int64
+	release StackID
 }
 
 // resState follows one resource while streaming.
@@ -146,7 +155,7 @@ type resState struct {
 	holds       []hold         // released holds that open waits may still overlap
 	open        []int64        // start times of waits in progress
 	waiters     map[GoID]bool
-	blame       map[GoID]int64
+	blame       map[GoID]holderInfo
 }
 
 func (b *builder) resource(kind ResourceKind, name string) *resState {
@@ -154,7 +163,7 @@ func (b *builder) resource(kind ResourceKind, name string) *resState {
 	if rs := b.res[k]; rs != nil {
 		return rs
 	}
-	rs := &resState{idx: len(b.t.Resources), since: map[GoID]int64{}, waiters: map[GoID]bool{}, blame: map[GoID]int64{}}
+	rs := &resState{idx: len(b.t.Resources), since: map[GoID]int64{}, waiters: map[GoID]bool{}, blame: map[GoID]holderInfo{}}
 	b.t.Resources = append(b.t.Resources, Resource{Kind: kind, Name: name})
 	b.res[k] = rs
 	return rs
@@ -201,18 +210,42 @@ func (b *builder) waitEnd(typ string, g GoID, start, end int64, begun bool) {
 	if kind == KindChan {
 		return
 	}
-	// Blame: who held the lock during [start, end). Every holder that kept
-	// a goroutine waiting logged its release, so the released holds tell.
+	rs.blameHolders(g, start, end, begun || start > 0)
+}
+
+// blameHolders books the wait of g over [start, end) to the goroutines that
+// held the lock meanwhile: every holder that kept a goroutine waiting
+// released it while others waited, so the released holds tell. took says g
+// took the lock at end.
+func (rs *resState) blameHolders(g GoID, start, end int64, took bool) {
 	for _, h := range rs.holds {
 		if h.g != g && h.end > start && h.start < end {
-			rs.blame[h.g] += min(h.end, end) - max(h.start, start)
+			hi := rs.blame[h.g]
+			hi.blame += min(h.end, end) - max(h.start, start)
+			if h.release != 0 {
+				hi.release = h.release
+			}
+			rs.blame[h.g] = hi
 		}
 	}
-	if begun || start > 0 {
+	if took {
 		rs.since[g] = end // it holds the lock from now
+		if len(rs.since) > maxSince {
+			// Goroutines that took the lock after waiting and let it go
+			// unseen (no one waiting): a hold that began before the last
+			// release seen is over.
+			for id, t := range rs.since {
+				if t < rs.lastRelease {
+					delete(rs.since, id)
+				}
+			}
+		}
 	}
 	rs.prune()
 }
+
+// maxSince bounds the holders a resState follows before dropping stale ones.
+const maxSince = 1024
 
 // prune drops released holds that no wait in progress can overlap.
 func (rs *resState) prune() {
@@ -222,7 +255,15 @@ func (rs *resState) prune() {
 	}
 	oldest := slices.Min(rs.open)
 	rs.holds = slices.DeleteFunc(rs.holds, func(h hold) bool { return h.end <= oldest })
+	if len(rs.holds) > maxHolds {
+		// A wait that never ends (a goroutine stuck on the lock) would
+		// keep every hold since: keep the latest.
+		rs.holds = append(rs.holds[:0], rs.holds[len(rs.holds)-maxHolds/2:]...)
+	}
 }
+
+// maxHolds bounds the released holds a resState keeps for waits in progress.
+const maxHolds = 4096
 
 // lockLog follows the release logs of named locks.
 func (b *builder) lockLog(category, msg string, g GoID, t int64) {
@@ -230,21 +271,27 @@ func (b *builder) lockLog(category, msg string, g GoID, t int64) {
 	if !ok || kind == KindChan || category != LogRelease {
 		return
 	}
-	rs := b.resource(kind, name)
+	b.resource(kind, name).released(g, t, op == OpLock, 0)
+}
+
+// released books a release of the lock by g at t, others waiting (a writer's
+// when exclusive).
+func (rs *resState) released(g GoID, t int64, exclusive bool, stk StackID) {
 	// When the hold began: when the goroutine took the lock after waiting;
 	// else, for the write lock, when the last logged holder released it;
 	// else (a reader, or a holder since before the trace) unknown: as early
-	// as it gets.
+	// as it gets. An exclusive hold cannot have begun before the last
+	// release.
 	start, ok := rs.since[g]
 	delete(rs.since, g)
-	if !ok && op == OpLock {
+	if exclusive && (!ok || start < rs.lastRelease) {
 		start = rs.lastRelease
 	}
-	if op == OpLock {
+	if exclusive {
 		rs.lastRelease = t
 	}
 	if len(rs.open) > 0 {
-		rs.holds = append(rs.holds, hold{g, start, t})
+		rs.holds = append(rs.holds, hold{g, start, t, stk})
 	}
 }
 
@@ -266,15 +313,7 @@ func (b *builder) finishResources(end int64) {
 		r := &b.t.Resources[rs.idx]
 		r.Idle = int64(b.series.wf.resIdle[rs.idx] + 0.5)
 		r.Waiters = len(rs.waiters)
-		for g, v := range rs.blame {
-			if v > 0 {
-				r.Holders = append(r.Holders, Holder{g, v})
-			}
-		}
-		slices.SortFunc(r.Holders, func(a, c Holder) int { return cmp.Or(cmp.Compare(c.Blame, a.Blame), cmp.Compare(a.G, c.G)) })
-		if len(r.Holders) > maxHolders {
-			r.Holders = r.Holders[:maxHolders]
-		}
+		r.Holders, r.HolderCount = holdersOf(rs)
 	}
 	slices.SortStableFunc(b.t.Resources, func(a, c Resource) int {
 		return cmp.Or(cmp.Compare(c.WaitTotal(), a.WaitTotal()), strings.Compare(a.Name, c.Name), cmp.Compare(a.Kind, c.Kind))

@@ -1,5 +1,10 @@
 package parse
 
+import (
+	"cmp"
+	"slices"
+)
+
 // Parallelism over time is kept as time-weighted integrals in a bounded number
 // of equal buckets. When the trace outgrows the buckets, neighbours are merged
 // and the width doubles, so memory does not grow with the trace and integrals
@@ -15,12 +20,27 @@ const (
 	DimSyscall                  // user goroutines in a system call
 	DimGC                       // 1 while the GC mark phase runs
 	DimSTW                      // 1 while the world is stopped
-	dimBlocked                  // + Reason: user goroutines blocked, by reason
-	NumDims          = dimBlocked + Dim(NumReasons)
+	// DimWaiting counts the user goroutines blocked or in a system call
+	// that are not idle plumbing (see Trace.IdleWait): the waits that can
+	// hold the program back.
+	DimWaiting
+	// DimBlockedIdle is the Ps that sat idle while goroutines were
+	// waiting (the waterfall's "idle, blocked"), in P·ns per bucket.
+	DimBlockedIdle
+	dimBlocked                                  // + Reason: user goroutines blocked, by reason
+	dimWaitingOn = dimBlocked + Dim(NumReasons) // + Reason: DimWaiting, by what was waited on
+	NumDims      = dimWaitingOn + Dim(NumReasons)
 )
 
 // BlockedDim is the dimension counting user goroutines blocked for r.
 func BlockedDim(r Reason) Dim { return dimBlocked + Dim(r) }
+
+// WaitingOnDim is the dimension counting the goroutines of DimWaiting by
+// what they waited on: their own reason, or, while the goroutine that woke
+// them was itself blocked or in a system call, that goroutine's reason (a
+// goroutine waiting on a channel for a reader that waits on the network
+// waits on the network). ReasonSyscall counts system calls.
+func WaitingOnDim(r Reason) Dim { return dimWaitingOn + Dim(r) }
 
 // seriesBuckets is the most buckets kept; the series ends up with between
 // half of it and all of it for any trace longer than seriesBuckets µs.
@@ -31,6 +51,56 @@ type Series struct {
 	Width int64            // bucket width, ns
 	N     int              // number of buckets
 	Sum   [NumDims][]int64 // per bucket: integral of the count over time, ns
+
+	// Top holds, per bucket, the largest contributors of each kind (see
+	// TopKind): exact while at most TopN contribute to a bucket, the
+	// usual case where one goroutine runs or one call site is waited at;
+	// beyond, the heaviest ones, with their time overestimated by at most
+	// the time of those left out.
+	Top [numTopKinds][][TopN]Share
+}
+
+// TopKind is a kind of contributor the series ranks in each bucket.
+type TopKind uint8
+
+const (
+	TopRunners TopKind = iota // user goroutines by running time; Share.Key is the GoID
+	TopWaits                  // waits that can hold the program back (DimWaiting) by call site and reason; Share.Key is SiteKey
+	numTopKinds
+)
+
+// TopN is how many contributors of each kind a bucket keeps.
+const TopN = 4
+
+// Share is one contributor's time in a bucket.
+type Share struct {
+	Key uint64
+	Ns  int64
+}
+
+// SiteKey is the Share.Key of waits at frame f for reason r.
+func SiteKey(f FrameID, r Reason) uint64 { return uint64(f)<<8 | uint64(r) }
+
+// SplitSiteKey undoes SiteKey.
+func SplitSiteKey(k uint64) (FrameID, Reason) { return FrameID(k >> 8), Reason(k & 0xff) }
+
+// TopIn sums the contributors of kind k over buckets [from, to), heaviest
+// first.
+func (s *Series) TopIn(k TopKind, from, to int) []Share {
+	sum := map[uint64]int64{}
+	for i := max(from, 0); i < min(to, len(s.Top[k])); i++ {
+		for _, sh := range s.Top[k][i] {
+			if sh.Ns > 0 {
+				sum[sh.Key] += sh.Ns
+			}
+		}
+	}
+	out := make([]Share, 0, len(sum))
+	for key, ns := range sum {
+		out = append(out, Share{key, ns})
+	}
+	slices.SortFunc(out, func(a, b Share) int { return cmp.Or(cmp.Compare(b.Ns, a.Ns), cmp.Compare(a.Key, b.Key)) })
+	return out
 }
 
 // Avg is the average count of d in bucket i.
@@ -47,16 +117,56 @@ type seriesAcc struct {
 	wf    *waterfallAcc // integrates the waterfall from the same counts
 	width int64
 	sum   [NumDims][]int64
+	top   [numTopKinds][][TopN]Share
 	count [NumDims]int64
 	last  [NumDims]int64
 }
 
 func newSeriesAcc() *seriesAcc {
-	a := &seriesAcc{width: 1000, wf: newWaterfallAcc()}
+	a := &seriesAcc{width: 1000}
+	a.wf = newWaterfallAcc(a)
 	for d := range a.sum {
 		a.sum[d] = make([]int64, seriesBuckets)
 	}
+	for k := range a.top {
+		a.top[k] = make([][TopN]Share, seriesBuckets)
+	}
 	return a
+}
+
+// addTop books ns of contributor key of kind k over [from, to).
+func (a *seriesAcc) addTop(k TopKind, key uint64, from, to int64) {
+	if to <= from {
+		return
+	}
+	a.fit(to)
+	top := a.top[k]
+	for from < to {
+		i := from / a.width
+		end := min((i+1)*a.width, to)
+		bookTop(&top[i], key, end-from)
+		from = end
+	}
+}
+
+// bookTop adds ns to key among a bucket's contributors; a new key takes the
+// place of the lightest when all are taken (and its time, as an upper bound:
+// the space-saving sketch).
+func bookTop(b *[TopN]Share, key uint64, ns int64) {
+	low := 0
+	for j := range b {
+		switch {
+		case b[j].Ns > 0 && b[j].Key == key:
+			b[j].Ns += ns
+			return
+		case b[j].Ns == 0:
+			b[j] = Share{key, ns}
+			return
+		case b[j].Ns < b[low].Ns:
+			low = j
+		}
+	}
+	b[low] = Share{key, b[low].Ns + ns}
 }
 
 // change adds delta to the count of d at time t.
@@ -70,15 +180,6 @@ func (a *seriesAcc) change(d Dim, t int64, delta int64) {
 	a.count[d] += delta
 	if t > a.last[d] {
 		a.last[d] = t
-	}
-	if d >= dimBlocked && a.wf != nil {
-		r := d - dimBlocked
-		a.wf.blockedN += delta
-		if a.count[d] > 0 {
-			a.wf.blockedMask |= 1 << r
-		} else {
-			a.wf.blockedMask &^= 1 << r
-		}
 	}
 }
 
@@ -97,6 +198,27 @@ func (a *seriesAcc) add(d Dim, from, to, w int64) {
 	}
 }
 
+// addTotal adds total to d over [from, to), spread in proportion to time.
+func (a *seriesAcc) addTotal(d Dim, from, to, total int64) {
+	if to <= from || total == 0 {
+		return
+	}
+	a.fit(to)
+	sum := a.sum[d]
+	left := total
+	for f := from; f < to; {
+		i := f / a.width
+		end := min((i+1)*a.width, to)
+		v := total * (end - f) / (to - from)
+		if end == to {
+			v = left
+		}
+		sum[i] += v
+		left -= v
+		f = end
+	}
+}
+
 // fit merges buckets until time t fits.
 func (a *seriesAcc) fit(t int64) {
 	for t > a.width*seriesBuckets {
@@ -104,6 +226,19 @@ func (a *seriesAcc) fit(t int64) {
 			s := a.sum[d]
 			for j := 0; j < seriesBuckets/2; j++ {
 				s[j] = s[2*j] + s[2*j+1]
+			}
+			clear(s[seriesBuckets/2:])
+		}
+		for k := range a.top {
+			s := a.top[k]
+			for j := 0; j < seriesBuckets/2; j++ {
+				m := s[2*j]
+				for _, sh := range s[2*j+1] {
+					if sh.Ns > 0 {
+						bookTop(&m, sh.Key, sh.Ns)
+					}
+				}
+				s[j] = m
 			}
 			clear(s[seriesBuckets/2:])
 		}
@@ -124,6 +259,9 @@ func (a *seriesAcc) finish(end int64) Series {
 	s := Series{Width: a.width, N: n}
 	for d := range a.sum {
 		s.Sum[d] = a.sum[d][:n:n]
+	}
+	for k := range a.top {
+		s.Top[k] = a.top[k][:n:n]
 	}
 	return s
 }

@@ -56,17 +56,17 @@ func mergeSpans(spans []Span, res int64) []Span {
 		if !inRun {
 			return
 		}
+		best, bestT := uint16(0), int64(-1)
+		for _, c := range touched {
+			st, r := c>>8, c&0xff
+			if t := byCode[st][r]; t > bestT {
+				best, bestT = c, t
+			}
+			byCode[st][r] = 0 // also for a run of one: the next run starts clean
+		}
 		if n == 1 {
 			out = append(out, run)
 		} else {
-			best, bestT := uint16(0), int64(-1)
-			for _, c := range touched {
-				st, r := c>>8, c&0xff
-				if t := byCode[st][r]; t > bestT {
-					best, bestT = c, t
-				}
-				byCode[st][r] = 0
-			}
 			out = append(out, Span{Start: run.Start, End: run.End, State: State(best >> 8), Reason: Reason(best & 0xff), Raw: RawMerged})
 		}
 		touched = touched[:0]
@@ -138,14 +138,22 @@ func mergeProcSpans(spans []ProcSpan, res int64) []ProcSpan {
 	return out
 }
 
-// coarsen merges spans until the model holds at most half of maxSpans.
+// coarsen merges spans until the model holds at most half of maxSpans. The
+// resolution never exceeds the trace so far: when even that leaves more
+// spans than the budget (more goroutines than spans allowed, each with a
+// span of its own), the budget grows to twice what is left, so that
+// merging does not run again at every span.
 func (b *builder) coarsen() {
 	res := max(b.t.Coarsened*2, 1000)
+	if res > b.now {
+		res = max(b.t.Coarsened, 1000)
+	}
 	for {
 		total := 0
 		for _, gs := range b.all() {
 			gs.g.Spans = shrink(mergeSpans(gs.g.Spans, res))
-			total += len(gs.g.Spans)
+			gs.g.Wakes = shrink(keepWakes(gs.g.Spans, gs.g.Wakes))
+			total += len(gs.g.Spans) + len(gs.g.Wakes)
 		}
 		for _, ps := range b.procs {
 			if ps != nil {
@@ -155,10 +163,15 @@ func (b *builder) coarsen() {
 		}
 		b.t.Coarsened = res
 		b.nspans = total
-		if total <= b.maxSpans/2 || res > b.now {
+		if total <= b.maxSpans/2 {
+			b.limit = b.maxSpans
 			return
 		}
-		res *= 2
+		if res >= b.now {
+			b.limit = max(b.maxSpans, 2*total)
+			return
+		}
+		res = min(res*2, max(b.now, 1000))
 	}
 }
 

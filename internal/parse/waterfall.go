@@ -1,7 +1,5 @@
 package parse
 
-import "math/bits"
-
 // Lost parallelism. The program could have kept GOMAXPROCS Ps busy for the
 // whole trace; the waterfall says where that capacity went, moment by
 // moment, integrated exactly while streaming:
@@ -9,15 +7,28 @@ import "math/bits"
 //   - Ps running the program's goroutines (user code);
 //   - Ps running the runtime's goroutines, and GC assists (GC and runtime);
 //   - idle Ps while goroutines were runnable (scheduler latency);
-//   - idle Ps while goroutines were blocked, split among the blocking
-//     reasons (and the tracer's named locks and channels) in proportion to
-//     how many goroutines waited on each;
+//   - idle Ps while goroutines waited (blocked or in system calls), split
+//     among what they waited on (see below), and the tracer's named locks
+//     and channels;
 //   - idle Ps with nothing to do.
 //
-// At each moment, with P Ps, r goroutines running, q runnable and b blocked
-// (system calls included): idle = P - r; min(idle, q) is lost to the
-// scheduler; of the rest, min(rest, b) is lost to blocking; the remainder
-// had nothing to do.
+// At each moment, with P Ps, r goroutines running, q runnable and w waiting:
+// idle = P - r; min(idle, q) is lost to the scheduler; of the rest, min(rest,
+// w) is lost to waiting; the remainder had nothing to do. Only waits that can
+// hold the program back count in w: idle plumbing (the os/signal receiver, an
+// HTTP server waiting for requests or connections, the test harness waiting
+// for a test; see Trace.IdleWait) is "nothing to do".
+//
+// The idle time lost to waiting is split among what the waiting goroutines
+// waited on, within each bucket of the parallelism series: first to lock
+// waits (Mutex, RWMutex), up to the goroutines waiting on locks, since a
+// goroutine waiting for a lock has its work ready and only the lock holds it
+// back, while one waiting for input (a channel, the network, a timer) would
+// have nothing to run if the wait were gone; the rest in proportion to how
+// many waited on each. What a goroutine waited on is its own reason, or,
+// while the goroutine that woke it up was itself blocked or in a system
+// call, that goroutine's reason: a request goroutine waiting on a channel for
+// a connection reader that waits on the network waits on the network.
 
 // Waterfall is GOMAXPROCS × wall time, split by where it went (P·ns).
 type Waterfall struct {
@@ -25,11 +36,11 @@ type Waterfall struct {
 	User     int64             // running the program's goroutines (GC assists excluded)
 	Runtime  int64             // running the runtime's goroutines and GC assists
 	Runnable int64             // idle while goroutines were runnable
-	Blocked  [NumReasons]int64 // idle while goroutines were blocked, by reason
+	Blocked  [NumReasons]int64 // idle while goroutines waited, by what they waited on (ReasonSyscall: system calls)
 	Idle     int64             // idle with nothing to do
 }
 
-// BlockedTotal is the idle capacity lost to blocking.
+// BlockedTotal is the idle capacity lost to waiting.
 func (w *Waterfall) BlockedTotal() int64 {
 	var s int64
 	for _, v := range w.Blocked {
@@ -40,25 +51,18 @@ func (w *Waterfall) BlockedTotal() int64 {
 
 // waterfallAcc integrates the waterfall from the series' counts.
 type waterfallAcc struct {
+	series  *seriesAcc
 	last    int64
 	procs   int64
 	cap     float64
 	user    float64
 	runtime float64
 	runq    float64
-	blocked [NumReasons]float64
 	idle    float64
-
-	// blockedN is the number of goroutines blocked (any reason) and
-	// blockedMask has bit r set while some are blocked for reason r; the
-	// series keeps them as counts change.
-	blockedN    int64
-	blockedMask uint32
 
 	// pre holds the counts' integrals while GOMAXPROCS is unknown.
 	pre struct {
-		run, sys, runq, sync float64
-		blocked              [NumReasons]float64
+		run, sys, runq, wait float64
 	}
 
 	// Named resources with goroutines waiting on them: index into
@@ -67,13 +71,14 @@ type waterfallAcc struct {
 	resIdle map[int]float64
 }
 
-func newWaterfallAcc() *waterfallAcc {
-	return &waterfallAcc{waiting: map[int]int64{}, resIdle: map[int]float64{}}
+func newWaterfallAcc(s *seriesAcc) *waterfallAcc {
+	return &waterfallAcc{series: s, waiting: map[int]int64{}, resIdle: map[int]float64{}}
 }
 
 // advance integrates [last, t) with the counts as they were.
 func (w *waterfallAcc) advance(t int64, count *[NumDims]int64) {
-	dt := t - w.last
+	from := w.last
+	dt := t - from
 	if dt <= 0 {
 		return
 	}
@@ -87,10 +92,7 @@ func (w *waterfallAcc) advance(t int64, count *[NumDims]int64) {
 		w.pre.run += float64(count[DimRunning]) * f
 		w.pre.sys += float64(count[DimRunningSystem]) * f
 		w.pre.runq += float64(count[DimRunnable]) * f
-		w.pre.sync += float64(count[DimSyscall]) * f
-		for r := Reason(1); r < NumReasons; r++ {
-			w.pre.blocked[r] += float64(count[BlockedDim(r)]) * f
-		}
+		w.pre.wait += float64(count[DimWaiting]) * f
 		return
 	}
 	f := float64(dt)
@@ -106,22 +108,32 @@ func (w *waterfallAcc) advance(t int64, count *[NumDims]int64) {
 	lost := min(idle, count[DimRunnable])
 	w.runq += float64(lost) * f
 	rest := idle - lost
-	b := w.blockedN + count[DimSyscall]
+	b := count[DimWaiting]
 	blockedP := min(rest, b)
 	w.idle += float64(rest-blockedP) * f
 	if blockedP == 0 {
 		return
 	}
+	w.series.add(DimBlockedIdle, from, t, blockedP)
 	share := float64(blockedP) * f / float64(b)
-	for m := w.blockedMask; m != 0; m &= m - 1 {
-		r := Reason(bits.TrailingZeros32(m))
-		w.blocked[r] += share * float64(count[BlockedDim(r)])
-	}
-	if n := count[DimSyscall]; n > 0 {
-		w.blocked[ReasonSyscall] += share * float64(n)
-	}
 	for i, n := range w.waiting {
 		w.resIdle[i] += share * float64(min(n, b))
+	}
+}
+
+// addPre adds v (count × ns) of dimension d to the integrals kept while
+// GOMAXPROCS is unknown; waits says the span also counts as waiting.
+func (w *waterfallAcc) addPre(d Dim, waits bool, v float64) {
+	switch d {
+	case DimRunning:
+		w.pre.run += v
+	case DimRunningSystem:
+		w.pre.sys += v
+	case DimRunnable:
+		w.pre.runq += v
+	}
+	if waits {
+		w.pre.wait += v
 	}
 }
 
@@ -141,27 +153,67 @@ func (w *waterfallAcc) setProcs(t int64, count *[NumDims]int64, procs int64) {
 		lost := min(idle, w.pre.runq)
 		w.runq += lost
 		rest := idle - lost
-		b := w.pre.sync
-		for _, v := range w.pre.blocked {
-			b += v
-		}
-		blocked := min(rest, b)
-		if b > 0 {
-			for r, v := range w.pre.blocked {
-				w.blocked[r] += blocked * v / b
-			}
-			w.blocked[ReasonSyscall] += blocked * w.pre.sync / b
-		}
+		blocked := min(rest, w.pre.wait)
+		w.series.addTotal(DimBlockedIdle, 0, t, int64(blocked+0.5))
 		w.idle += rest - blocked
 	}
 	w.procs = procs
 }
 
-func (w *waterfallAcc) finish() Waterfall {
+// isLockWait reports whether goroutines waiting for r have work ready that
+// only a lock holds back.
+func isLockWait(r Reason) bool { return r == ReasonMutex || r == ReasonRWMutex }
+
+// finish rounds the waterfall and splits its idle time lost to waiting by
+// what was waited on, bucket by bucket of the finished series s.
+func (w *waterfallAcc) finish(s *Series) Waterfall {
 	r := func(f float64) int64 { return int64(f + 0.5) }
 	out := Waterfall{Capacity: r(w.cap), User: r(w.user), Runtime: r(w.runtime), Runnable: r(w.runq), Idle: r(w.idle)}
-	for i, v := range w.blocked {
-		out.Blocked[i] = r(v)
+	var total int64
+	var share [NumReasons]float64
+	for i := 0; i < s.N; i++ {
+		lost := s.Sum[DimBlockedIdle][i]
+		if lost == 0 {
+			continue
+		}
+		total += lost
+		var locks, others int64
+		for rs := Reason(0); rs < NumReasons; rs++ {
+			if isLockWait(rs) {
+				locks += s.Sum[WaitingOnDim(rs)][i]
+			} else {
+				others += s.Sum[WaitingOnDim(rs)][i]
+			}
+		}
+		if locks+others == 0 {
+			share[ReasonOther] += float64(lost)
+			continue
+		}
+		toLocks := min(lost, locks)
+		if others == 0 {
+			toLocks = lost
+		}
+		for rs := Reason(0); rs < NumReasons; rs++ {
+			v := s.Sum[WaitingOnDim(rs)][i]
+			switch {
+			case v == 0:
+			case isLockWait(rs):
+				share[rs] += float64(toLocks) * float64(v) / float64(locks)
+			default:
+				share[rs] += float64(lost-toLocks) * float64(v) / float64(others)
+			}
+		}
 	}
+	// Round so that the parts add up to the total exactly.
+	var sum int64
+	top := ReasonOther
+	for rs := range share {
+		out.Blocked[rs] = r(share[rs])
+		sum += out.Blocked[rs]
+		if out.Blocked[rs] > out.Blocked[top] {
+			top = Reason(rs)
+		}
+	}
+	out.Blocked[top] += total - sum
 	return out
 }

@@ -38,6 +38,18 @@ const (
 	// add up.
 	LogLeaked = "vizrun.leaked"
 
+	// LogLive marks a trace of a program that goes on running after the
+	// trace ends: a live capture (tracer.Handler) or a flight-recorder
+	// snapshot. Logged just before the recording is cut; the message is
+	// empty. Goroutines still blocked at the end of such a trace are not
+	// leak candidates: the program was not done.
+	LogLive = "vizrun.live"
+
+	// RegionOwn is a region of the tracer's own work inside a recording
+	// (writing a report while a flight recorder records): what the program
+	// did not do. The findings leave it out.
+	RegionOwn = "vizrun.own"
+
 	// RegionWait prefixes a region a goroutine spends waiting on a named
 	// resource: "vizrun.wait.<op>:<name>", where op is one of "mutex" (a
 	// Mutex's Lock), "lock" and "rlock" (an RWMutex's), "send" and "recv"

@@ -19,6 +19,7 @@ type Diff struct {
 	Reasons  []Pair             // blocked time by reason, in either trace
 	Groups   []Pair             // time (running + blocked + runnable + syscall) by goroutine group
 	Regions  []Pair             // time in regions and tasks, by type ("region fetch", "task request")
+	Path     []Pair             // the program's critical path, by what it was spent on
 	Appeared []findings.Finding // findings of B that A does not have
 	Gone     []findings.Finding // findings of A that B does not have
 	Kept     []findings.Finding // findings of B that A has too
@@ -106,6 +107,18 @@ func Compare(a, b *Summary) *Diff {
 		}
 		return m
 	}
+	path := func(s *Summary) map[string]int64 {
+		m := map[string]int64{}
+		for _, cp := range s.Paths {
+			if cp.Of == "program" {
+				for _, p := range cp.Parts {
+					m[p.Category] = p.Ns
+				}
+			}
+		}
+		return m
+	}
+	d.Path = pairs(path(a), path(b))
 	d.Reasons = pairs(reasons(a), reasons(b))
 	d.Regions = pairs(spans(a), spans(b))
 	d.Groups = pairs(groups(a), groups(b))
@@ -162,6 +175,16 @@ func WriteDiffText(w io.Writer, d *Diff) error {
 		for i, p := range d.Regions {
 			if i == 10 {
 				fmt.Fprintf(tw, "  ... %d more\t\t\t\n", len(d.Regions)-10)
+				break
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", clean(p.Name), units.Duration(p.A), units.Duration(p.B), Metric{A: float64(p.A), B: float64(p.B)}.Change())
+		}
+	}
+	if len(d.Path) > 0 {
+		fmt.Fprintf(tw, "the program's critical path\t\t\t\n")
+		for i, p := range d.Path {
+			if i == 10 {
+				fmt.Fprintf(tw, "  ... %d more\t\t\t\n", len(d.Path)-10)
 				break
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", clean(p.Name), units.Duration(p.A), units.Duration(p.B), Metric{A: float64(p.A), B: float64(p.B)}.Change())

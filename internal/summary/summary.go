@@ -44,6 +44,8 @@ type Summary struct {
 	Sites       []Site             `json:"sites"`
 	Resources   []Resource         `json:"resources"` // named with the vizrun tracer, most waited on first
 	Leaks       []Leak             `json:"leaks"`
+	Paths       []CriticalPath     `json:"critical_paths"`
+	LeakChecked bool               `json:"leak_checked"` // the trace holds the runtime's leak profile: leaks[].proven is known
 	GC          GC                 `json:"gc"`
 	Tasks       []TypeStats        `json:"tasks"`
 	Regions     []TypeStats        `json:"regions"`
@@ -118,6 +120,9 @@ type Site struct {
 	Count   int64  `json:"count"`
 	TotalNs int64  `json:"total_ns"`
 	MaxNs   int64  `json:"max_ns"`
+	// Holders: for mutex and rwmutex waits, who held the lock meanwhile,
+	// known from who woke the waiters (at most 10, most blame first).
+	Holders []Holder `json:"holders,omitempty"`
 
 	Stack parse.StackID `json:"-"` // the stack with the most blocked time
 }
@@ -147,7 +152,8 @@ type OpWait struct {
 type Holder struct {
 	Goroutine int64  `json:"goroutine"`
 	Name      string `json:"name"`
-	BlameNs   int64  `json:"blame_ns"` // time others waited while it held the lock
+	BlameNs   int64  `json:"blame_ns"`              // time others waited while it held the lock
+	Released  *Frame `json:"released_at,omitempty"` // where it released it (unnamed locks)
 }
 
 // Leak is user goroutines still blocked at the end of the trace, grouped by
@@ -155,10 +161,12 @@ type Holder struct {
 type Leak struct {
 	Name       string  `json:"name"`
 	Count      int     `json:"count"`
+	Proven     int     `json:"proven"` // of them, proven leaked by the runtime's leak profile
 	Reason     string  `json:"reason"`
 	SinceNs    int64   `json:"since_ns"` // the earliest of them blocked at this time
 	Where      Frame   `json:"where"`
-	Goroutines []int64 `json:"goroutines"` // ids, at most 10
+	CreatedAt  *Frame  `json:"created_at,omitempty"` // where the first was created
+	Goroutines []int64 `json:"goroutines"`           // ids, at most 10
 
 	Stack parse.StackID `json:"-"` // the blocking stack
 }
@@ -185,7 +193,7 @@ type TypeStats struct {
 // Build summarises t with the default thresholds for findings. source says
 // where the trace came from ("" for none).
 func Build(t *parse.Trace, source string) *Summary {
-	return BuildWith(t, source, findings.Thresholds{})
+	return BuildWith(t, source, findings.Default)
 }
 
 // BuildWith is Build with thresholds for the findings.
@@ -221,9 +229,6 @@ func BuildWith(t *parse.Trace, source string, th findings.Thresholds) *Summary {
 			s.Goroutines.User++
 			s.GC.AssistNs += g.Totals.GCAssist
 		}
-		if g.Leaked() {
-			s.Goroutines.Leaked++
-		}
 	}
 	for _, r := range parse.BlockReasons {
 		if v := tot.Blocked[r]; v > 0 {
@@ -237,7 +242,8 @@ func BuildWith(t *parse.Trace, source string, th findings.Thresholds) *Summary {
 		s.Groups = s.Groups[:MaxGroups]
 	}
 	s.Sites = sites(t)
-	s.Leaks = leaks(t)
+	s.Leaks, s.Goroutines.Leaked = leaks(t, int64(th.LeakMinBlocked))
+	s.LeakChecked = t.LeakChecked
 	s.Resources = resources(t)
 	s.Findings = findings.Analyze(t, th)
 	s.Waterfall = waterfall(t)
@@ -252,6 +258,7 @@ func BuildWith(t *parse.Trace, source string, th findings.Thresholds) *Summary {
 			s.GC.MaxPauseNs = max(s.GC.MaxPauseNs, d)
 		}
 	}
+	s.Paths = criticalPaths(t)
 	s.Tasks = typeStats(t.TaskTypes)
 	s.Regions = typeStats(t.RegionTypes)
 	return s
@@ -306,7 +313,7 @@ func sites(t *parse.Trace) []Site {
 		if st.Frame == 0 {
 			f.Function = "(no stack: blocked since before the trace)"
 		}
-		out = append(out, Site{Frame: f, Reason: st.Reason.String(), Count: st.Count, TotalNs: st.Total, MaxNs: st.Max, Stack: st.Stack})
+		out = append(out, Site{Frame: f, Reason: st.Reason.String(), Count: st.Count, TotalNs: st.Total, MaxNs: st.Max, Stack: st.Stack, Holders: holders(t, st.Holders)})
 	}
 	return out
 }
@@ -319,33 +326,29 @@ func where(t *parse.Trace, stack parse.StackID) Frame {
 	return frameOf(t.Frames[t.SiteOf(stack)])
 }
 
-func leaks(t *parse.Trace) []Leak {
-	type key struct {
-		name, reason string
-		stack        parse.StackID
-	}
-	idx := map[key]int{}
-	out := []Leak{}
-	for _, g := range t.Leaks() {
-		k := key{g.Name, t.ReasonText(g.EndReason, g.EndRaw), g.EndStack}
-		i, ok := idx[k]
-		if !ok {
-			i = len(out)
-			idx[k] = i
-			out = append(out, Leak{Name: g.Name, Reason: k.reason, SinceNs: g.EndSince, Where: where(t, g.EndStack), Stack: g.EndStack, Goroutines: []int64{}})
+// leaks lists the leaked goroutines as the findings do (parse.LeakGroups).
+func leaks(t *parse.Trace, minBlocked int64) (out []Leak, n int) {
+	out = []Leak{}
+	for _, lg := range t.LeakGroups(minBlocked) {
+		n += lg.Count
+		if len(out) == MaxLeaks {
+			continue
 		}
-		l := &out[i]
-		l.Count++
-		l.SinceNs = min(l.SinceNs, g.EndSince)
-		if len(l.Goroutines) < 10 {
-			l.Goroutines = append(l.Goroutines, int64(g.ID))
+		l := Leak{Name: lg.Name, Count: lg.Count, Proven: lg.Proven, Reason: lg.Reason, SinceNs: lg.Since,
+			Where: where(t, lg.Stack), Stack: lg.Stack, Goroutines: []int64{}}
+		if lg.CreateSite != 0 {
+			f := frameOf(t.Frames[lg.CreateSite])
+			l.CreatedAt = &f
 		}
+		for i, id := range lg.Goroutines {
+			if i == 10 {
+				break
+			}
+			l.Goroutines = append(l.Goroutines, int64(id))
+		}
+		out = append(out, l)
 	}
-	slices.SortStableFunc(out, func(a, b Leak) int { return cmp.Compare(b.Count, a.Count) })
-	if len(out) > MaxLeaks {
-		out = out[:MaxLeaks]
-	}
-	return out
+	return out, n
 }
 
 func typeStats(ts []parse.TypeStats) []TypeStats {
@@ -372,12 +375,24 @@ func resources(t *parse.Trace) []Resource {
 				o.Ops = append(o.Ops, OpWait{Op: parse.Op(op).String(), Waits: st.Waits, TotalNs: st.Total, MaxNs: st.Max})
 			}
 		}
-		for _, h := range r.Holders {
-			name := ""
-			if g := t.Goroutine(h.G); g != nil {
-				name = g.Name
-			}
-			o.Holders = append(o.Holders, Holder{Goroutine: int64(h.G), Name: name, BlameNs: h.Blame})
+		o.Holders = append(o.Holders, holders(t, r.Holders)...)
+		out = append(out, o)
+	}
+	return out
+}
+
+// holders lists the holders of a lock.
+func holders(t *parse.Trace, hs []parse.Holder) []Holder {
+	var out []Holder
+	for _, h := range hs {
+		name := ""
+		if g := t.Goroutine(h.G); g != nil {
+			name = g.Name
+		}
+		o := Holder{Goroutine: int64(h.G), Name: name, BlameNs: h.Blame}
+		if h.Release != 0 {
+			f := where(t, h.Release)
+			o.Released = &f
 		}
 		out = append(out, o)
 	}

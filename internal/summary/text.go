@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/vizrun/vizrun/internal/findings"
 	"github.com/vizrun/vizrun/internal/units"
 )
 
@@ -53,7 +54,7 @@ func WriteText(w io.Writer, s *Summary) error {
 			p("  %-8s %s: %s\n", strings.ToUpper(f.Level), f.Title, clean(f.Message))
 		}
 	} else {
-		p("\nfindings      none: no leak, contention, serial stretch, latency, hog, I/O or GC problem above the thresholds\n")
+		p("\nfindings      %s\n", findings.NothingFound())
 	}
 	if w := s.Waterfall; w.CapacityNs > 0 {
 		pct := func(v int64) string { return units.Percent(float64(v) / float64(w.CapacityNs)) }
@@ -107,9 +108,9 @@ func WriteText(w io.Writer, s *Summary) error {
 	if len(s.Sites) > 0 {
 		p("\ntop blocking call sites\n")
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  WHERE\tREASON\tWAITS\tTOTAL\tLONGEST\n")
+		fmt.Fprintf(tw, "  WHERE\tREASON\tWAITS\tTOTAL\tLONGEST\tHELD BY (LOCKS)\n")
 		for _, st := range s.Sites {
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\n", place(st.Frame), st.Reason, st.Count, units.Duration(st.TotalNs), units.Duration(st.MaxNs))
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\t%s\n", place(st.Frame), st.Reason, st.Count, units.Duration(st.TotalNs), units.Duration(st.MaxNs), holderList(st.Holders))
 		}
 		tw.Flush()
 	}
@@ -118,22 +119,29 @@ func WriteText(w io.Writer, s *Summary) error {
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "  NAME\tKIND\tWAITS\tTOTAL\tLONGEST\tWAITERS\tHELD BY (WHILE OTHERS WAITED)\n")
 		for _, r := range s.Resources {
-			var holders []string
-			for i, h := range r.Holders {
-				if i == 3 {
-					holders = append(holders, fmt.Sprintf("+%d more", len(r.Holders)-3))
-					break
-				}
-				holders = append(holders, fmt.Sprintf("G%d %s %s", h.Goroutine, clean(h.Name), units.Duration(h.BlameNs)))
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\t%d\t%s\n", clean(r.Name), r.Kind, r.Waits, units.Duration(r.TotalNs), units.Duration(r.MaxNs), r.Waiters, strings.Join(holders, ", "))
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\t%d\t%s\n", clean(r.Name), r.Kind, r.Waits, units.Duration(r.TotalNs), units.Duration(r.MaxNs), r.Waiters, holderList(r.Holders))
 		}
 		tw.Flush()
 	}
 	if len(s.Leaks) > 0 {
-		p("\nstill blocked at the end (leak candidates)\n")
+		p("\nleaks (still blocked at the end, or proven leaked)\n")
 		for _, l := range s.Leaks {
-			p("  %d × %s blocked on %s since %s at %s\n", l.Count, clean(l.Name), l.Reason, units.Duration(l.SinceNs), place(l.Where))
+			proven := ""
+			if l.Proven > 0 {
+				proven = fmt.Sprintf(" (%d proven)", l.Proven)
+			}
+			p("  %d × %s%s blocked on %s since %s at %s\n", l.Count, clean(l.Name), proven, l.Reason, units.Duration(l.SinceNs), place(l.Where))
+		}
+	}
+	if len(s.Paths) > 0 {
+		p("\ncritical paths: what decided when each ended\n")
+		for i := range s.Paths {
+			cp := &s.Paths[i]
+			name := clean(cp.Of)
+			if cp.Instance != "" {
+				name += " (" + cp.Instance + ")"
+			}
+			p("  %s, %s: %s\n", name, units.Duration(cp.DurationNs), clean(pathLine(cp)))
 		}
 	}
 	for _, c := range []struct {
@@ -152,6 +160,19 @@ func WriteText(w io.Writer, s *Summary) error {
 		tw.Flush()
 	}
 	return ew.err
+}
+
+// holderList is the first holders of a lock in words.
+func holderList(hs []Holder) string {
+	var out []string
+	for i, h := range hs {
+		if i == 3 {
+			out = append(out, fmt.Sprintf("+%d more", len(hs)-3))
+			break
+		}
+		out = append(out, fmt.Sprintf("G%d %s %s", h.Goroutine, clean(h.Name), units.Duration(h.BlameNs)))
+	}
+	return strings.Join(out, ", ")
 }
 
 // sortedReasons orders a reason -> ns map, largest first.

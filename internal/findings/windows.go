@@ -1,0 +1,481 @@
+package findings
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/vizrun/vizrun/internal/parse"
+)
+
+// Rules over stretches of the parallelism series: serial bottlenecks,
+// stalls, and programs bound by system calls or the network. They read the
+// series' buckets, never the spans, and count only the waits that can hold
+// the program back (parse.DimWaiting, by what was waited on).
+
+// syncWaits are the reasons that mean waiting for another goroutine.
+var syncWaits = []parse.Reason{parse.ReasonMutex, parse.ReasonRWMutex, parse.ReasonChanRecv, parse.ReasonChanSend, parse.ReasonSelect, parse.ReasonCond}
+
+// waitingOn is the goroutines waiting on rs in bucket i of s, on average.
+func waitingOn(s *parse.Series, i int, rs ...parse.Reason) float64 {
+	var w float64
+	for _, r := range rs {
+		w += s.Avg(parse.WaitingOnDim(r), i)
+	}
+	return w
+}
+
+// window is a stretch of series buckets [from, to).
+type window struct{ from, to int }
+
+// scan finds stretches of buckets where ok holds. Stretches less than gap
+// buckets apart, and less than a quarter of their length together, merge
+// when the merged stretch still holds as a whole (whole says so): a
+// generation boundary, a burst of the runtime's own work or a request let
+// through do not end a stretch.
+func scan(s *parse.Series, gap int, ok func(i int) bool, whole func(w window) bool) []window {
+	var out []window
+	start := -1
+	for i := 0; i <= s.N; i++ {
+		if i < s.N && ok(i) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			w := window{start, i}
+			if n := len(out); n > 0 {
+				prev := out[n-1]
+				g := start - prev.to
+				merged := window{prev.from, i}
+				if g <= gap && 4*g <= merged.to-merged.from && whole(merged) {
+					out[n-1] = merged
+					start = -1
+					continue
+				}
+			}
+			out = append(out, w)
+			start = -1
+		}
+	}
+	return out
+}
+
+// gapBuckets is d in buckets of s, at least 2.
+func gapBuckets(s *parse.Series, d int64) int { return max(2, int(d/max(s.Width, 1))) }
+
+// avg is the average of f over the buckets of w.
+func avg(w window, f func(i int) float64) float64 {
+	if w.to <= w.from {
+		return 0
+	}
+	var sum float64
+	for i := w.from; i < w.to; i++ {
+		sum += f(i)
+	}
+	return sum / float64(w.to-w.from)
+}
+
+// span is the time range of a window, clipped to the trace.
+func (a *analysis) span(w window) (from, to int64) {
+	s := &a.t.Parallel
+	return int64(w.from) * s.Width, min(int64(w.to)*s.Width, a.t.Duration)
+}
+
+// procsAt is GOMAXPROCS at time t.
+func (a *analysis) procsAt(t int64) float64 {
+	p := float64(a.t.GOMAXPROCS)
+	for _, c := range a.t.GOMAXPROCSChanges {
+		if c.Time > t {
+			break
+		}
+		p = float64(c.Value)
+	}
+	return p
+}
+
+// stretches is the windows a rule found, taken together.
+type stretches struct {
+	ws          []window
+	total       int64 // ns
+	longest     window
+	run, wait   float64 // goroutines running and waiting, summed over buckets
+	idle        float64 // P·ns idle
+	buckets     int
+	byReason    [parse.NumReasons]float64
+	first, last int64
+}
+
+// gather sums the windows at least minDur long.
+func (a *analysis) gather(ws []window, minDur int64, reasons []parse.Reason) *stretches {
+	s := &a.t.Parallel
+	st := &stretches{}
+	for _, w := range ws {
+		from, to := a.span(w)
+		if to-from < minDur {
+			continue
+		}
+		if len(st.ws) == 0 {
+			st.first = from
+		}
+		st.last = to
+		st.ws = append(st.ws, w)
+		st.total += to - from
+		if lf, lt := a.span(st.longest); to-from > lt-lf {
+			st.longest = w
+		}
+		for i := w.from; i < w.to; i++ {
+			run := s.Avg(parse.DimRunning, i)
+			st.run += run
+			st.wait += waitingOn(s, i, reasons...)
+			st.idle += max(0, a.procsAt(int64(i)*s.Width)-run-s.Avg(parse.DimRunningSystem, i)) * float64(s.Width)
+			for _, r := range reasons {
+				st.byReason[r] += s.Avg(parse.WaitingOnDim(r), i)
+			}
+			st.buckets++
+		}
+	}
+	return st
+}
+
+// top is the reason waited on most.
+func (st *stretches) top(reasons []parse.Reason) parse.Reason {
+	top := reasons[0]
+	for _, r := range reasons {
+		if st.byReason[r] > st.byReason[top] {
+			top = r
+		}
+	}
+	return top
+}
+
+// when says where the stretches are: "from 1.2 s to 1.5 s" or "in 3
+// stretches from 1.2 s to 4 s, the longest from 2 s to 2.3 s".
+func (a *analysis) when(st *stretches) string {
+	lf, lt := a.span(st.longest)
+	if len(st.ws) == 1 {
+		return fmt.Sprintf("from %s to %s", dur(lf), dur(lt))
+	}
+	return fmt.Sprintf("in %d stretches between %s and %s, the longest from %s to %s", len(st.ws), dur(st.first), dur(st.last), dur(lf), dur(lt))
+}
+
+// runner is the user goroutine that ran most during the stretches.
+func (a *analysis) runner(st *stretches) (parse.GoID, int64) {
+	sum := map[uint64]int64{}
+	for _, w := range st.ws {
+		for _, sh := range a.t.Parallel.TopIn(parse.TopRunners, w.from, w.to) {
+			sum[sh.Key] += sh.Ns
+		}
+	}
+	var best uint64
+	var bestNs int64
+	for _, k := range slices.Sorted(maps.Keys(sum)) {
+		if sum[k] > bestNs {
+			best, bestNs = k, sum[k]
+		}
+	}
+	return parse.GoID(best), bestNs
+}
+
+// runnerGroup is the name shared by the goroutines that ran during the
+// stretches, with how many of them ran, when no one goroutine did most of
+// the work; "", 0 otherwise.
+func (a *analysis) runnerGroup(st *stretches) (string, int) {
+	byName := map[string]int64{}
+	count := map[string]int{}
+	var total, top int64
+	for _, w := range st.ws {
+		for _, sh := range a.t.Parallel.TopIn(parse.TopRunners, w.from, w.to) {
+			total += sh.Ns
+			top = max(top, sh.Ns)
+			if g := a.t.Goroutine(parse.GoID(sh.Key)); g != nil {
+				if byName[g.Name] == 0 {
+					count[g.Name]++
+				}
+				byName[g.Name] += sh.Ns
+			}
+		}
+	}
+	if total == 0 || 2*top >= total {
+		return "", 0
+	}
+	best := ""
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
+		if byName[name] > byName[best] {
+			best = name
+		}
+	}
+	return best, a.distinctRunners(st, best)
+}
+
+// distinctRunners counts the goroutines named name that ran in the stretches.
+func (a *analysis) distinctRunners(st *stretches, name string) int {
+	seen := map[uint64]bool{}
+	for _, w := range st.ws {
+		for i := w.from; i < w.to && i < len(a.t.Parallel.Top[parse.TopRunners]); i++ {
+			for _, sh := range a.t.Parallel.Top[parse.TopRunners][i] {
+				if g := a.t.Goroutine(parse.GoID(sh.Key)); sh.Ns > 0 && g != nil && g.Name == name {
+					seen[sh.Key] = true
+				}
+			}
+		}
+	}
+	return len(seen)
+}
+
+// sitesIn is where goroutines waited for one of reasons during the
+// stretches, most time first.
+func (a *analysis) sitesIn(st *stretches, reasons []parse.Reason) []parse.Share {
+	sum := map[uint64]int64{}
+	for _, w := range st.ws {
+		for _, sh := range a.t.Parallel.TopIn(parse.TopWaits, w.from, w.to) {
+			if _, r := parse.SplitSiteKey(sh.Key); slices.Contains(reasons, r) {
+				sum[sh.Key] += sh.Ns
+			}
+		}
+	}
+	out := make([]parse.Share, 0, len(sum))
+	for k, v := range sum {
+		out = append(out, parse.Share{Key: k, Ns: v})
+	}
+	slices.SortFunc(out, func(x, y parse.Share) int { return cmp.Or(cmp.Compare(y.Ns, x.Ns), cmp.Compare(x.Key, y.Key)) })
+	return out
+}
+
+// serial: stretches where about one goroutine ran, Ps sat idle, and others
+// waited on locks or channels: the work was serialised.
+func (a *analysis) serial() {
+	t := a.t
+	s := &t.Parallel
+	if s.N == 0 {
+		return
+	}
+	run := func(i int) float64 { return s.Avg(parse.DimRunning, i) }
+	busy := func(i int) float64 { return s.Avg(parse.DimRunning, i) + s.Avg(parse.DimRunningSystem, i) }
+	waiting := func(i int) float64 { return waitingOn(s, i, syncWaits...) }
+	serial := func(p, run, busy, waiting float64) bool {
+		return p >= 2 && run >= 0.5 && run <= 1.5 && busy <= p-0.5 && waiting >= a.th.SerialMinWaiting
+	}
+	ws := scan(s, gapBuckets(s, int64(a.th.SerialMinDuration)/2), func(i int) bool {
+		return serial(a.procsAt(int64(i)*s.Width), run(i), busy(i), waiting(i))
+	}, func(w window) bool {
+		return serial(a.procsAt(int64(w.from)*s.Width), avg(w, run), avg(w, busy), avg(w, waiting))
+	})
+	st := a.gather(ws, int64(a.th.SerialMinDuration), syncWaits)
+	if len(st.ws) == 0 || float64(st.total) < a.th.SerialMinShare*float64(t.Duration) {
+		return
+	}
+	n := float64(st.buckets)
+	top := st.top(syncWaits)
+	p := a.procsAt(st.first)
+	msg := fmt.Sprintf("For %s (%s) the program ran on about one core: %.1f goroutines running on average while %.1f waited, mostly on %s, and %.1f of %.0f Ps sat idle.",
+		dur(st.total), a.when(st), st.run/n, st.wait/n, top, st.idle/n/float64(s.Width), p)
+	ev := []string{fmt.Sprintf("%.1f goroutines waiting on locks and channels on average", st.wait/n)}
+	var gs []int64
+	if g, ns := a.runner(st); ns > 0 {
+		if name, n := a.runnerGroup(st); n > 1 {
+			msg += fmt.Sprintf(" The work was done by %d %s goroutines in turn.", n, name)
+		} else {
+			msg += fmt.Sprintf(" The work was done by %s.", a.gname(g))
+		}
+		ev = append(ev, fmt.Sprintf("%s ran %s of that time", a.gname(g), dur(ns)))
+		gs = append(gs, int64(g))
+	}
+	var blamed *Location
+	for j, sh := range a.sitesIn(st, syncWaits) {
+		if j == 4 {
+			break
+		}
+		f, r := parse.SplitSiteKey(sh.Key)
+		if j == 0 {
+			blamed = a.site(f)
+		}
+		ev = append(ev, fmt.Sprintf("waits at %s (%s): %s", a.place(f), r, dur(sh.Ns)))
+	}
+	from, to := a.span(st.longest)
+	a.add(Finding{Severity: Warning, Message: msg, Evidence: ev, CostNs: int64(st.idle), Site: blamed,
+		Subject: fmt.Sprintf("waiting on %s", top), From: from, To: to, Goroutines: gs})
+}
+
+// stallGap: a burst of work shorter than this (a request let through) does
+// not end a stall.
+const stallGap = 50e6
+
+// stall: stretches where tasks were in progress but the program barely ran,
+// its goroutines waiting on channels and locks: work held back.
+func (a *analysis) stall() {
+	t := a.t
+	s := &t.Parallel
+	if s.N == 0 || len(t.Tasks) == 0 {
+		return
+	}
+	// Tasks in progress by bucket, from the tasks kept (the longest).
+	open := make([]int, s.N+1)
+	for _, tk := range t.Tasks {
+		from, to := int(tk.Start/s.Width), int(min(tk.End/s.Width, int64(s.N-1)))
+		if from < s.N && to >= from {
+			open[from]++
+			open[to+1]--
+		}
+	}
+	for i := 1; i <= s.N; i++ {
+		open[i] += open[i-1]
+	}
+	busy := func(i int) float64 { return s.Avg(parse.DimRunning, i) + s.Avg(parse.DimRunningSystem, i) }
+	waiting := func(i int) float64 { return waitingOn(s, i, syncWaits...) }
+	ws := scan(s, gapBuckets(s, stallGap), func(i int) bool {
+		return open[i] > 0 && busy(i) < 0.1 && waiting(i) >= a.th.StallMinWaiting
+	}, func(w window) bool {
+		return avg(w, busy) < 0.1 && avg(w, waiting) >= a.th.StallMinWaiting
+	})
+	st := a.gather(ws, int64(a.th.StallMinDuration), syncWaits)
+	if len(st.ws) == 0 || float64(st.total) < a.th.StallMinShare*float64(t.Duration) {
+		return
+	}
+	n := float64(st.buckets)
+	sev := Info
+	if float64(st.total) >= 0.25*float64(t.Duration) {
+		sev = Warning
+	}
+	ran := fmt.Sprintf("%.2f", st.run/n)
+	if st.run/n < 0.01 {
+		ran = "under 0.01"
+	}
+	msg := fmt.Sprintf("For %s (%s, %.0f%% of the trace) the program waited instead of working: %s goroutines ran on average while %.1f waited on channels and locks, with tasks in progress.",
+		dur(st.total), a.when(st), 100*float64(st.total)/float64(t.Duration), ran, st.wait/n)
+	subject := "waiting"
+	var ev []string
+	var ids []int64
+	var blamed *Location
+	sites := a.sitesIn(st, syncWaits)
+	if len(sites) > 0 {
+		f, r := parse.SplitSiteKey(sites[0].Key)
+		blamed = a.site(f)
+		msg += fmt.Sprintf(" Most waited at %s (%s): something held the work back there (a rate limit, a back-off, a goroutine handing work out slowly).", a.place(f), r)
+		subject = "waiting at " + a.funcOf(f)
+		ids = a.waitersAt(f, r, st)
+	}
+	for j, sh := range sites {
+		if j == 4 {
+			break
+		}
+		f, r := parse.SplitSiteKey(sh.Key)
+		ev = append(ev, fmt.Sprintf("goroutines waited %s in all at %s (%s), %.1f at a time on average", dur(sh.Ns), a.place(f), r, float64(sh.Ns)/float64(st.total)))
+	}
+	ev = append(ev, "tasks in progress, longest first: "+a.tasksIn(st))
+	if g, ns := a.runner(st); ns > 0 {
+		ev = append(ev, fmt.Sprintf("%s ran most meanwhile (%s)", a.gname(g), dur(ns)))
+	}
+	from, to := a.span(st.longest)
+	a.add(Finding{Severity: sev, Message: msg, Evidence: ev, CostNs: st.total, Site: blamed,
+		Subject: subject, From: from, To: to, Goroutines: ids})
+}
+
+// tasksIn lists the task types in progress during the stretches.
+func (a *analysis) tasksIn(st *stretches) string {
+	type inProgress struct {
+		n   int
+		max int64 // of the tasks' time within the stretches
+	}
+	tasks := map[string]*inProgress{}
+	for _, tk := range a.t.Tasks {
+		var in int64
+		for _, w := range st.ws {
+			from, to := a.span(w)
+			if tk.Start < to && tk.End > from {
+				in += min(tk.End, to) - max(tk.Start, from)
+			}
+		}
+		if in == 0 {
+			continue
+		}
+		ty := cmp.Or(tk.Type, "(unnamed)")
+		p := tasks[ty]
+		if p == nil {
+			p = &inProgress{}
+			tasks[ty] = p
+		}
+		p.n, p.max = p.n+1, max(p.max, in)
+	}
+	types := slices.Collect(maps.Keys(tasks))
+	slices.SortFunc(types, func(x, y string) int { return cmp.Or(cmp.Compare(tasks[y].max, tasks[x].max), cmp.Compare(x, y)) })
+	var tl []string
+	for j, ty := range types {
+		if j == 5 {
+			tl = append(tl, fmt.Sprintf("and %d more types", len(types)-5))
+			break
+		}
+		p := tasks[ty]
+		tl = append(tl, fmt.Sprintf("%s (%d, up to %s each)", ty, p.n, dur(p.max)))
+	}
+	return strings.Join(tl, ", ")
+}
+
+// waitersAt lists goroutines that waited at frame f for r during the
+// stretches, for the report to highlight (read from the spans: at most 20).
+func (a *analysis) waitersAt(f parse.FrameID, r parse.Reason, st *stretches) []int64 {
+	var out []int64
+	for _, g := range a.t.Goroutines {
+		if g.System || len(out) == 20 {
+			continue
+		}
+	spans:
+		for _, sp := range g.Spans {
+			if sp.State != parse.StateBlocked || sp.Reason != r || a.t.SiteOf(sp.Stack) != f {
+				continue
+			}
+			for _, w := range st.ws {
+				if from, to := a.span(w); sp.End > from && sp.Start < to {
+					out = append(out, int64(g.ID))
+					break spans
+				}
+			}
+		}
+	}
+	return out
+}
+
+// io: stretches where nothing ran while goroutines waited in system calls
+// or on the network (waits that can hold the program back, see
+// parse.DimWaiting: idle plumbing aside).
+func (a *analysis) ioBound(reason parse.Reason, what string) {
+	t := a.t
+	s := &t.Parallel
+	if s.N == 0 {
+		return
+	}
+	ws := scan(s, 0, func(i int) bool {
+		if s.Avg(parse.DimRunning, i)+s.Avg(parse.DimRunningSystem, i) >= 0.5 {
+			return false
+		}
+		if reason == parse.ReasonNetwork && waitingOn(s, i, parse.ReasonSyscall) >= 0.5 {
+			return false // a system-call stretch
+		}
+		return waitingOn(s, i, reason) >= 0.5
+	}, func(window) bool { return false })
+	st := a.gather(ws, 0, []parse.Reason{reason})
+	share := float64(st.total) / float64(t.Duration)
+	if len(st.ws) == 0 || share < a.th.IOMinShare {
+		return
+	}
+	msg := fmt.Sprintf("For %s (%.0f%% of the trace) nothing ran while goroutines waited on %s: the program is bound by it, not by its CPUs.", dur(st.total), 100*share, what)
+	var ev []string
+	var blamed *Location
+	for j, sh := range a.sitesIn(st, []parse.Reason{reason}) {
+		if j == 5 {
+			break
+		}
+		f, _ := parse.SplitSiteKey(sh.Key)
+		if j == 0 {
+			blamed = a.site(f)
+		}
+		ev = append(ev, fmt.Sprintf("%s: %s of waits meanwhile", a.place(f), dur(sh.Ns)))
+	}
+	a.add(Finding{Severity: Info, Message: msg, Evidence: ev, CostNs: st.total, Subject: what, Site: blamed, From: st.first, To: st.last})
+}
+
+func (a *analysis) syscalls() { a.ioBound(parse.ReasonSyscall, "system calls") }
+func (a *analysis) network()  { a.ioBound(parse.ReasonNetwork, "the network") }

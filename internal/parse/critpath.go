@@ -1,0 +1,195 @@
+package parse
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Critical paths. What decided when a goroutine, a task or a region ended?
+// Walk back from its end: while the goroutine ran, waited for a P or sat in
+// a system call, that is on the path; where it was blocked and another
+// goroutine woke it up, the path jumps to that goroutine at the moment of
+// the wake-up (what it did before is what the wait waited for); where a
+// timer, the network poller or the GC woke it, the wait itself is on the
+// path; before a goroutine was created, the path goes on in its creator.
+// The walk stops at the start of what is explained.
+
+// PathSegment is one stretch of a critical path, on one goroutine.
+type PathSegment struct {
+	G          GoID
+	Start, End int64
+	State      State
+	Reason     Reason     // for blocked spans
+	Stack      StackID    // for blocked and syscall spans: where it waited
+	Wake       WakeSource // for blocked spans: what woke it (the path did not follow a goroutine)
+}
+
+// Path is the critical path of [From, To): its segments in time order,
+// covering it without gaps, and the hand-offs between goroutines.
+type Path struct {
+	From, To int64
+	Segments []PathSegment
+	Hops     int // jumps to a waker or a creator
+}
+
+// maxPathSteps bounds a walk (a path through millions of spans is cut at
+// its start: the earliest part is then missing).
+const maxPathSteps = 1 << 20
+
+// CriticalPath walks back from goroutine g at time to, down to from.
+func (t *Trace) CriticalPath(g GoID, from, to int64) Path {
+	p := Path{From: from, To: to}
+	cur := t.Goroutine(g)
+	at := to
+	var rev []PathSegment
+	add := func(s PathSegment) {
+		if s.End <= s.Start {
+			return
+		}
+		if n := len(rev); n > 0 {
+			last := &rev[n-1]
+			if last.G == s.G && last.State == s.State && last.Reason == s.Reason && last.Start == s.End && last.Wake == s.Wake {
+				last.Start = s.Start
+				return
+			}
+		}
+		rev = append(rev, s)
+	}
+	for steps := 0; cur != nil && at > from && steps < maxPathSteps; steps++ {
+		i := spanBefore(cur.Spans, at)
+		if i < 0 {
+			// Before the goroutine's first span: before it was created,
+			// its creator was running.
+			if cur.Created > from && cur.Parent != 0 && cur.Parent != cur.ID {
+				if parent := t.Goroutine(cur.Parent); parent != nil {
+					at = min(at, cur.Created)
+					cur = parent
+					p.Hops++
+					continue
+				}
+			}
+			break
+		}
+		if cur.Spans[i].End < at {
+			at = cur.Spans[i].End // after it ended: nothing of it is on the path
+			continue
+		}
+		s := cur.Spans[i]
+		begin := max(s.Start, from)
+		switch s.State {
+		case StateBlocked:
+			w, ok := cur.WakeOf(s)
+			if ok && s.End == at && w.Source == WakeGoroutine {
+				if waker := t.Goroutine(w.By); waker != nil && waker != cur && !waker.System {
+					cur = waker
+					p.Hops++
+					continue
+				}
+			}
+			seg := PathSegment{G: cur.ID, Start: begin, End: at, State: s.State, Reason: s.Reason, Stack: s.Stack, Wake: w.Source}
+			switch {
+			case ok && w.Source == WakeGoroutine:
+				seg.Wake = WakeRuntime // a runtime goroutine's doing
+			case !ok && s.End < t.Duration:
+				seg.Wake = WakeRuntime // it ended, by whom is not kept
+			}
+			add(seg)
+		case StateSyscall:
+			add(PathSegment{G: cur.ID, Start: begin, End: at, State: s.State, Reason: ReasonSyscall, Stack: s.Stack})
+		default:
+			add(PathSegment{G: cur.ID, Start: begin, End: at, State: s.State})
+		}
+		at = begin
+	}
+	if at > from {
+		// Nothing explains the beginning (the trace started, or the walk
+		// was cut): it stays uncovered, as a gap before the first segment.
+		p.From = at
+	}
+	slices.Reverse(rev)
+	p.Segments = rev
+	return p
+}
+
+// spanBefore is the index of the last span starting before t, or -1.
+func spanBefore(spans []Span, t int64) int {
+	i, _ := slices.BinarySearchFunc(spans, t, func(s Span, t int64) int { return cmp.Compare(s.Start, t) })
+	return i - 1
+}
+
+// Length is the time the path covers.
+func (p *Path) Length() int64 {
+	var n int64
+	for _, s := range p.Segments {
+		n += s.End - s.Start
+	}
+	return n
+}
+
+// PathPart is the time of a path spent one way.
+type PathPart struct {
+	Category string // "running main.worker", "waiting for a P", "sleep at main.fetch (fetch.go:12)", ...
+	Ns       int64
+}
+
+// Breakdown sums a path's time by what it was spent on: running (by
+// goroutine group), waiting for a P, and each wait the path could not
+// follow to another goroutine (a timer, the network, a system call, the GC,
+// or a wait still going on), by reason and call site. Largest first.
+func (t *Trace) Breakdown(p *Path) []PathPart {
+	sum := map[string]int64{}
+	for _, s := range p.Segments {
+		sum[t.category(&s)] += s.End - s.Start
+	}
+	out := make([]PathPart, 0, len(sum))
+	for c, ns := range sum {
+		out = append(out, PathPart{c, ns})
+	}
+	slices.SortFunc(out, func(a, b PathPart) int { return cmp.Or(cmp.Compare(b.Ns, a.Ns), cmp.Compare(a.Category, b.Category)) })
+	return out
+}
+
+// category names what a path segment was spent on.
+func (t *Trace) category(s *PathSegment) string {
+	switch s.State {
+	case StateRunning:
+		name := "?"
+		if g := t.Goroutine(s.G); g != nil {
+			name = g.Name
+		}
+		return "running " + name
+	case StateRunnable:
+		return "waiting for a P"
+	case StateSyscall:
+		return "system call at " + t.placeOf(s.Stack)
+	}
+	what := s.Reason.String()
+	switch s.Wake {
+	case WakeTimer:
+		if s.Reason != ReasonSleep {
+			what += " (timer)"
+		}
+	case WakeNone:
+		what += " (still waiting)"
+	}
+	return what + " at " + t.placeOf(s.Stack)
+}
+
+// placeOf is the call site of a stack in words.
+func (t *Trace) placeOf(stk StackID) string {
+	f := t.SiteOf(stk)
+	if f == 0 {
+		return "(no stack)"
+	}
+	return t.Frames[f].Func
+}
+
+// MainGoroutine is the program's main goroutine (runtime.main), or nil.
+func (t *Trace) MainGoroutine() *Goroutine {
+	for _, g := range t.Goroutines {
+		if !g.System && (g.StartFunc == "runtime.main" || g.StartFunc == "main.main") {
+			return g
+		}
+	}
+	return nil
+}

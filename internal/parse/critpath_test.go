@@ -1,0 +1,250 @@
+package parse_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"flag"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/tracetest"
+	"github.com/vizrun/vizrun/internal/workload"
+	"github.com/vizrun/vizrun/tracer"
+)
+
+var recordCausality = flag.Bool("record", false, "re-record the causality workloads' traces into testdata/causality (on a quiet machine)")
+
+// causal returns the trace of workload name, recorded once with -record and
+// committed: what the tests check is exact whatever the machine does.
+func causal(t *testing.T, name string, fn func()) *parse.Trace {
+	t.Helper()
+	path := filepath.Join("testdata", "causality", name+".trace.gz")
+	if *recordCausality {
+		data, err := workload.Capture(fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write(data)
+		zw.Close()
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr, err := parse.ReadFile(path, parse.Options{})
+	if err != nil {
+		t.Fatalf("%v (go test -run %s -record records it)", err, t.Name())
+	}
+	if err := tr.Check(); err != nil {
+		t.Errorf("invariants: %v", err)
+	}
+	return tr
+}
+
+// segmentsOf sums the path's time by goroutine name and state.
+func segmentsOf(tr *parse.Trace, p parse.Path) map[string]int64 {
+	out := map[string]int64{}
+	for _, s := range p.Segments {
+		name := "?"
+		if g := tr.Goroutine(s.G); g != nil {
+			name = g.Name
+		}
+		key := name + " " + s.State.String()
+		if s.State == parse.StateBlocked {
+			key += " " + s.Reason.String()
+		}
+		out[key] += s.End - s.Start
+	}
+	return out
+}
+
+// TestCriticalPathChain: A waits on a channel that B sends on after B waits
+// for a mutex that C holds for 50 ms: A's critical path is C's hold, then
+// B's work, then A.
+func TestCriticalPathChain(t *testing.T) {
+	tr := causal(t, "chain", func() {
+		var mu sync.Mutex
+		ch := make(chan int)
+		held := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(3)
+		workload.Go("C", func() {
+			defer wg.Done()
+			mu.Lock()
+			close(held)
+			time.Sleep(50 * time.Millisecond)
+			mu.Unlock()
+		})
+		workload.Go("B", func() {
+			defer wg.Done()
+			<-held
+			mu.Lock()
+			workload.Spin(2 * time.Millisecond)
+			mu.Unlock()
+			ch <- 1
+		})
+		workload.Go("A", func() {
+			defer wg.Done()
+			<-ch
+			workload.Spin(time.Millisecond)
+		})
+		wg.Wait()
+	})
+	a := tracetest.One(t, tr, "A")
+	p := tr.CriticalPath(a.ID, a.Created, a.Ended)
+	seg := segmentsOf(tr, p)
+	t.Logf("A's path: %v, %d hops", seg, p.Hops)
+	if seg["C blocked sleep"] < int64(50*time.Millisecond) {
+		t.Errorf("C's 50 ms hold (asleep with the lock) is not on A's path: %v", seg)
+	}
+	if seg["B running"] < int64(2*time.Millisecond) || seg["A running"] < int64(time.Millisecond) {
+		t.Errorf("B's and A's work are not on A's path: %v", seg)
+	}
+	if seg["A blocked chan receive"] != 0 || seg["B blocked mutex"] != 0 {
+		t.Errorf("waits that other goroutines ended are on the path instead of those goroutines: %v", seg)
+	}
+	// In time order: C's sleep, then B's work, then A's.
+	order := []string{}
+	for _, s := range p.Segments {
+		if g := tr.Goroutine(s.G); g != nil && (len(order) == 0 || order[len(order)-1] != g.Name) {
+			order = append(order, g.Name)
+		}
+	}
+	if i, j, k := indexOf(order, "C"), indexOf(order, "B"), lastIndexOf(order, "A"); i < 0 || j < i || k < j {
+		t.Errorf("path order %v, want C before B before A", order)
+	}
+	if p.Hops < 2 {
+		t.Errorf("%d hops, want at least A->B->C", p.Hops)
+	}
+}
+
+func indexOf(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+func lastIndexOf(s []string, v string) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestCriticalPathFanOut: a request fanned out to three goroutines waits
+// for all of them; the slowest decides its end, and only it is on the path.
+func TestCriticalPathFanOut(t *testing.T) {
+	tr := causal(t, "fanout", func() {
+		workload.Phase("request", func() {
+			var wg sync.WaitGroup
+			for _, b := range []struct {
+				name string
+				d    time.Duration
+			}{{"fast", 10 * time.Millisecond}, {"medium", 20 * time.Millisecond}, {"slow", 60 * time.Millisecond}} {
+				wg.Add(1)
+				workload.Go(b.name, func() {
+					defer wg.Done()
+					time.Sleep(b.d)
+				})
+			}
+			wg.Wait()
+		})
+	})
+	r := tracetest.Region(t, tr, "request")
+	p := tr.CriticalPath(r.Goroutine, r.Start, r.End)
+	seg := segmentsOf(tr, p)
+	t.Logf("request's path: %v", seg)
+	if seg["slow blocked sleep"] < int64(60*time.Millisecond) {
+		t.Errorf("the slowest branch's 60 ms is not on the path: %v", seg)
+	}
+	if seg["fast blocked sleep"]+seg["medium blocked sleep"] != 0 {
+		t.Errorf("a faster branch is on the path: %v", seg)
+	}
+	if l := p.Length(); l > r.End-r.Start || l < (r.End-r.Start)*9/10 {
+		t.Errorf("the path covers %v of a %v region", time.Duration(l), time.Duration(r.End-r.Start))
+	}
+}
+
+// TestCriticalPathTimersAndNetwork: waits that a timer or the network poller
+// ended are the ends of the path, kept with their source.
+func TestCriticalPathTimers(t *testing.T) {
+	tr := causal(t, "timer", func() {
+		workload.Phase("nap", func() { time.Sleep(20 * time.Millisecond) })
+	})
+	r := tracetest.Region(t, tr, "nap")
+	p := tr.CriticalPath(r.Goroutine, r.Start, r.End)
+	var sleep int64
+	for _, s := range p.Segments {
+		if s.State == parse.StateBlocked && s.Reason == parse.ReasonSleep {
+			sleep += s.End - s.Start
+			if s.Wake != parse.WakeTimer {
+				t.Errorf("a sleep woken by %v, want the timer", s.Wake)
+			}
+		}
+	}
+	if sleep < int64(20*time.Millisecond) || p.Hops != 0 {
+		t.Errorf("path: %d ns asleep, %d hops; want the 20 ms sleep itself, no hop", sleep, p.Hops)
+	}
+}
+
+// TestUnnamedHolders: for plain sync.Mutex waits, who woke the waiter is who
+// held the lock. The same workload through tracer.NewMutex, whose own
+// records are ground truth, agrees on at least 95% of the blame.
+func TestUnnamedHolders(t *testing.T) {
+	mu := tracer.NewMutex("counter")
+	tr := causal(t, "holders", func() {
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			workload.Go("locker", func() {
+				defer wg.Done()
+				for range 5 {
+					mu.Lock()
+					workload.Spin(3 * time.Millisecond)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+	})
+	named := tracetest.Resource(t, tr, parse.KindMutex, "counter")
+	var site *parse.Site
+	for i := range tr.Sites {
+		if tr.Sites[i].Reason == parse.ReasonMutex && len(tr.Sites[i].Holders) > 0 {
+			site = &tr.Sites[i]
+			break
+		}
+	}
+	if site == nil {
+		t.Fatal("no holders inferred for the mutex's waits")
+	}
+	truth := map[parse.GoID]int64{}
+	var total int64
+	for _, h := range named.Holders {
+		truth[h.G] = h.Blame
+		total += h.Blame
+	}
+	var agree int64
+	for _, h := range site.Holders {
+		agree += min(h.Blame, truth[h.G])
+	}
+	if total == 0 || float64(agree) < 0.95*float64(total) {
+		t.Errorf("inferred holders agree with the named lock's on %d of %d ns (want 95%%): named %v, inferred %v", agree, total, named.Holders, site.Holders)
+	}
+	for _, h := range site.Holders {
+		if h.Release == 0 {
+			t.Errorf("holder G%d without a release site", h.G)
+		}
+	}
+}

@@ -1,0 +1,389 @@
+package parse
+
+// The goroutine state machine: every goroutine state transition closes the
+// goroutine's open span, books it, and opens the next.
+
+import (
+	"cmp"
+
+	"golang.org/x/exp/trace"
+)
+
+type gstate struct {
+	g       *Goroutine
+	cur     Span // the open span; State == StateNone when none
+	p       ProcID
+	onP     bool
+	regions []openRegion
+	assist  int64  // start of an open GC mark assist, -1 when none
+	seen    bool   // a state transition has been seen
+	sysSet  bool   // System has been decided from a stack or name
+	flipAt  int64  // when System last changed after the goroutine was counted (0: never)
+	pending []Span // blocking spans waiting for System to be decided before they count as sites
+
+	// The last blocked and the last syscall span that ended (see
+	// waitedOnVia).
+	lastBlocked, lastSyscall Span
+
+	woke bool // the open span is runnable after a wake-up (counts in builder.woken)
+
+	served StackID // the stack of the last wait another goroutine woke it from
+}
+
+type openRegion struct {
+	typ   string
+	task  TaskID
+	start int64
+	stack StackID
+}
+
+const maxDenseGoID = 1 << 20
+
+// current is the goroutine executing ev, or nil.
+func (b *builder) current(ev *trace.Event) *gstate {
+	id := ev.Goroutine()
+	if id == trace.NoGoroutine {
+		return nil
+	}
+	return b.g(GoID(id))
+}
+
+// g returns the state of goroutine id, creating it on first sight.
+func (b *builder) g(id GoID) *gstate {
+	if id >= 0 && id < maxDenseGoID {
+		if int(id) < len(b.gs) {
+			if gs := b.gs[id]; gs != nil {
+				return gs
+			}
+		} else {
+			n := max(int(id)+1, 2*len(b.gs), 64)
+			b.gs = append(b.gs, make([]*gstate, n-len(b.gs))...)
+		}
+	} else if gs := b.gmap[id]; gs != nil {
+		return gs
+	}
+	g := &Goroutine{ID: id, Ended: -1}
+	gs := &gstate{g: g, assist: -1}
+	b.t.Goroutines = append(b.t.Goroutines, g)
+	b.t.byID[id] = g
+	if id >= 0 && id < maxDenseGoID {
+		b.gs[id] = gs
+	} else {
+		b.gmap[id] = gs
+	}
+	return gs
+}
+
+func (b *builder) goTransition(ev *trace.Event, st *trace.StateTransition) {
+	from, to := st.Goroutine()
+	gs := b.g(GoID(st.Resource.Goroutine()))
+	g := gs.g
+	t := b.now
+	if gs.seen && (from == to || from == trace.GoUndetermined && gs.cur.State == stateOf(to)) {
+		// A status report at a generation boundary (from a reader that
+		// started at that generation, Undetermined): nothing changed.
+		return
+	}
+
+	if !gs.seen {
+		gs.seen = true
+		if from == trace.GoNotExist {
+			// Created during the trace.
+			g.Created = t
+			if p := ev.Goroutine(); p != trace.NoGoroutine {
+				g.Parent = GoID(p)
+			}
+			g.CreateStack = b.stackID(ev.Stack())
+			for f := range st.Stack.Frames() {
+				g.StartFunc = funcName(f.Func)
+				break
+			}
+			b.t.Created++
+			b.decideSystem(gs, isSystemFunc(g.StartFunc), t)
+		} else {
+			// It existed before the trace started: it has been in this
+			// state since then, as far as the trace can tell.
+			g.PreExisting = true
+			stk := b.stackID(st.Stack)
+			b.learnStart(gs, stk, 0)
+			if to != trace.GoNotExist {
+				s := b.newSpan(gs, to, st.Reason, stk, ev)
+				s.Start = 0
+				gs.cur = s
+				b.addAlive(gs, 1)
+				b.countSince(gs.g.System, &s, 0, t, 1)
+				b.count(gs, &s, t, 1)
+				if to == trace.GoRunning {
+					b.procStart(gs, ev, t)
+				}
+				return
+			}
+		}
+	}
+
+	if to == trace.GoNotExist {
+		b.closeSpan(gs, t)
+		g.Ended = t
+		g.End = EndExited
+		b.addAlive(gs, -1)
+		return
+	}
+	stk := b.stackID(st.Stack)
+	if from == trace.GoNotExist {
+		b.addAlive(gs, 1)
+	}
+	if g.StartFunc == "" {
+		b.learnStart(gs, stk, t)
+	}
+	if !gs.sysSet && stk != 0 && st.Reason == "system goroutine wait" {
+		b.decideSystem(gs, true, t)
+	}
+	if from == trace.GoRunning && to == trace.GoRunnable && gs.cur.State == StateRunning && runnableReason(st.Reason) == ReasonPreempted {
+		b.preempted(gs, &gs.cur, t, stk)
+	}
+	if from == trace.GoWaiting && gs.cur.State == StateBlocked {
+		b.wake(gs, ev, t)
+	} else {
+		b.closeSpan(gs, t)
+	}
+	s := b.newSpan(gs, to, st.Reason, stk, ev)
+	gs.cur = s
+	gs.woke = from == trace.GoWaiting && to == trace.GoRunnable
+	b.count(gs, &s, t, 1)
+	if s.State == StateBlocked && !g.System {
+		b.lockWaitBegins(&s)
+		if s.Stack != 0 && s.Stack == gs.served {
+			// Woken here by another goroutine, it came back to wait here
+			// again: a worker's loop waiting for its next job.
+			b.served[s.Stack] = true
+		}
+	}
+	if to == trace.GoRunning {
+		b.procStart(gs, ev, t)
+	}
+}
+
+// learnStart names a goroutine that existed before the trace by the
+// outermost frame of a stack it was seen with, and decides from it whether it
+// belongs to the runtime.
+func (b *builder) learnStart(gs *gstate, stk StackID, t int64) {
+	if stk == 0 {
+		return
+	}
+	fr := b.t.Stacks[stk].Frames
+	bottom := b.t.Frames[fr[len(fr)-1]].Func
+	if bottom == "runtime.goexit" && len(fr) > 1 {
+		bottom = b.t.Frames[fr[len(fr)-2]].Func
+	}
+	gs.g.StartFunc = bottom
+	b.decideSystem(gs, isSystemFunc(bottom), t)
+}
+
+// stateOf is the span state of a goroutine state (StateNone for NotExist).
+func stateOf(s trace.GoState) State {
+	switch s {
+	case trace.GoRunning:
+		return StateRunning
+	case trace.GoRunnable:
+		return StateRunnable
+	case trace.GoSyscall:
+		return StateSyscall
+	case trace.GoWaiting:
+		return StateBlocked
+	}
+	return StateNone
+}
+
+// newSpan opens a span in state to, starting now.
+func (b *builder) newSpan(gs *gstate, to trace.GoState, raw string, stk StackID, ev *trace.Event) Span {
+	s := Span{Start: b.now, Stack: stk}
+	switch to {
+	case trace.GoRunning:
+		s.State = StateRunning
+		s.Stack = 0
+	case trace.GoRunnable:
+		s.State = StateRunnable
+		s.Reason = runnableReason(raw)
+		if s.Reason == ReasonNone {
+			s.Stack = 0
+		}
+	case trace.GoSyscall:
+		s.State = StateSyscall
+		s.Reason = ReasonSyscall
+	default: // GoWaiting, and anything newer we do not know
+		s.State = StateBlocked
+		r, needStack := reasonFromRuntime(raw)
+		s.Reason = r
+		if needStack && stk == 0 {
+			s.Raw = b.raw(cmp.Or(raw, "unknown"))
+		} else if needStack {
+			info := b.info(stk)
+			if raw == "" {
+				s.Reason, s.Raw = info.infer, info.inferR
+			} else if info.sync != ReasonNone {
+				s.Reason = info.sync
+			} else {
+				s.Raw = b.raw(raw)
+			}
+		} else if r == ReasonOther {
+			s.Raw = b.raw(raw)
+		}
+		if r == ReasonSelect && stk != 0 {
+			// tracer.Send and tracer.Recv wait in a select (on the
+			// channel and the context): it is a channel operation.
+			if tr := b.info(stk).tracer; tr != ReasonNone {
+				s.Reason = tr
+			}
+		}
+	}
+	return s
+}
+
+// closeSpan ends the open span of gs at t and books it.
+func (b *builder) closeSpan(gs *gstate, t int64) {
+	s := &gs.cur
+	if s.State == StateNone {
+		return
+	}
+	s.End = t
+	b.count(gs, s, t, -1)
+	if s.State == StateSyscall || s.State == StateBlocked && !b.wakeBooked {
+		b.waitedOn(gs, s, s.Reason)
+	}
+	if s.State == StateRunning {
+		b.procEnd(gs, t)
+	}
+	g := gs.g
+	g.Totals.add(s)
+	if s.State == StateRunning && !g.System {
+		b.series.addTop(TopRunners, uint64(g.ID), s.Start, s.End)
+	} else if b.waits(g.System, s) {
+		f := FrameID(0)
+		if s.Stack != 0 {
+			f = b.info(s.Stack).site
+		}
+		b.series.addTop(TopWaits, SiteKey(f, s.Reason), s.Start, s.End)
+	}
+	if s.State == StateRunning && gs.assist >= 0 {
+		g.Totals.GCAssist += s.End - max(s.Start, gs.assist)
+	}
+	if s.State == StateRunnable && !g.System {
+		d := s.End - s.Start
+		if d > b.t.Latency.Max {
+			b.t.LatencyMaxAt, b.t.LatencyMaxG = s.Start, g.ID
+		}
+		b.t.Latency.Add(d)
+	}
+	if s.State == StateBlocked || s.State == StateSyscall {
+		if s.State == StateBlocked {
+			gs.lastBlocked = *s
+		} else {
+			gs.lastSyscall = *s
+		}
+		switch {
+		case !gs.sysSet:
+			gs.pending = append(gs.pending, *s)
+		case !g.System:
+			b.site(s)
+		}
+	}
+	g.Spans = grow(g.Spans, *s)
+	*s = Span{}
+	if b.nspans++; b.nspans > b.limit {
+		b.coarsen()
+	}
+}
+
+// count adds delta to the series counts a goroutine in span s counts
+// towards, at time t.
+func (b *builder) count(gs *gstate, s *Span, t, delta int64) {
+	if d, ok := spanDim(gs.g.System, s); ok {
+		b.series.change(d, t, delta)
+	}
+	if b.waits(gs.g.System, s) {
+		b.series.change(DimWaiting, t, delta)
+	}
+	if s.State == StateRunnable && gs.woke && !gs.g.System {
+		b.woken += delta
+	}
+}
+
+// countSince adds weight w to the series dimensions of span s over [from,
+// to), in the past; before GOMAXPROCS is known (a goroutine found running
+// or waiting as the trace starts), the waterfall's too.
+func (b *builder) countSince(sys bool, s *Span, from, to, w int64) {
+	d, ok := spanDim(sys, s)
+	if ok {
+		b.series.add(d, from, to, w)
+	}
+	waits := b.waits(sys, s)
+	if waits {
+		b.series.add(DimWaiting, from, to, w)
+	}
+	if wf := b.series.wf; wf.procs == 0 && ok {
+		wf.addPre(d, waits, float64(w*(to-from)))
+	}
+}
+
+// waits reports whether span s of a goroutine is a wait that can hold the
+// program back: a user goroutine blocked or in a system call, not idle
+// plumbing (see idleWait).
+func (b *builder) waits(sys bool, s *Span) bool {
+	if sys || s.State != StateBlocked && s.State != StateSyscall {
+		return false
+	}
+	return s.Stack == 0 || !b.info(s.Stack).idle
+}
+
+func spanDim(sys bool, s *Span) (Dim, bool) {
+	switch s.State {
+	case StateRunning:
+		if sys {
+			return DimRunningSystem, true
+		}
+		return DimRunning, true
+	case StateRunnable:
+		return DimRunnable, !sys
+	case StateSyscall:
+		return DimSyscall, !sys
+	case StateBlocked:
+		return BlockedDim(s.Reason), !sys
+	}
+	return 0, false
+}
+
+// decideSystem settles whether a goroutine belongs to the runtime, moving
+// its current contribution to the series and the alive count if it changes.
+func (b *builder) decideSystem(gs *gstate, sys bool, t int64) {
+	gs.sysSet = true
+	for i := range gs.pending {
+		if !sys {
+			b.site(&gs.pending[i])
+		}
+	}
+	gs.pending = nil
+	if gs.g.System == sys {
+		return
+	}
+	if t > 0 && (gs.cur.State != StateNone || len(gs.g.Spans) > 0) {
+		gs.flipAt = t
+	}
+	alive := gs.cur.State != StateNone
+	if alive {
+		b.addAlive(gs, -1)
+		b.count(gs, &gs.cur, t, -1)
+	}
+	gs.g.System = sys
+	if alive {
+		b.addAlive(gs, 1)
+		b.count(gs, &gs.cur, t, 1)
+	}
+}
+
+func (b *builder) addAlive(gs *gstate, delta int) {
+	if gs.g.System {
+		return
+	}
+	b.alive += delta
+	b.t.MaxAlive = max(b.t.MaxAlive, b.alive)
+}

@@ -1,0 +1,94 @@
+package parse
+
+import (
+	"cmp"
+	"slices"
+)
+
+// LeakGroup is the leaked goroutines that block at one call site for one
+// reason and were created at one place: the unit in which the summary, the
+// report and the findings list leaks.
+type LeakGroup struct {
+	Name       string  // the first member's name
+	Reason     string  // what they wait on, in words
+	Site       FrameID // where they block (0: no stack)
+	CreateSite FrameID // where they were created (0: unknown)
+	Stack      StackID // a representative blocking stack
+	Count      int
+	Proven     int    // members the runtime proved leaked
+	Since      int64  // when the oldest began its final wait (0 with BeforeTrace: before the trace)
+	Goroutines []GoID // the first MaxLeakMembers members, by id
+}
+
+// MaxLeakMembers is how many goroutine ids a LeakGroup lists.
+const MaxLeakMembers = 20
+
+// LeakGroups groups the leaked goroutines blocked at least minBlocked at the
+// end of the trace (proven leaks whatever their age), most members first.
+func (t *Trace) LeakGroups(minBlocked int64) []LeakGroup {
+	type key struct {
+		reason       string
+		site, create FrameID
+	}
+	idx := map[key]int{}
+	var out []LeakGroup
+	for _, g := range t.Goroutines {
+		if !g.Leaked() || g.Leak != LeakProven && t.Duration-g.EndSince < minBlocked {
+			continue
+		}
+		k := key{t.ReasonText(g.EndReason, g.EndRaw), t.SiteOf(g.EndStack), t.SiteOf(g.CreateStack)}
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, LeakGroup{Name: g.Name, Reason: k.reason, Site: k.site, CreateSite: k.create, Stack: g.EndStack, Since: g.EndSince})
+		}
+		lg := &out[i]
+		lg.Count++
+		if g.Leak == LeakProven {
+			lg.Proven++
+		}
+		lg.Since = min(lg.Since, g.EndSince)
+		if len(lg.Goroutines) < MaxLeakMembers {
+			lg.Goroutines = append(lg.Goroutines, g.ID)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b LeakGroup) int {
+		return cmp.Or(cmp.Compare(b.Proven, a.Proven), cmp.Compare(b.Count, a.Count))
+	})
+	return out
+}
+
+// maxCreatorHops bounds how far CreatorChain follows creators.
+const maxCreatorHops = 6
+
+// maxChain bounds the frames CreatorChain returns.
+const maxChain = 6
+
+// CreatorChain says where goroutine g came from, up to the program's own
+// code, innermost first: the frames of the go statement's stack that are
+// the program's (a library's constructor, then the test function or main
+// function that called it), following the creating goroutines while a
+// goroutine was started from the standard library alone (an HTTP
+// transport's connection reader), until the program's code appears.
+func (t *Trace) CreatorChain(g *Goroutine) []FrameID {
+	var out []FrameID
+	for hop := 0; g != nil && hop < maxCreatorHops && g.CreateStack != 0; hop++ {
+		ids := t.Stacks[g.CreateStack].Frames
+		n := len(out)
+		for _, id := range ids {
+			if isUserPkg(pkgOf(t.Frames[id].Func)) && len(out) < maxChain {
+				out = append(out, id)
+			}
+		}
+		if len(out) > n {
+			return out
+		}
+		out = append(out, ids[0])
+		if g.Parent == 0 || g.Parent == g.ID {
+			break
+		}
+		g = t.Goroutine(g.Parent)
+	}
+	return out
+}

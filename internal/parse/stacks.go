@@ -1,0 +1,108 @@
+package parse
+
+// Stacks and frames, interned for the whole trace, and what the classifiers
+// decided about each stack.
+
+import (
+	"slices"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/exp/trace"
+)
+
+type frameKey struct {
+	pc uint64
+	fn string
+}
+
+// stackInfo caches what the classifiers decided about a stack.
+type stackInfo struct {
+	done   bool
+	sync   Reason     // syncKind of the stack
+	infer  Reason     // inferReason of the stack
+	inferR uint16     // raw reason index for infer == ReasonOther
+	tracer Reason     // a wait inside the tracer's Send or Recv: chan send or receive
+	idle   bool       // a wait here is idle plumbing (see idleWait)
+	waker  WakeSource // what a wake-up from this stack stands for (wakerSource)
+	raw    bool       // inside a system call the tracer does not see (inRawSyscall)
+	site   FrameID
+}
+
+// raw interns a raw reason string.
+func (b *builder) raw(s string) uint16 {
+	if i, ok := b.rawIdx[s]; ok {
+		return i
+	}
+	if len(b.t.RawReasons) >= 1<<16-1 {
+		return 0
+	}
+	i := uint16(len(b.t.RawReasons))
+	b.t.RawReasons = append(b.t.RawReasons, s)
+	b.rawIdx[s] = i
+	return i
+}
+
+// stackID interns a stack.
+func (b *builder) stackID(s trace.Stack) StackID {
+	if s == trace.NoStack {
+		return 0
+	}
+	if id, ok := b.genStacks[s]; ok {
+		return id
+	}
+	b.frameBuf = b.frameBuf[:0]
+	for f := range s.Frames() {
+		if strings.HasSuffix(f.File, wrapperFile) {
+			continue // vizrun run's wrapper around main
+		}
+		k := frameKey{f.PC, f.Func}
+		fid, ok := b.frameIdx[k]
+		if !ok {
+			fid = FrameID(len(b.t.Frames))
+			b.t.Frames = append(b.t.Frames, Frame{Func: funcName(f.Func), File: valid(f.File), Line: int(f.Line)})
+			b.frameIdx[k] = fid
+		}
+		b.frameBuf = append(b.frameBuf, fid)
+	}
+	if len(b.frameBuf) == 0 {
+		b.genStacks[s] = 0
+		return 0
+	}
+	key := unsafe.String((*byte)(unsafe.Pointer(&b.frameBuf[0])), len(b.frameBuf)*int(unsafe.Sizeof(FrameID(0))))
+	id, ok := b.stackIdx[key]
+	if !ok {
+		id = StackID(len(b.t.Stacks))
+		b.t.Stacks = append(b.t.Stacks, Stack{Frames: slices.Clone(b.frameBuf)})
+		b.stackInfo = append(b.stackInfo, stackInfo{})
+		b.stackIdx[strings.Clone(key)] = id
+	}
+	b.genStacks[s] = id
+	return id
+}
+
+// info classifies a stack once.
+func (b *builder) info(id StackID) *stackInfo {
+	in := &b.stackInfo[id]
+	if in.done {
+		return in
+	}
+	in.done = true
+	ids := b.t.Stacks[id].Frames
+	frames := make([]Frame, len(ids))
+	for i, f := range ids {
+		frames[i] = b.t.Frames[f]
+	}
+	in.sync = syncKind(frames)
+	var raw string
+	in.infer, raw = inferReason(frames)
+	if in.infer == ReasonOther {
+		in.inferR = b.raw(raw)
+	}
+	in.tracer = tracerWait(frames)
+	in.waker = wakerSource(frames)
+	in.raw = inRawSyscall(frames)
+	in.site = siteFrame(ids, b.t.Frames)
+	in.idle = idleWait(frames, b.t.Frames[in.site].Func)
+	return in
+}
