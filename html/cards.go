@@ -47,6 +47,10 @@ func (b *builder) buildCards() {
 	if s.Goroutines.Leaked > 0 {
 		leakHint = "leak candidates: see below"
 	}
+	if w := t.Window; w[1] > w[0] {
+		u := traceUnit(w[1])
+		b.v.Warnings = append(b.v.Warnings, fmt.Sprintf("This report shows a window of the trace, every span from %s to %s; times are the trace's.", atTime(w[0], u, max((w[1]-w[0])/1000, 1)), atTime(w[1], u, max((w[1]-w[0])/1000, 1))))
+	}
 	b.v.Cards = []card{
 		{"Wall time", wall, fmt.Sprintf("%d events, %d generations", t.Events, t.Generations)},
 		{"GOMAXPROCS", strconv.Itoa(t.GOMAXPROCS), procsHint},

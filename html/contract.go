@@ -110,6 +110,11 @@ type pageData struct {
 	// standard input): the page shows `vizrun report -window START:END
 	// SOURCE` for windows the report cannot show in full.
 	Source string `json:"source"`
+	// Offset is where the model starts in the trace it was read from (a
+	// window of it: parse.Trace.Window), 0 for the whole trace. Times in
+	// the data count from the model's start; the page shows them from the
+	// trace's, as the full report and the window command do.
+	Offset int64 `json:"offset"`
 	// Coarsened is the model's resolution (parse.Trace.Coarsened): spans
 	// shorter than it were merged while reading the trace. 0: none.
 	Coarsened int64 `json:"coarsened"`

@@ -182,7 +182,7 @@ func newBuilder(t *parse.Trace, s *summary.Summary, opt *Options) *builder {
 	}
 	b.stacks = newStackTable(t)
 	b.d = &pageData{
-		Duration: t.Duration, GOMAXPROCS: t.GOMAXPROCS, Source: shellWord(opt.Source), Coarsened: t.Coarsened,
+		Duration: t.Duration, GOMAXPROCS: t.GOMAXPROCS, Source: shellWord(opt.Source), Coarsened: t.Coarsened, Offset: t.Window[0],
 		Palette: palette[:], Funcs: jsFuncs, Gs: [][2]int64{}, Wakes: []wakeData{}, Paths: []pathData{},
 		Findings: []findingRef{}, GroupNames: []string{},
 	}

@@ -185,3 +185,23 @@ func TestRenderNil(t *testing.T) {
 		t.Error("no error for a nil trace")
 	}
 }
+
+// TestWindowReport: a report of a window of a trace says so, and the page
+// shows the trace's times (pageData.Offset).
+func TestWindowReport(t *testing.T) {
+	tr, err := parse.ReadFile("../testdata/go1.26-mixed.trace", parse.Options{Window: [2]int64{30e6, 60e6}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := render(t, tr, Options{Source: "mixed.trace"})
+	d := readData(t, page)
+	if d.Offset != 30e6 || d.Duration > 30e6+1 {
+		t.Errorf("offset %d, duration %d: want the window [30 ms, 60 ms)", d.Offset, d.Duration)
+	}
+	if !strings.Contains(string(page), "a window of the trace, every span from 30.00 ms to 60.00 ms") {
+		t.Error("the report does not say it shows a window")
+	}
+	if len(d.Timeline.Tiles) == 0 || d.Timeline.Tiles[0].Res != 0 {
+		t.Errorf("a window report merges spans: %+v", d.Timeline.Tiles[0].Res)
+	}
+}

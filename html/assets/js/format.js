@@ -37,12 +37,14 @@
   }
 
   // traceUnit is the unit of times since the trace start.
-  f.traceUnit = function () { return unitFor(Math.max(vz.D.duration, 1)); };
+  // off is where the model starts in the trace (a window report).
+  function off() { return vz.D.offset || 0; }
+  f.traceUnit = function () { return unitFor(Math.max(vz.D.duration + off(), 1)); };
 
   // time prints t (ns since the trace start) to precision prec (ns).
   f.time = function (t, prec) {
     var u = f.traceUnit();
-    return (t / u[1]).toFixed(decimals(Math.max(prec || 1, 1), u)) + " " + u[0];
+    return ((t + off()) / u[1]).toFixed(decimals(Math.max(prec || 1, 1), u)) + " " + u[0];
   };
 
   // goTime prints t as Go's time.ParseDuration reads it, in the trace's
@@ -52,7 +54,7 @@
     var u = f.traceUnit();
     var d = decimals(Math.max(prec, 1), u);
     var k = Math.pow(10, d);
-    var v = t / u[1] * k;
+    var v = (t + off()) / u[1] * k;
     v = (ceil ? Math.ceil(v - 1e-6) : Math.floor(v + 1e-6)) / k;
     var str = v.toFixed(d);
     if (str.indexOf(".") >= 0) str = str.replace(/0+$/, "").replace(/\.$/, "");
@@ -84,15 +86,16 @@
     var first = Math.ceil(a / step) * step;
     // Absolute labels with more than five significant digits read badly:
     // then label the first tick in full and the others from it.
-    var digits = Math.log10(Math.max(b, 1) / step);
-    f.axis = { a: a, b: b, step: step, relative: digits > 4.2 && decimals(step, u) > 0, first: first };
+    // A window report's ticks are round from its start: offsets too.
+    var digits = Math.log10(Math.max(b + off(), 1) / step);
+    f.axis = { a: a, b: b, step: step, relative: off() > 0 || digits > 4.2 && decimals(step, u) > 0, first: first };
     return step;
   };
 
   f.timeAxis = function (v) {
     var ax = f.axis;
     v = Number(v);
-    if (v === 0 && ax.a === 0) return "0";
+    if (v === 0 && ax.a === 0 && !off()) return "0";
     if (!ax.relative || Math.abs(v - ax.first) < ax.step / 2) return f.time(v, ax.step);
     var off = v - ax.first;
     var u = unitFor(Math.max(ax.b - ax.a, 1));

@@ -309,7 +309,8 @@
       var kv = p.split("=");
       if (kv.length !== 2) return;
       if (kv[0] === "w") {
-        var ab = kv[1].split(":"), a = vz.parseGoDuration(ab[0]), b = vz.parseGoDuration(ab[1]);
+        var o = vz.D.offset || 0;
+        var ab = kv[1].split(":"), a = vz.parseGoDuration(ab[0]) - o, b = vz.parseGoDuration(ab[1]) - o;
         if (ab.length === 2 && a >= 0 && b > a) out.w = [a, b];
       } else if (kv[0] === "g" && /^[0-9]+$/.test(kv[1])) {
         out.g = Number(kv[1]);
