@@ -97,9 +97,9 @@
     v = Number(v);
     if (v === 0 && ax.a === 0 && !off()) return "0";
     if (!ax.relative || Math.abs(v - ax.first) < ax.step / 2) return f.time(v, ax.step);
-    var off = v - ax.first;
+    var delta = v - ax.first;
     var u = unitFor(Math.max(ax.b - ax.a, 1));
-    return "+" + (off / u[1]).toFixed(decimals(ax.step, u)) + " " + u[0];
+    return "+" + (delta / u[1]).toFixed(decimals(ax.step, u)) + " " + u[0];
   };
 
   f.durAxis = function (v) { return Number(v) === 0 ? "0" : f.dur(v); };
