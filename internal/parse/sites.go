@@ -36,6 +36,7 @@ func (b *builder) site(s *Span) {
 		}
 	}
 	d := s.End - s.Start
+	b.t.WaitHist[s.Reason].Add(d)
 	st.Count++
 	st.Total += d
 	if d > st.Max {
