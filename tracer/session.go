@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/html"
+	"github.com/vizrun/vizrun/internal/outfile"
 	"github.com/vizrun/vizrun/internal/parse"
 	"github.com/vizrun/vizrun/internal/protocol"
 	"github.com/vizrun/vizrun/internal/summary"
@@ -24,10 +25,16 @@ type Config struct {
 	// the session runs, under a temporary name in the same directory, and
 	// renamed when the session stops. Empty means the trace is not kept: it
 	// is recorded in a temporary file and removed once the report is made.
+	// A TraceFile that is not a regular file (a device, a FIFO,
+	// /dev/stdout) is written into when the session stops, never replaced.
 	TraceFile string
 
 	// ReportFile is where the HTML report is written when the session
-	// stops. Empty means no report.
+	// stops. Empty means no report. Like TraceFile and ProfileFile, it is
+	// written all at once when it is a regular file or a new path (mode
+	// 0666 less the umask for a new file; an existing one keeps its mode),
+	// and straight into anything else (a device, a FIFO), never replacing
+	// it; a symbolic link is followed.
 	ReportFile string
 
 	// Title heads the report. Empty means "vizrun report of <program>".
@@ -89,7 +96,8 @@ type Session struct {
 	mode  Mode
 	title string
 
-	file   *os.File // the trace being written
+	file   *os.File      // the trace being written
+	out    *outfile.File // TraceFile being written, whose temporary file is file
 	flight *trace.FlightRecorder
 	wall   *wallClock
 
@@ -115,6 +123,9 @@ func (c *Config) validate() error {
 		}
 		if st, err := os.Stat(filepath.Dir(f)); err != nil || !st.IsDir() {
 			return fmt.Errorf("vizrun tracer: cannot write %s: no such directory", f)
+		}
+		if _, err := outfile.Inspect(f); err != nil {
+			return fmt.Errorf("vizrun tracer: %w", err)
 		}
 	}
 	if c.FallbackWindow == 0 {
@@ -151,17 +162,28 @@ func Start(cfg Config) (s *Session, err error) {
 	if s.title == "" {
 		s.title = "vizrun report of " + filepath.Base(os.Args[0])
 	}
-	// The trace goes to a temporary file next to TraceFile (renamed at
-	// Stop), or in the temporary directory when it is not kept.
-	dir, base := os.TempDir(), "vizrun-*.trace"
+	// The trace goes to a temporary file next to TraceFile (put in place
+	// at Stop), or in the temporary directory when it is not kept or
+	// TraceFile is a device or FIFO (written into at Stop).
+	inPlace := false
 	if cfg.TraceFile != "" {
-		dir, base = filepath.Dir(cfg.TraceFile), "."+filepath.Base(cfg.TraceFile)+".*.tmp"
+		k, _ := outfile.Inspect(cfg.TraceFile)
+		inPlace = k != outfile.Stream
 	}
-	f, err := os.CreateTemp(dir, base)
-	if err != nil {
-		return nil, fmt.Errorf("vizrun tracer: %w", err)
+	if inPlace {
+		out, err := outfile.Create(context.Background(), cfg.TraceFile)
+		if err != nil {
+			return nil, fmt.Errorf("vizrun tracer: %w", err)
+		}
+		s.out, s.file = out, out.Temp()
+	} else {
+		f, err := os.CreateTemp("", "vizrun-*.trace")
+		if err != nil {
+			return nil, fmt.Errorf("vizrun tracer: %w", err)
+		}
+		s.file = f
 	}
-	s.file = f
+	f := s.file
 	if err := startTrace(f); err != nil {
 		if cfg.FallbackWindow < 0 {
 			s.discard()
@@ -245,9 +267,19 @@ func (s *Session) stop() error {
 			return writeReport(w, s.file, profile, s.title, s.mode == ModeFlight, s.cfg.FallbackWindow)
 		}))
 	}
-	if s.cfg.TraceFile != "" {
-		errs = append(errs, s.file.Close(), os.Rename(s.file.Name(), s.cfg.TraceFile))
-	} else {
+	switch {
+	case s.out != nil:
+		errs = append(errs, s.out.Commit())
+	case s.cfg.TraceFile != "":
+		errs = append(errs, writeFileAtomic(s.cfg.TraceFile, func(w io.Writer) error {
+			if _, err := s.file.Seek(0, io.SeekStart); err != nil {
+				return err
+			}
+			_, err := io.Copy(w, s.file)
+			return err
+		}))
+		s.discard()
+	default:
 		s.discard()
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -258,6 +290,10 @@ func (s *Session) stop() error {
 
 // discard closes and removes the session's trace file.
 func (s *Session) discard() {
+	if s.out != nil {
+		s.out.Abort()
+		return
+	}
 	s.file.Close()
 	os.Remove(s.file.Name())
 }
@@ -311,32 +347,10 @@ func recoverTo(err *error) {
 	}
 }
 
-// writeFileAtomic writes path through fn via a temporary file in the same
-// directory, renamed into place only when everything succeeded.
+// writeFileAtomic writes path through fn as internal/outfile does: via a
+// temporary file in the same directory, put in place only when everything
+// succeeded, for a regular file or a new path; straight into a device or
+// FIFO, which is never replaced.
 func writeFileAtomic(path string, fn func(w io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := fn(tmp); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	ok = true
-	return nil
+	return outfile.Write(context.Background(), path, fn)
 }

@@ -35,9 +35,9 @@ every trace is within budget.`,
 				if len(args) == 0 {
 					return usagef("check needs at least one trace or directory")
 				}
-				data, err := os.ReadFile(*file)
+				data, err := readInput(ctx, *file)
 				if err != nil {
-					return cleanPathError(err)
+					return err
 				}
 				b, err := budget.Parse(data)
 				if err != nil {
@@ -103,13 +103,13 @@ func traceFiles(args []string) ([]string, error) {
 
 // readThresholds reads a -thresholds file: the "thresholds" object of a
 // budget file, on its own.
-func readThresholds(path string) (*budget.Thresholds, error) {
+func readThresholds(ctx context.Context, path string) (*budget.Thresholds, error) {
 	if path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := readInput(ctx, path)
 	if err != nil {
-		return nil, cleanPathError(err)
+		return nil, err
 	}
 	b, err := budget.Parse([]byte(`{"thresholds":` + strings.TrimSpace(string(data)) + `}`))
 	if err != nil {

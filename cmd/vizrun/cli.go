@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 )
@@ -49,6 +50,16 @@ type command struct {
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	ctx            context.Context // ends on Ctrl-C; nil means never
+	verbose        bool            // -v or VIZRUN_VERBOSE: errors in full
+}
+
+// context is e's context, never nil.
+func (e *env) context() context.Context {
+	if e.ctx == nil {
+		return context.Background()
+	}
+	return e.ctx
 }
 
 var commands = map[string]*command{}
@@ -57,7 +68,7 @@ func register(c *command) { commands[c.name] = c }
 
 // run is the whole program, testable in-process: main only calls it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, ctx: ctx}
 	if len(args) == 0 {
 		printUsage(stderr)
 		return errSilent
@@ -88,13 +99,64 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return errSilent // the flag package already said what is wrong
 	}
-	return runFn(ctx, e, fs.Args())
+	if f := fs.Lookup("v"); f != nil && verboseFlag[name] && f.Value.String() == "true" {
+		e.verbose = true
+	}
+	e.verbose = e.verbose || os.Getenv("VIZRUN_VERBOSE") != ""
+	return e.oneLine(runFn(ctx, e, fs.Args()), verboseFlag[name])
 }
+
+// verboseFlag are the commands with a -v flag; the others (whose flags go
+// to programs and tests too) take VIZRUN_VERBOSE=1.
+var verboseFlag = map[string]bool{"report": true, "summary": true, "diff": true, "check": true}
+
+// oneLine makes err one line, as every error vizrun prints is: the rest (a
+// broken trace's decoder state, many lines) is printed on stderr first when
+// e.verbose is set, and the line says how to see it otherwise.
+func (e *env) oneLine(err error, hasFlag bool) error {
+	if err == nil {
+		return nil
+	}
+	var d interface{ Detail() string }
+	detail := ""
+	if errors.As(err, &d) {
+		detail = d.Detail()
+	}
+	msg := err.Error()
+	if i := strings.IndexAny(msg, "\r\n"); i >= 0 {
+		detail, msg = msg, strings.TrimSpace(msg[:i])
+	}
+	if detail == "" || detail == msg {
+		return err
+	}
+	if e.verbose {
+		fmt.Fprintf(e.stderr, "vizrun: the whole error:\n%s\n", strings.TrimRight(detail, "\n"))
+		return &lineError{msg: msg, err: err}
+	}
+	how := "VIZRUN_VERBOSE=1"
+	if hasFlag {
+		how = "-v"
+	}
+	return &lineError{msg: msg + " (" + how + " shows more)", err: err}
+}
+
+// lineError is an error cut to one line; errors.As still finds the exit
+// status and usage errors behind it.
+type lineError struct {
+	msg string
+	err error
+}
+
+func (e *lineError) Error() string { return e.msg }
+func (e *lineError) Unwrap() error { return e.err }
 
 func newFlagSet(c *command, out io.Writer) (*flag.FlagSet, func(context.Context, *env, []string) error) {
 	fs := flag.NewFlagSet("vizrun "+c.name, flag.ContinueOnError)
 	fs.SetOutput(out)
 	runFn := c.flags(fs)
+	if verboseFlag[c.name] {
+		fs.Bool("v", false, "when an error has more detail than its one line (a broken trace's decoder state), print it all")
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(out, "usage: vizrun %s %s\n\n%s\n", c.name, c.args, strings.TrimSpace(c.long))
 		n := 0

@@ -28,7 +28,7 @@ charts.`,
 				if len(args) != 2 {
 					return usagef("diff takes two traces, got %d arguments (see 'vizrun help diff')", len(args))
 				}
-				th, err := readThresholds(*thresholds)
+				th, err := readThresholds(ctx, *thresholds)
 				if err != nil {
 					return err
 				}

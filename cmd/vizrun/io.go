@@ -7,25 +7,29 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
+	"github.com/vizrun/vizrun/internal/outfile"
 	"github.com/vizrun/vizrun/internal/parse"
 	"github.com/vizrun/vizrun/internal/units"
 )
 
 // loadTrace parses the trace at path ("-" for stdin), reporting progress on
-// stderr for long parses and stopping when ctx is cancelled.
+// stderr for long parses and stopping when ctx is cancelled: also while a
+// FIFO waits for its writer or a pipe or terminal for its next bytes.
 func loadTrace(ctx context.Context, e *env, path string) (*parse.Trace, error) {
 	var r io.Reader
 	var size int64
 	name := path
 	if path == "-" {
-		r = e.stdin
+		r = &ctxReader{ctx: ctx, r: e.stdin, async: true}
 		name = "standard input"
 	} else {
-		f, err := os.Open(path)
+		f, err := outfile.OpenContext(ctx, path, os.O_RDONLY, 0)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("interrupted while waiting to open %s", name)
+		}
 		if err != nil {
 			return nil, cleanPathError(err)
 		}
@@ -37,13 +41,23 @@ func loadTrace(ctx context.Context, e *env, path string) (*parse.Trace, error) {
 		if st.IsDir() {
 			return nil, fmt.Errorf("%s is a directory, not a trace file", path)
 		}
-		r, size = f, st.Size()
+		cr := &ctxReader{ctx: ctx, r: f}
+		if st.Mode().IsRegular() {
+			size = st.Size()
+		} else {
+			// A FIFO, a pipe, a terminal: a read may wait for ever. One in
+			// Go's poller ends at once at the deadline; any other is left
+			// behind (see ctxReader).
+			cr.async = true
+			defer context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Unix(1, 0)) })()
+		}
+		r = cr
 	}
 	p := newProgress(e.stderr, name, size)
 	// VIZRUN_DECODERS sets how many goroutines decode generations at once
 	// (default: one per CPU beyond the first; see parse.Options.Decoders).
 	dec, _ := strconv.Atoi(os.Getenv("VIZRUN_DECODERS"))
-	t, err := parse.Read(&ctxReader{ctx: ctx, r: r}, parse.Options{Size: size, Progress: p.update, Decoders: dec})
+	t, err := parse.Read(r, parse.Options{Size: size, Progress: p.update, Decoders: dec})
 	p.done()
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("interrupted while reading %s", name)
@@ -52,6 +66,29 @@ func loadTrace(ctx context.Context, e *env, path string) (*parse.Trace, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return t, nil
+}
+
+// readInput reads a small file (a budget, thresholds), giving up when ctx
+// is cancelled, as loadTrace does.
+func readInput(ctx context.Context, path string) ([]byte, error) {
+	f, err := outfile.OpenContext(ctx, path, os.O_RDONLY, 0)
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("interrupted while waiting to open %s", path)
+	}
+	if err != nil {
+		return nil, cleanPathError(err)
+	}
+	defer f.Close()
+	cr := &ctxReader{ctx: ctx, r: f, async: true}
+	defer context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Unix(1, 0)) })()
+	data, err := io.ReadAll(io.LimitReader(cr, 64<<20))
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("interrupted while reading %s", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, unwrapPath(err))
+	}
+	return data, nil
 }
 
 // cleanPathError drops the "open" verb: "open x: no such file" reads as
@@ -64,17 +101,65 @@ func cleanPathError(err error) error {
 	return err
 }
 
-// ctxReader stops reading when its context is cancelled.
+// ctxReader stops reading when its context is cancelled. With async set,
+// each read runs on a goroutine of its own, into a buffer of its own, and
+// is abandoned when the context ends first: a read of a pipe, FIFO or
+// terminal may wait for ever, and os.Stdin cannot be woken up (putting it
+// in non-blocking mode would change it for the shell too). The abandoned
+// goroutine ends with its read, or with the program.
 type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
+	ctx   context.Context
+	r     io.Reader
+	async bool
+
+	pending chan readResult // the read under way, if any
+	buf     []byte          // its buffer
+	left    []byte          // what it read that p could not hold
+}
+
+type readResult struct {
+	n   int
+	err error
 }
 
 func (c *ctxReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}
-	return c.r.Read(p)
+	if !c.async {
+		return c.r.Read(p)
+	}
+	if len(c.left) > 0 {
+		n := copy(p, c.left)
+		c.left = c.left[n:]
+		return n, nil
+	}
+	if c.pending == nil {
+		if c.buf == nil {
+			c.buf = make([]byte, min(max(len(p), 4<<10), 256<<10))
+		}
+		c.pending = make(chan readResult, 1)
+		go func(ch chan<- readResult, buf []byte) {
+			n, err := c.r.Read(buf)
+			ch <- readResult{n, err}
+		}(c.pending, c.buf)
+	}
+	select {
+	case res := <-c.pending:
+		c.pending = nil
+		n := copy(p, c.buf[:res.n])
+		c.left = c.buf[n:res.n]
+		if c.ctx.Err() != nil {
+			return n, c.ctx.Err()
+		}
+		if len(c.left) > 0 {
+			return n, nil // the error, if any, comes with the next read
+		}
+		return n, res.err
+	case <-c.ctx.Done():
+		c.buf = nil // the read goes on with it: never reused
+		return 0, c.ctx.Err()
+	}
 }
 
 // progress prints how much of a long parse is done, at most once a second,
@@ -113,51 +198,47 @@ func (p *progress) done() {
 	}
 }
 
-// writeOutput writes a file through fn all at once: to a temporary file in
-// the same directory, renamed into place when fn and the writes succeeded,
-// so a failed run leaves nothing behind and never a half-written file.
-// "-" writes to stdout.
+// writeOutput writes a file through fn all at once, as internal/outfile
+// does: a regular file or a new path through a temporary file in the same
+// directory, renamed into place when fn and the writes succeeded, so a
+// failed run leaves nothing behind and never a half-written file; a device,
+// FIFO or pipe is written into, never replaced. A new file's mode is 0666
+// less the umask; an existing file keeps its mode. "-" writes to stdout.
+// Writing stops when e's context is cancelled.
 func writeOutput(e *env, path string, fn func(w io.Writer) error) error {
+	ctx := e.context()
 	if path == "-" {
-		bw := bufio.NewWriter(e.stdout)
-		if err := fn(bw); err != nil {
-			return err
+		bw := bufio.NewWriter(&ctxWriter{ctx: ctx, w: e.stdout})
+		err := fn(bw)
+		if err == nil {
+			err = bw.Flush()
 		}
-		return bw.Flush()
+		if err != nil && ctx.Err() != nil {
+			return errors.New("interrupted while writing standard output")
+		}
+		return err
 	}
-	dir := filepath.Dir(path)
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return fmt.Errorf("%s is a directory; give a file name with -o", path)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %v", path, unwrapPath(err))
+	err := outfile.Write(ctx, path, fn)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("interrupted while writing %s", path)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 256<<10)
-	if err := fn(bw); err != nil {
-		return err
+	return err
+}
+
+// ctxWriter stops writing when its context is cancelled.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c *ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
 	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("writing %s: %v", path, unwrapPath(err))
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("writing %s: %v", path, unwrapPath(err))
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %v", path, unwrapPath(err))
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %v", path, unwrapPath(err))
-	}
-	ok = true
-	return nil
+	return c.w.Write(p)
 }
 
 func unwrapPath(err error) error {

@@ -20,6 +20,9 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
+	"time"
+
+	"github.com/vizrun/vizrun/internal/outfile"
 )
 
 func main() {
@@ -29,7 +32,7 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(50)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := handleSignals(os.Args[1:])
 	// VIZRUN_CPUPROFILE names a file for a CPU profile of vizrun itself
 	// (for make bench and for finding out why vizrun is slow on a trace).
 	if p := os.Getenv("VIZRUN_CPUPROFILE"); p != "" {
@@ -54,4 +57,54 @@ func main() {
 		fmt.Fprintln(os.Stderr, "vizrun:", err)
 	}
 	os.Exit(exitCode(err))
+}
+
+// stopGrace is how long a command has to stop after Ctrl-C or SIGTERM
+// before vizrun stops it.
+const stopGrace = 750 * time.Millisecond
+
+// runsPrograms are the commands that pass Ctrl-C and SIGTERM on to the
+// programs they run, which decide what the signal means (and vizrun waits
+// for them, then writes their reports).
+var runsPrograms = map[string]bool{"run": true, "test": true, "examples": true}
+
+// handleSignals returns the context every command runs in: it ends on the
+// first Ctrl-C or SIGTERM, and the command then stops (reads and writes
+// give up, FIFOs and pipes included). A command that has not returned
+// stopGrace later, or at a second signal, is ended there: its temporary
+// files are removed and vizrun exits with status 1, whatever it was waiting
+// on (a pipe nobody reads, a terminal). Commands that run programs are left
+// to their programs. stop ends the watch.
+func handleSignals(args []string) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	supervised := len(args) > 0 && runsPrograms[args[0]]
+	go func() {
+		select {
+		case <-sigs:
+			cancel()
+		case <-done:
+			return
+		}
+		if supervised {
+			return
+		}
+		t := time.NewTimer(stopGrace)
+		select {
+		case <-sigs:
+		case <-t.C:
+		case <-done:
+			return
+		}
+		outfile.RemoveTemps()
+		fmt.Fprintln(os.Stderr, "vizrun: interrupted")
+		os.Exit(1)
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
 }

@@ -39,7 +39,7 @@ fails, no file is left behind.`,
 				if *maxRows < 1 {
 					return usagef("-rows must be at least 1")
 				}
-				th, err := readThresholds(*thresholds)
+				th, err := readThresholds(ctx, *thresholds)
 				if err != nil {
 					return err
 				}
@@ -70,7 +70,7 @@ func report(ctx context.Context, e *env, tracePath, out, title string, maxRows i
 	}
 	if out != "-" {
 		size := ""
-		if st, err := os.Stat(out); err == nil {
+		if st, err := os.Stat(out); err == nil && st.Mode().IsRegular() {
 			size = ", " + units.Bytes(st.Size())
 		}
 		fmt.Fprintf(e.stderr, "wrote %s (%s of trace, %d goroutines%s)\n", out, units.Duration(t.Duration), len(t.Goroutines), size)

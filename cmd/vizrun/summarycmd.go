@@ -30,7 +30,7 @@ internal/summary/SCHEMA.md and named by the "schema" field.`,
 				if len(args) != 1 {
 					return usagef("summary takes one trace file, got %d arguments (see 'vizrun help summary')", len(args))
 				}
-				th, err := readThresholds(*thresholds)
+				th, err := readThresholds(ctx, *thresholds)
 				if err != nil {
 					return err
 				}

@@ -108,10 +108,11 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 		if cr.err != nil {
 			return nil, fmt.Errorf("reading the trace: %w", cr.err)
 		}
-		return nil, notTrace(header, cr.n, err)
+		return nil, notTrace(header, cr.n, oneLine(err))
 	}
 	b := newBuilder(opt.MaxSpans)
 	syncBytes, readErr := pipeline(tr, consumed, b)
+	readErr = oneLine(readErr)
 	if opt.Progress != nil {
 		opt.Progress(cr.n)
 	}
@@ -132,7 +133,7 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 	}
 	if readErr != nil {
 		if gens == 0 || b.events == int64(len(syncBytes)) {
-			return nil, fmt.Errorf("corrupt or truncated trace: no complete generation could be read: %v", readErr)
+			return nil, fmt.Errorf("corrupt or truncated trace: no complete generation could be read: %w", readErr)
 		}
 		b.t.Warnings = append(b.t.Warnings, truncationWarning(readErr, syncBytes, opt.Size, gens))
 	} else {
@@ -146,6 +147,43 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 }
 
 var gzipMagic = []byte{0x1f, 0x8b}
+
+// DetailedError is an error of the decoder cut to its first line, which
+// is what Error says: x/exp/trace follows a broken trace's first line with a
+// dump of its state (the "frontier"), tens to hundreds of lines. Detail
+// gives the whole of it.
+type DetailedError struct {
+	msg string
+	err error
+}
+
+func (e *DetailedError) Error() string { return e.msg }
+func (e *DetailedError) Unwrap() error { return e.err }
+
+// Detail is the decoder's whole message, many lines long.
+func (e *DetailedError) Detail() string { return e.err.Error() }
+
+// oneLine cuts an error of many lines to its first as a *DetailedError;
+// others are returned as they are.
+func oneLine(err error) error {
+	if err == nil {
+		return nil
+	}
+	s := err.Error()
+	i := strings.IndexAny(s, "\r\n")
+	if i < 0 {
+		return err
+	}
+	// "broken trace: failed to advance: frontier:" reads as "broken
+	// trace: failed to advance".
+	msg := strings.TrimSpace(s[:i])
+	msg = strings.TrimSpace(strings.TrimSuffix(msg, ":"))
+	msg = strings.TrimSuffix(msg, ": frontier")
+	if msg == "" {
+		msg = "the decoder failed"
+	}
+	return &DetailedError{msg: msg, err: err}
+}
 
 // notTrace says why input the reader rejects at once is not a trace vizrun
 // reads, and what to do about it.
@@ -166,7 +204,7 @@ func notTrace(header []byte, n int64, err error) error {
 		if minor > maxVersion {
 			return fmt.Errorf("a Go 1.%d execution trace, newer than this vizrun reads (Go 1.11 to 1.%d): update vizrun", minor, maxVersion)
 		}
-		return fmt.Errorf("corrupt Go 1.%d trace: %v", minor, err)
+		return fmt.Errorf("corrupt Go 1.%d trace: %w", minor, err)
 	}
 	start := header
 	if i := bytes.IndexAny(start, "\r\n"); i >= 0 {
@@ -429,6 +467,7 @@ func decoders(n int) int {
 func readParallel(br *bufio.Reader, header []byte, consumed func() int64, cr *countingReader, n int, opt Options) (*Trace, error) {
 	b := newBuilder(opt.MaxSpans)
 	gens, good, readErr := parallel(br, header, consumed, n, b)
+	readErr = oneLine(readErr)
 	if opt.Progress != nil {
 		opt.Progress(cr.n)
 	}
@@ -440,7 +479,7 @@ func readParallel(br *bufio.Reader, header []byte, consumed func() int64, cr *co
 	}
 	if readErr != nil {
 		if gens == 0 {
-			return nil, fmt.Errorf("corrupt or truncated trace: no complete generation could be read: %v", readErr)
+			return nil, fmt.Errorf("corrupt or truncated trace: no complete generation could be read: %w", readErr)
 		}
 		b.t.Warnings = append(b.t.Warnings, truncationWarning(readErr, []int64{good, good}, opt.Size, gens))
 	} else {
