@@ -36,6 +36,10 @@ type Options struct {
 	// merged (Trace.Coarsened says to what resolution). Zero means
 	// DefaultMaxSpans.
 	MaxSpans int
+
+	// Profile, if not nil, is filled with the time goroutines spent by
+	// state, reason, stack and context, exactly (see Profile).
+	Profile *Profile
 }
 
 // ErrNotTrace is wrapped by errors for input that is not a Go execution trace.
@@ -111,6 +115,7 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 		return nil, notTrace(header, cr.n, oneLine(err))
 	}
 	b := newBuilder(opt.MaxSpans)
+	b.prof = opt.Profile.init()
 	syncBytes, readErr := pipeline(tr, consumed, b)
 	readErr = oneLine(readErr)
 	if opt.Progress != nil {
@@ -466,6 +471,7 @@ func decoders(n int) int {
 // readParallel is Read for Go 1.26+ traces with several decoders.
 func readParallel(br *bufio.Reader, header []byte, consumed func() int64, cr *countingReader, n int, opt Options) (*Trace, error) {
 	b := newBuilder(opt.MaxSpans)
+	b.prof = opt.Profile.init()
 	gens, good, readErr := parallel(br, header, consumed, n, b)
 	readErr = oneLine(readErr)
 	if opt.Progress != nil {
