@@ -19,6 +19,12 @@ import (
 // stderr for long parses and stopping when ctx is cancelled: also while a
 // FIFO waits for its writer or a pipe or terminal for its next bytes.
 func loadTrace(ctx context.Context, e *env, path string) (*parse.Trace, error) {
+	return loadTraceWith(ctx, e, path, parse.Options{})
+}
+
+// loadTraceWith is loadTrace with options for the parser (a profile to
+// fill, a span budget).
+func loadTraceWith(ctx context.Context, e *env, path string, opt parse.Options) (*parse.Trace, error) {
 	var r io.Reader
 	var size int64
 	name := path
@@ -57,7 +63,11 @@ func loadTrace(ctx context.Context, e *env, path string) (*parse.Trace, error) {
 	// VIZRUN_DECODERS sets how many goroutines decode generations at once
 	// (default: one per CPU beyond the first; see parse.Options.Decoders).
 	dec, _ := strconv.Atoi(os.Getenv("VIZRUN_DECODERS"))
-	t, err := parse.Read(r, parse.Options{Size: size, Progress: p.update, Decoders: dec})
+	opt.Size, opt.Progress = size, p.update
+	if opt.Decoders == 0 {
+		opt.Decoders = dec
+	}
+	t, err := parse.Read(r, opt)
 	p.done()
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("interrupted while reading %s", name)
