@@ -204,3 +204,27 @@ func TestProfileContexts(t *testing.T) {
 		t.Errorf("task batch: %d ns in the profile, its regions last %d ns", inTask, regions)
 	}
 }
+
+// TestLockWaits: the histogram of lock waits counts every wait for a
+// mutex or RWMutex the sites count, and its longest is theirs.
+func TestLockWaits(t *testing.T) {
+	for _, path := range profileTraces {
+		tr, err := parse.ReadFile(path, parse.Options{MaxSpans: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n, longest int64
+		for _, s := range tr.Sites {
+			if s.Reason == parse.ReasonMutex || s.Reason == parse.ReasonRWMutex {
+				n += s.Count
+				longest = max(longest, s.Max)
+			}
+		}
+		if tr.LockWaits.N != n || tr.LockWaits.Max != longest {
+			t.Errorf("%s: %d lock waits, longest %d; sites %d, %d", path, tr.LockWaits.N, tr.LockWaits.Max, n, longest)
+		}
+		if path == "../pprofout/testdata/go1.26-pprof.trace" && n == 0 {
+			t.Errorf("%s: no lock waits", path)
+		}
+	}
+}

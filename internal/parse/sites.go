@@ -36,6 +36,9 @@ func (b *builder) site(s *Span) {
 		}
 	}
 	d := s.End - s.Start
+	if s.Reason == ReasonMutex || s.Reason == ReasonRWMutex {
+		b.t.LockWaits.Add(d)
+	}
 	st.Count++
 	st.Total += d
 	if d > st.Max {
