@@ -142,7 +142,7 @@ func readEach(ctx context.Context, e *env, paths []string, th findings.Threshold
 				fn(r)
 				mu.Lock()
 				done++
-				if now := time.Now(); now.Sub(start) > 2*time.Second && now.Sub(last) > time.Second && done < len(paths) {
+				if now := time.Now(); now.Sub(start) > 2*time.Second && now.Sub(last) > 5*time.Second && done < len(paths) {
 					last = now
 					fmt.Fprintf(e.stderr, "read %d of %d traces\n", done, len(paths))
 				}
