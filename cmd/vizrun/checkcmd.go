@@ -206,7 +206,6 @@ func (c *checker) run(ctx context.Context, e *env, paths, old []string, format s
 	return nil
 }
 
-
 // failing reports whether an item fails the check.
 func failing(it budget.Item) bool { return it.Status != "known" }
 
