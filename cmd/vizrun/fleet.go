@@ -123,6 +123,7 @@ func readEach(ctx context.Context, e *env, paths []string, th findings.Threshold
 	quiet := &env{stdin: e.stdin, stdout: io.Discard, stderr: io.Discard, ctx: e.ctx, verbose: e.verbose}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
+	var stopped error // what the first read the interruption ended said
 	done := 0
 	start, last := time.Now(), time.Now()
 	for range workers {
@@ -137,6 +138,11 @@ func readEach(ctx context.Context, e *env, paths []string, th findings.Threshold
 					r.s = summary.BuildWith(r.t, paths[i], th)
 				}
 				if ctx.Err() != nil {
+					mu.Lock()
+					if stopped == nil && r.err != nil {
+						stopped = r.err
+					}
+					mu.Unlock()
 					return
 				}
 				fn(r)
@@ -161,6 +167,9 @@ feed:
 	close(jobs)
 	wg.Wait()
 	if ctx.Err() != nil {
+		if stopped != nil {
+			return stopped
+		}
 		return errors.New("interrupted while reading the traces")
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -159,7 +160,7 @@ func TestReadEachBound(t *testing.T) {
 	var mu sync.Mutex
 	alive, most := 0, 0
 	seen := map[int]bool{}
-	e := &env{stdout: os.Stdout, stderr: os.Stderr}
+	e := &env{stdout: io.Discard, stderr: io.Discard}
 	err = readEach(context.Background(), e, paths, findings.Default, func(r *traceResult) {
 		mu.Lock()
 		alive++
