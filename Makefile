@@ -4,7 +4,7 @@
 GO ?= go
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test vet chromium build bench bench-fleet fuzz
+.PHONY: demo test vet chromium build bench bench-fleet fuzz corpus
 
 demo:
 	$(GO) run ./cmd/vizrun examples -o out/examples
@@ -13,9 +13,14 @@ demo:
 # test runs the unit and integration tests with the race detector, those of
 # the telegram example (a module of its own: its first build takes minutes),
 # then the browser tests, which open reports in headless Chromium
-# (screenshots go to artifacts/browser/).
+# (screenshots go to artifacts/browser/). Between them, vizrun run and
+# vizrun test are tested again with the current Go release (GO127, which
+# GOTOOLCHAIN fetches from the module proxy the first time): vizrun built
+# with it, building and tracing programs and tests with it.
+GO127 ?= go1.27.3
 test: vet chromium
 	$(GO) test -race -count=1 ./...
+	GOTOOLCHAIN=$(GO127) $(GO) test -count=1 -run '^(TestRun|TestTest|TestGo127Trace|TestGolden)' ./cmd/vizrun
 	cd examples/telegram && $(GO) test -race -count=1 ./...
 	$(GO) test -tags browser -count=1 ./internal/browser
 
@@ -59,3 +64,10 @@ FUZZTIME ?= 2m
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/parse
 	$(GO) test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./html
+
+# corpus re-records the labelled corpus of real traces (testdata/corpus):
+# third-party test suites fetched from the module proxy into a temporary
+# directory and the workloads of scripts/corpus, then refreshes the figures
+# the truth program and go tool trace -pprof establish. A few minutes.
+corpus:
+	scripts/corpus/record.sh

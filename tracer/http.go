@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"runtime/metrics"
 	"runtime/trace"
 	"strconv"
 	"strings"
@@ -39,9 +40,19 @@ const (
 	minCapture = time.Millisecond
 )
 
-// maxCaptureBytes ends a capture early, and bounds the flight recorder a
-// capture falls back to. A variable for tests.
+// maxCaptureBytes bounds the memory of the traces the handler holds, all
+// captures and flight snapshots together. Each reserves half of it, and
+// holds no more (bytes past it are dropped); a capture ends early when its
+// trace, with the runtime's trace buffers not yet written out, reaches a
+// quarter, so that what the runtime still holds fits in the rest. The
+// flight recorder a capture falls back to keeps a quarter. A variable for
+// tests.
 var maxCaptureBytes = 256 << 20
+
+// captureMaxSpans bounds the spans the model of a capture keeps (see
+// parse.Options.MaxSpans): a quarter of what vizrun report keeps, since
+// the model is built inside the host.
+const captureMaxSpans = 1 << 20
 
 // Handler serves live captures of the running program:
 //
@@ -71,10 +82,18 @@ var maxCaptureBytes = 256 << 20
 //   - At most 4 traces are held in memory at once, captures (recording,
 //     rendering or being sent) and flight snapshots together; beyond that
 //     requests get 429.
-//   - A capture stops as soon as its client goes away (it is then not
-//     answered), and ends early when its trace reaches 256 MiB. When the
-//     execution tracer is taken (by a Session or go test -trace) a capture
-//     uses a flight recorder instead, which keeps its last 256 MiB.
+//   - The traces held, all Handlers together, stay within 256 MiB: each
+//     capture or flight snapshot reserves 128 MiB (beyond that requests
+//     get 429) and keeps no more; bytes past it are dropped and the
+//     report's title says the trace was cut short. A capture stops as soon
+//     as its client goes away (it is then not answered), and ends early
+//     when its trace, with the runtime's trace buffers not yet written out
+//     (the runtime keeps buffering when its trace reader falls behind a
+//     busy program), reaches 64 MiB. When the execution tracer is taken
+//     (by a Session or go test -trace) a capture uses a flight recorder
+//     instead, which keeps its last 64 MiB.
+//   - One report is rendered at a time, from a model of at most a million
+//     spans, and the trace it comes from is given back as it is read.
 //   - The tracer is released before the answer is rendered and sent, so a
 //     slow client does not hold up the next capture. Sending may take the
 //     server's WriteTimeout, counted afresh from the end of the capture
@@ -240,12 +259,19 @@ func (h *handler) capture(w http.ResponseWriter, r *http.Request) {
 	}
 	defer func() { <-inFlight }()
 	rec, err := record(r.Context(), q.d)
+	if rec.buf != nil {
+		defer rec.buf.release()
+	}
 	switch {
 	case errors.Is(err, errCapturing):
 		wait := time.Until(time.Unix(0, captureEnd.Load()))
 		secs := max(1, int(math.Ceil(wait.Seconds())))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		httpError(w, http.StatusTooManyRequests, fmt.Sprintf("vizrun tracer: a capture is already running; try again in %d s", secs))
+		return
+	case errors.Is(err, errHeld):
+		w.Header().Set("Retry-After", "5")
+		httpError(w, http.StatusTooManyRequests, "vizrun tracer: "+err.Error()+"; try again in a few seconds")
 		return
 	case errors.Is(err, errNoTracer):
 		httpError(w, http.StatusConflict, "vizrun tracer: "+err.Error())
@@ -259,7 +285,7 @@ func (h *handler) capture(w http.ResponseWriter, r *http.Request) {
 	}
 	title := "vizrun capture of " + rec.took.Round(time.Millisecond).String()
 	if rec.full {
-		title += fmt.Sprintf(" (cut short: the trace reached %.4g MiB)", float64(maxCaptureBytes)/(1<<20))
+		title += fmt.Sprintf(" (cut short: the trace reached %s)", mib(rec.buf.Len()))
 	}
 	h.answer(w, r, rec.buf, q.raw, title, rec.flight, rec.took)
 }
@@ -288,25 +314,36 @@ func extendWriteDeadline(w http.ResponseWriter, r *http.Request) {
 
 // recorded is a finished capture.
 type recorded struct {
-	buf    *bytes.Buffer
+	buf    *traceBuffer
 	took   time.Duration
-	full   bool // ended early at maxCaptureBytes
+	full   bool // ended early, at the memory bound
 	flight bool // recorded with a flight recorder
 }
 
-// record captures d of execution trace into memory, or less when the trace
-// reaches maxCaptureBytes. It returns ctx's error, and drops the trace, when
-// ctx ends first. Only one record runs at a time (errCapturing), and the
-// tracer is stopped when it returns, even on a panic.
+// record captures d of execution trace into memory, or less when the
+// trace reaches a quarter of maxCaptureBytes. It returns ctx's error,
+// and drops the trace, when ctx ends first. Only one record runs at a time
+// (errCapturing), and the tracer is stopped when it returns, even on a
+// panic.
 func record(ctx context.Context, d time.Duration) (rec recorded, err error) {
 	if !capturing.CompareAndSwap(false, true) {
 		return rec, errCapturing
 	}
 	defer capturing.Store(false)
 	defer recoverTo(&err)
+	buf, err := newTraceBuffer()
+	if err != nil {
+		return rec, err
+	}
 	captureEnd.Store(time.Now().Add(d).UnixNano())
-
-	buf := &cappedBuffer{max: maxCaptureBytes, full: make(chan struct{})}
+	ok := false
+	defer func() {
+		if !ok {
+			buf.release()
+		}
+	}()
+	stopWatch := watchBacklog(buf)
+	defer stopWatch()
 	c, err := startRecording(buf, d)
 	if err != nil {
 		return rec, err
@@ -325,26 +362,213 @@ func record(ctx context.Context, d time.Duration) (rec recorded, err error) {
 	if err := c.stop(true); err != nil {
 		return rec, err
 	}
-	rec.buf, rec.took, rec.flight = &buf.Buffer, time.Since(start), c.fr != nil
+	rec.buf, rec.took, rec.flight = buf, time.Since(start), c.fr != nil
+	rec.full = rec.full || buf.cut.Load()
+	buf.shrink()
+	ok = true
 	return rec, nil
 }
 
-// cappedBuffer is a bytes.Buffer that closes full once it holds max bytes.
-// It keeps what is written after, so that the trace ends whole.
-type cappedBuffer struct {
-	bytes.Buffer
-	max  int
-	full chan struct{}
-	once sync.Once
+// Trace memory: every traceBuffer reserves, when it is made, the most it
+// may hold (half of maxCaptureBytes), and all reservations together stay
+// within maxCaptureBytes; a request that would pass it gets 429. Once a
+// capture has been recorded, its reservation shrinks to what it holds.
+var (
+	memMu    sync.Mutex
+	held     int64 // bytes of all traceBuffers' chunks
+	promised int64 // reserved and not held yet
+)
+
+// heldBytes is the memory all traceBuffers hold.
+func heldBytes() int64 {
+	memMu.Lock()
+	defer memMu.Unlock()
+	return held
 }
 
-func (b *cappedBuffer) Write(p []byte) (int, error) {
-	n, err := b.Buffer.Write(p)
-	if b.Len() >= b.max {
+// traceBuffer holds a trace in chunks: it grows without copying, and gives
+// each chunk back as it is read. It holds at most its reservation: what is
+// written past it is dropped (cut is set). full is closed once it holds,
+// with the runtime's trace buffers not yet written out (backlog, see
+// watchBacklog), half its reservation: a capture then ends, and what the
+// runtime still holds fits in the other half.
+type traceBuffer struct {
+	chunks  [][]byte
+	n       int64        // bytes kept
+	acct    atomic.Int64 // bytes of chunks, counted in held
+	reserve int64        // the most it may hold
+	quarter int64        // where a capture ends: half the reservation
+	next    int          // the chunk Read is in, and the offset there
+	off     int
+	cut     atomic.Bool
+	backlog atomic.Int64
+	full    chan struct{}
+	once    sync.Once
+}
+
+// errHeld: the traces being recorded, rendered or sent hold the memory.
+var errHeld = errors.New("traces being recorded, rendered or sent hold the memory captures may use")
+
+// newTraceBuffer reserves half of maxCaptureBytes for a trace, or fails
+// with errHeld.
+func newTraceBuffer() (*traceBuffer, error) {
+	r := int64(maxCaptureBytes / 2)
+	memMu.Lock()
+	defer memMu.Unlock()
+	if held+promised+r > int64(maxCaptureBytes) {
+		return nil, errHeld
+	}
+	promised += r
+	return &traceBuffer{full: make(chan struct{}), reserve: r, quarter: r / 2}, nil
+}
+
+// chunkSize is the unit traceBuffers grow by.
+func chunkSize() int { return min(max(maxCaptureBytes/256, 4<<10), 1<<20) }
+
+// grow adds a chunk within the reservation, or reports false.
+func (b *traceBuffer) grow() bool {
+	size := int64(chunkSize())
+	if b.acct.Load()+size > b.reserve {
+		return false
+	}
+	memMu.Lock()
+	held += size
+	promised -= size
+	memMu.Unlock()
+	b.acct.Add(size)
+	b.chunks = append(b.chunks, make([]byte, 0, size))
+	return true
+}
+
+func (b *traceBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		if len(b.chunks) == 0 || len(b.chunks[len(b.chunks)-1]) == cap(b.chunks[len(b.chunks)-1]) {
+			if !b.grow() {
+				b.cut.Store(true)
+				break
+			}
+		}
+		last := &b.chunks[len(b.chunks)-1]
+		k := copy((*last)[len(*last):cap(*last)], p)
+		*last = (*last)[:len(*last)+k]
+		p = p[k:]
+		b.n += int64(k)
+	}
+	b.check()
+	return n, nil // what is dropped is dropped: the runtime must drain
+}
+
+// check closes full when the buffer and the backlog reach half of the
+// reservation.
+func (b *traceBuffer) check() {
+	if b.cut.Load() || b.acct.Load()+b.backlog.Load() >= b.quarter {
 		b.once.Do(func() { close(b.full) })
 	}
-	return n, err
 }
+
+// shrink gives back the reservation the buffer has not used.
+func (b *traceBuffer) shrink() {
+	memMu.Lock()
+	promised -= b.reserve - b.acct.Load()
+	memMu.Unlock()
+	b.reserve = b.acct.Load()
+}
+
+// Len is the number of bytes kept.
+func (b *traceBuffer) Len() int64 { return b.n }
+
+// Read reads what the buffer holds, giving each chunk back once read.
+func (b *traceBuffer) Read(p []byte) (int, error) {
+	for b.next < len(b.chunks) {
+		c := b.chunks[b.next]
+		if b.off < len(c) {
+			k := copy(p, c[b.off:])
+			b.off += k
+			return k, nil
+		}
+		b.dropChunk()
+	}
+	return 0, io.EOF
+}
+
+func (b *traceBuffer) dropChunk() {
+	size := int64(cap(b.chunks[b.next]))
+	b.chunks[b.next] = nil
+	memMu.Lock()
+	held -= size
+	memMu.Unlock()
+	b.acct.Add(-size)
+	b.reserve -= size
+	b.next++
+	b.off = 0
+}
+
+// WriteTo writes what the buffer holds to w, giving each chunk back once
+// written.
+func (b *traceBuffer) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for b.next < len(b.chunks) {
+		k, err := w.Write(b.chunks[b.next][b.off:])
+		n += int64(k)
+		if err != nil {
+			return n, err
+		}
+		b.dropChunk()
+	}
+	return n, nil
+}
+
+// release gives back all the buffer holds and reserves. Release twice is
+// fine.
+func (b *traceBuffer) release() {
+	memMu.Lock()
+	held -= b.acct.Load()
+	promised -= b.reserve - b.acct.Load()
+	memMu.Unlock()
+	b.acct.Store(0)
+	b.reserve, b.chunks, b.next, b.off = 0, nil, 0, 0
+}
+
+// watchBacklog follows, while a capture records into b, how much trace the
+// runtime holds that is not written out yet: the trace reader goroutine
+// may fall behind a busy program, and the runtime then keeps buffering,
+// without limit. It is measured as the growth of the runtime's "other"
+// memory (trace buffers, mostly), every 10 ms. The returned func stops it.
+func watchBacklog(b *traceBuffer) (stop func()) {
+	sample := []metrics.Sample{{Name: "/memory/classes/other:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return func() {}
+	}
+	base := sample[0].Value.Uint64()
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > base {
+				b.backlog.Store(int64(v - base))
+			} else {
+				b.backlog.Store(0)
+			}
+			b.check()
+		}
+	}()
+	return func() { close(done); <-exited }
+}
+
+// rendering lets one report be rendered at a time.
+var rendering = make(chan struct{}, 1)
+
+func mib(n int64) string { return fmt.Sprintf("%.4g MiB", float64(n)/(1<<20)) }
 
 // recording is a capture under way.
 type recording struct {
@@ -361,7 +585,7 @@ func startRecording(w io.Writer, d time.Duration) (*recording, error) {
 		names.replay()
 		return &recording{w: w}, nil
 	}
-	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: d + time.Second, MaxBytes: uint64(maxCaptureBytes)})
+	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: d + time.Second, MaxBytes: uint64(maxCaptureBytes / 4)})
 	if err := fr.Start(); err != nil {
 		return nil, fmt.Errorf("%w (%v)", errNoTracer, err)
 	}
@@ -402,39 +626,66 @@ func (h *handler) flight(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer func() { <-inFlight }()
-	var buf bytes.Buffer
-	if err := f.WriteTrace(&buf); errors.Is(err, ErrNotRecording) {
+	buf, err := newTraceBuffer()
+	if err != nil {
+		w.Header().Set("Retry-After", "5")
+		httpError(w, http.StatusTooManyRequests, "vizrun tracer: "+err.Error()+"; try again in a few seconds")
+		return
+	}
+	defer buf.release()
+	if err := f.WriteTrace(buf); errors.Is(err, ErrNotRecording) {
 		httpError(w, http.StatusNotFound, "vizrun tracer: the flight recorder has stopped")
 		return
 	} else if err != nil {
 		httpError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	h.answer(w, r, &buf, q.raw, f.cfg.Title, false, 0)
+	buf.shrink()
+	title := f.cfg.Title
+	if buf.cut.Load() {
+		title += fmt.Sprintf(" (cut short: the snapshot reached %s)", mib(buf.Len()))
+	}
+	h.answer(w, r, buf, q.raw, title, false, 0)
 }
 
-// answer sends a trace, raw or as a report. flight says the trace comes
-// from the fallback flight recorder, which kept about window.
-func (h *handler) answer(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, raw bool, title string, flight bool, window time.Duration) {
+// answer sends a trace, raw or as a report, and gives the trace's memory
+// back. flight says the trace comes from the fallback flight recorder,
+// which kept about window.
+func (h *handler) answer(w http.ResponseWriter, r *http.Request, buf *traceBuffer, raw bool, title string, flight bool, window time.Duration) {
+	defer buf.release()
 	if buf.Len() == 0 {
 		httpError(w, http.StatusInternalServerError, "vizrun tracer: the capture recorded nothing")
 		return
 	}
-	body, ctype := buf.Bytes(), "application/octet-stream"
 	if raw {
+		extendWriteDeadline(w, r)
 		w.Header().Set("Content-Disposition", `attachment; filename="vizrun.trace"`)
-	} else {
-		var page bytes.Buffer
-		if err := writeReport(&page, bytes.NewReader(buf.Bytes()), nil, title, flight, window); err != nil {
-			extendWriteDeadline(w, r)
-			httpError(w, http.StatusInternalServerError, "vizrun tracer: "+err.Error())
-			return
-		}
-		body, ctype = page.Bytes(), "text/html; charset=utf-8"
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Length", strconv.FormatInt(buf.Len(), 10))
+		w.WriteHeader(http.StatusOK)
+		buf.WriteTo(w)
+		return
+	}
+	select {
+	case rendering <- struct{}{}:
+	case <-r.Context().Done():
+		return // the client went away while another report was rendered
+	}
+	var page bytes.Buffer
+	err := writeReportWith(&page, buf, reportOptions{title: title, flight: flight, window: window, maxSpans: captureMaxSpans})
+	<-rendering
+	buf.release()
+	if err != nil && buf.cut.Load() {
+		err = fmt.Errorf("the trace was cut short at %s, the most the handler keeps, before a generation ended: %v", mib(buf.Len()), err)
+	}
+	if err != nil {
+		extendWriteDeadline(w, r)
+		httpError(w, http.StatusInternalServerError, "vizrun tracer: "+err.Error())
+		return
 	}
 	extendWriteDeadline(w, r)
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(page.Len()))
 	w.WriteHeader(http.StatusOK)
-	w.Write(body)
+	w.Write(page.Bytes())
 }

@@ -51,7 +51,12 @@ func (r *registry) add(name string) func() {
 	}
 }
 
-// replay logs every remembered name into the trace.
+// maxReplay bounds the names replay logs, in bytes: 100,000 goroutines
+// with names of 1 KiB would otherwise put 100 MB into the trace at once.
+const maxReplay = 4 << 20
+
+// replay logs the remembered names into the trace, up to maxReplay bytes
+// of them.
 func (r *registry) replay() {
 	if !trace.IsEnabled() {
 		return
@@ -59,7 +64,11 @@ func (r *registry) replay() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ctx := context.Background()
+	n := 0
 	for id, name := range r.byID {
+		if n += len(name) + 8; n > maxReplay {
+			break
+		}
 		trace.Log(ctx, protocol.LogNameOf, strconv.FormatInt(id, 10)+" "+name)
 	}
 }

@@ -299,9 +299,23 @@ func (s *Session) discard() {
 }
 
 // writeReport parses a trace and renders it.
-func writeReport(w io.Writer, r io.Reader, profile []byte, title string, flight bool, window time.Duration) (err error) {
+func writeReport(w io.Writer, r io.Reader, profile []byte, title string, flight bool, window time.Duration) error {
+	return writeReportWith(w, r, reportOptions{profile: profile, title: title, flight: flight, window: window})
+}
+
+// reportOptions are writeReport's, and the model's bound.
+type reportOptions struct {
+	profile  []byte
+	title    string
+	flight   bool          // the trace comes from the fallback flight recorder...
+	window   time.Duration // ...which kept about window
+	maxSpans int           // parse.Options.MaxSpans
+}
+
+func writeReportWith(w io.Writer, r io.Reader, o reportOptions) (err error) {
 	defer recoverTo(&err)
-	t, err := parse.Read(r, parse.Options{})
+	profile, title, flight, window := o.profile, o.title, o.flight, o.window
+	t, err := parse.Read(r, parse.Options{MaxSpans: o.maxSpans})
 	if err != nil {
 		return fmt.Errorf("reading the trace: %w", err)
 	}

@@ -68,7 +68,7 @@ func register(c *command) { commands[c.name] = c }
 
 // run is the whole program, testable in-process: main only calls it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, ctx: ctx}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		printUsage(stderr)
 		return errSilent
@@ -91,6 +91,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	c, ok := commands[name]
 	if !ok {
 		return usagef("unknown command %q (see 'vizrun help')", name)
+	}
+	if !runsPrograms[name] {
+		// Outputs give up at Ctrl-C; those of commands that run programs
+		// are written after the program has dealt with it.
+		e.ctx = ctx
 	}
 	fs, runFn := newFlagSet(c, stderr)
 	if err := fs.Parse(rest); err != nil {

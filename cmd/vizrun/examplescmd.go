@@ -130,6 +130,12 @@ func runExamples(ctx context.Context, e *env, outDir string, names []string) err
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fmt.Errorf("cannot create %s: %v", outDir, unwrapPath(err))
 	}
+	// Each example runs in its own directory, where run resolves relative
+	// output paths.
+	absOut, err := filepath.Abs(outDir)
+	if err != nil {
+		return err
+	}
 	var entries []html.IndexEntry
 	failed := 0
 	for _, ex := range exs {
@@ -139,10 +145,10 @@ func runExamples(ctx context.Context, e *env, outDir string, names []string) err
 		report := ex.Name + ".html"
 		report = strings.ReplaceAll(report, "/", "_")
 		fmt.Fprintf(e.stderr, "=== %s\n", ex.Name)
-		traceFile := filepath.Join(outDir, strings.TrimSuffix(report, ".html")+".trace")
+		traceFile := filepath.Join(absOut, strings.TrimSuffix(report, ".html")+".trace")
 		var facts string
 		err := runProgram(ctx, e, runOptions{
-			pkg: ex.Pkg, dir: ex.Dir, report: filepath.Join(outDir, report), keepTrace: traceFile,
+			pkg: ex.Pkg, dir: ex.Dir, report: filepath.Join(absOut, report), keepTrace: traceFile,
 			title: "vizrun example: " + ex.Name, quiet: true,
 			analysed: func(t *parse.Trace, s *summary.Summary) {
 				facts = fmt.Sprintf("%s, parallelism %.2f, %d goroutines, blocked %s", units.Duration(t.Duration), s.AvgParallelism, s.Goroutines.Created, units.Duration(s.Time.BlockedNs))
@@ -153,7 +159,7 @@ func runExamples(ctx context.Context, e *env, outDir string, names []string) err
 			failed++
 			en.Status, en.Failed = "FAIL", true
 			en.Note = err.Error() + ". " + ex.Doc
-			if _, statErr := os.Stat(filepath.Join(outDir, report)); statErr != nil {
+			if _, statErr := os.Stat(filepath.Join(absOut, report)); statErr != nil {
 				en.Href = ""
 			}
 		}

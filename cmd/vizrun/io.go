@@ -22,8 +22,14 @@ func loadTrace(ctx context.Context, e *env, path string) (*parse.Trace, error) {
 	return loadTraceWith(ctx, e, path, parse.Options{})
 }
 
-// loadTraceWith is loadTrace with options for the parser (a profile to
-// fill, a span budget).
+// loadTraceWindow is loadTrace for the window of the trace [w[0], w[1]) (ns
+// since its start); all of it when w is zero (see parse.Options.Window).
+func loadTraceWindow(ctx context.Context, e *env, path string, w [2]int64) (*parse.Trace, error) {
+	return loadTraceWith(ctx, e, path, parse.Options{Window: w})
+}
+
+// loadTraceWith is loadTrace with options for the parser (a window, a
+// profile to fill, a span budget).
 func loadTraceWith(ctx context.Context, e *env, path string, opt parse.Options) (*parse.Trace, error) {
 	var r io.Reader
 	var size int64
@@ -236,6 +242,32 @@ func writeOutput(e *env, path string, fn func(w io.Writer) error) error {
 		return fmt.Errorf("interrupted while writing %s", path)
 	}
 	return err
+}
+
+// writeGenerated is writeOutput for a file whose name vizrun chose in an
+// output directory (vizrun test's PKG.trace): a symbolic link there is
+// replaced, not followed, so that a link someone else left in the
+// directory cannot send the output elsewhere.
+func writeGenerated(e *env, path string, fn func(w io.Writer) error) error {
+	ctx := e.context()
+	err := outfile.WriteWith(ctx, path, outfile.Options{ReplaceLinks: true}, fn)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("interrupted while writing %s", path)
+	}
+	return err
+}
+
+// copyGenerated copies src to dst with writeGenerated.
+func copyGenerated(e *env, dst, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return writeGenerated(e, dst, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
 }
 
 // ctxWriter stops writing when its context is cancelled.

@@ -9,6 +9,10 @@
 //
 // TRACE is a Go execution trace (from runtime/trace, go test -trace, or the
 // vizrun tracer), or - for standard input.
+//
+// Errors are one line; report, summary, diff and check take -v, and every
+// command VIZRUN_VERBOSE=1, to print an error's whole detail (such as a
+// broken trace's decoder state) first.
 package main
 
 import (
@@ -76,15 +80,15 @@ var runsPrograms = map[string]bool{"run": true, "test": true, "examples": true}
 // on (a pipe nobody reads, a terminal). Commands that run programs are left
 // to their programs. stop ends the watch.
 func handleSignals(args []string) (ctx context.Context, stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	supervised := len(args) > 0 && runsPrograms[args[0]]
 	go func() {
 		select {
-		case <-sigs:
-			cancel()
+		case s := <-sigs:
+			cancel(signalCause{s})
 		case <-done:
 			return
 		}
@@ -105,6 +109,14 @@ func handleSignals(args []string) (ctx context.Context, stop func()) {
 	return ctx, func() {
 		signal.Stop(sigs)
 		close(done)
-		cancel()
+		cancel(nil)
 	}
 }
+
+// signalCause is the cause of a context ended by a signal, as
+// signal.NotifyContext gives it: it matches context.Canceled and says
+// which signal came (see signalled).
+type signalCause struct{ sig os.Signal }
+
+func (c signalCause) Error() string        { return c.sig.String() + " signal received" }
+func (c signalCause) Is(target error) bool { return target == context.Canceled }

@@ -51,7 +51,7 @@ group=worker, -tagroot task,region).`,
 				if err != nil {
 					return usagef("-kind: %v", err)
 				}
-				from, to, err := parseWindow(*window)
+				from, to, err := profileWindow(*window)
 				if err != nil {
 					return usagef("-window: %v", err)
 				}
@@ -133,9 +133,9 @@ func hasTaskType(t *parse.Trace, typ string) bool {
 	return false
 }
 
-// parseWindow reads START:END, durations since the start of the trace;
+// profileWindow reads START:END, durations since the start of the trace;
 // either may be left out. "" is the whole trace.
-func parseWindow(s string) (from, to int64, err error) {
+func profileWindow(s string) (from, to int64, err error) {
 	if s == "" {
 		return 0, 0, nil
 	}

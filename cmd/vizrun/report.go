@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/vizrun/vizrun/html"
 	"github.com/vizrun/vizrun/internal/findings"
@@ -21,7 +22,7 @@ import (
 func init() {
 	register(&command{
 		name:  "report",
-		args:  "[-o report.html|DIR] [-title TITLE] [-thresholds FILE] TRACE|DIR|GLOB...",
+		args:  "[-o report.html|DIR] [-title TITLE] [-window START:END] [-thresholds FILE] TRACE|DIR|GLOB...",
 		short: "write an offline HTML report of a trace",
 		long: `
 Report reads a Go execution trace and writes one self-contained HTML file:
@@ -32,6 +33,11 @@ needs no network: open it in any browser, attach it to a bug, archive it.
 TRACE is a file from runtime/trace, go test -trace or the vizrun tracer, or
 - to read standard input. The report is written all at once: if anything
 fails, no file is left behind.
+
+-window START:END writes the report of that stretch of the trace only, at
+full detail, with times as the report shows them (since the trace's start:
+"1.2s:1.25s", "850ms:851ms"): reading stops at its end. A report zoomed in
+further than its detail shows the command for the window in view.
 
 Given many traces (several files, a directory's *.trace and *.trace.gz
 files, or a quoted glob), it writes one report per trace into the directory
@@ -44,12 +50,17 @@ and the findings counted across traces.`,
 			title := fs.String("title", "", "title of the report (default: vizrun report of TRACE)")
 			maxRows := fs.Int("rows", 300, "most goroutines drawn one per row in the timeline; the rest are folded by group")
 			thresholds := fs.String("thresholds", "", "read the findings' thresholds from `file` (JSON, see internal/budget/BUDGET.md)")
+			window := fs.String("window", "", "report only the stretch `START:END` of the trace (times since its start, as the report shows them: 1.2s:1.25s)")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) == 0 {
 					return usagef("report needs a trace file, a directory or a pattern (see 'vizrun help report')")
 				}
 				if *maxRows < 1 {
 					return usagef("-rows must be at least 1")
+				}
+				w, err := parseWindow(*window)
+				if err != nil {
+					return err
 				}
 				th, err := readThresholds(ctx, *thresholds)
 				if err != nil {
@@ -63,18 +74,46 @@ and the findings counted across traces.`,
 					if *out == "-" || strings.HasSuffix(*out, ".html") {
 						return usagef("-o %s names one report; for many traces give a directory", *out)
 					}
+					if w[1] > 0 {
+						return usagef("-window is for the report of one trace")
+					}
 					return reportMany(ctx, e, paths, cmp.Or(*out, "vizrun-reports"), *title, *maxRows, th.Findings())
 				}
-				return report(ctx, e, args[0], cmp.Or(*out, "report.html"), *title, *maxRows, th.Findings())
+				return report(ctx, e, args[0], cmp.Or(*out, "report.html"), *title, *maxRows, th.Findings(), w)
 			}
 		},
 	})
 }
 
-func report(ctx context.Context, e *env, tracePath, out, title string, maxRows int, th findings.Thresholds) error {
-	t, err := loadTrace(ctx, e, tracePath)
+// parseWindow reads -window: "START:END", times since the trace's start as
+// Go or the report writes them ("1.2s", "850ms", "1.2 s"); zero for "".
+func parseWindow(s string) ([2]int64, error) {
+	if s == "" {
+		return [2]int64{}, nil
+	}
+	a, b, ok := strings.Cut(strings.ReplaceAll(s, " ", ""), ":")
+	from, err1 := time.ParseDuration(a)
+	to, err2 := time.ParseDuration(b)
+	if !ok || err1 != nil || err2 != nil || from < 0 {
+		return [2]int64{}, usagef("-window %q: want START:END, times since the trace's start such as 1.2s:1.25s", s)
+	}
+	if to <= from {
+		return [2]int64{}, usagef("-window %q: the end must come after the start", s)
+	}
+	return [2]int64{int64(from), int64(to)}, nil
+}
+
+func report(ctx context.Context, e *env, tracePath, out, title string, maxRows int, th findings.Thresholds, w [2]int64) error {
+	t, err := loadTraceWindow(ctx, e, tracePath, w)
 	if err != nil {
 		return err
+	}
+	if title == "" && w[1] > 0 {
+		title = "vizrun report of " + tracePath
+		if tracePath == "-" {
+			title = "vizrun report"
+		}
+		title += fmt.Sprintf(" from %s to %s", units.Duration(w[0]), units.Duration(w[1]))
 	}
 	s := summary.BuildWith(t, tracePath, th)
 	if err := writeReport(e, t, s, tracePath, out, title, maxRows); err != nil {

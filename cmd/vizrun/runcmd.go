@@ -2,18 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/vizrun/vizrun/html"
 	"github.com/vizrun/vizrun/internal/parse"
@@ -24,23 +20,37 @@ import (
 func init() {
 	register(&command{
 		name:  "run",
-		args:  "[-o report.html] [-trace FILE] [-open] [-C DIR] PKG [-- ARGS]",
+		args:  "[-o report.html] [-trace FILE] [-open] [-C DIR] [BUILD FLAGS] PKG [-- ARGS]",
 		short: "run a main package with tracing and write its report",
 		long: `
 Run builds the main package PKG (a directory like ./cmd/server, or an import
 path) with tracing added, runs it with ARGS, and writes the HTML report of
 what its goroutines did. The program's code is not changed: the build wraps
 its func main (go build -overlay) so that the execution trace is recorded
-from the start of main to its end.
+from the start of main to its end. The go command's build flags (-race,
+-tags, -ldflags, -gcflags, -cover, -mod, -trimpath, ...) go to go build.
 
 The program gets vizrun's standard input, output and error, its arguments
-and environment; Ctrl-C and SIGTERM are passed on to it; vizrun exits with
-the program's exit status. The report is written whatever way the program
-ends. A program that calls os.Exit, crashes or is killed loses the trace of
-at most its last fifth of a second (the generation in progress); the report
-says so. Programs that use the vizrun tracer themselves work too: their
-tracer.Start joins the recording instead of starting another.
+and environment; vizrun exits with the program's exit status. Signals are
+the program's to handle: Ctrl-C from a terminal reaches the program
+directly (vizrun waits for it to finish), and a SIGINT, SIGTERM, SIGQUIT or
+SIGHUP sent to vizrun itself is passed on. The program never outlives
+vizrun (on Linux). The report is written whatever way the program ends. A
+program that calls os.Exit, crashes or is killed loses the trace of at most
+its last fifth of a second (the generation in progress); the report says so.
 
+At the end, while the trace still records, vizrun takes the runtime's
+goroutine leak profile (Go 1.27; Go 1.26 gets GOEXPERIMENT=goroutineleakprofile
+added to its build): goroutines blocked on something no other goroutine can
+reach show as proven leaks. A program whose goroutines are all proven stuck
+so is deadlocked: vizrun ends it as the runtime would without tracing
+(exit status 2, "all goroutines are asleep") and its report says who waits
+on what.
+
+Programs that use the vizrun tracer themselves work too: their tracer.Start
+joins the recording instead of starting another.
+
+Output paths are relative to the current directory, or with -C to DIR.
 Flags must come before PKG; everything after PKG (or after --) goes to the
 program.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
@@ -48,6 +58,7 @@ program.`,
 			keep := fs.String("trace", "", "also keep the execution trace in `file`")
 			open := fs.Bool("open", false, "open the report in a browser when done")
 			chdir := fs.String("C", "", "change to `dir` before building and running, as go run -C (the program runs there)")
+			build := addBuildFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) == 0 {
 					return usagef("run needs a main package (see 'vizrun help run')")
@@ -56,21 +67,22 @@ program.`,
 				if len(progArgs) > 0 && progArgs[0] == "--" {
 					progArgs = progArgs[1:]
 				}
-				return runProgram(ctx, e, runOptions{pkg: pkg, args: progArgs, dir: *chdir, report: *out, keepTrace: *keep, open: *open})
+				return runProgram(ctx, e, runOptions{pkg: pkg, args: progArgs, dir: *chdir, report: *out, keepTrace: *keep, open: *open, buildFlags: build.args})
 			}
 		},
 	})
 }
 
 type runOptions struct {
-	pkg       string
-	args      []string
-	dir       string // where to resolve pkg and run the program; "" = current
-	report    string
-	keepTrace string
-	open      bool
-	title     string
-	quiet     bool // no summary lines (vizrun examples prints its own)
+	pkg        string
+	args       []string
+	dir        string // where to resolve pkg and run the program; "" = current
+	report     string // relative to dir
+	keepTrace  string // relative to dir
+	open       bool
+	title      string
+	buildFlags []string
+	quiet      bool // no summary lines (vizrun examples prints its own)
 	// analysed, when set, is handed the model and its analysis once the
 	// report is written.
 	analysed func(t *parse.Trace, s *summary.Summary)
@@ -86,36 +98,53 @@ func (e *exitError) Error() string { return e.msg }
 
 // runProgram builds, runs and reports one main package.
 func runProgram(ctx context.Context, e *env, o runOptions) error {
-	work, err := os.MkdirTemp("", "vizrun-run-")
+	base, err := baseDir(o.dir)
+	if err != nil {
+		return err
+	}
+	report, keepTrace := resolveOut(base, o.report), resolveOut(base, o.keepTrace)
+	work, err := tempDir("run")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(work)
+	b, err := newGoBuild(ctx, e, o.dir, o.buildFlags)
+	if err != nil {
+		return err
+	}
 	exe := filepath.Join(work, "program")
 	if runtime.GOOS == "windows" {
 		exe += ".exe"
 	}
-	if err := buildTraced(ctx, e, o.dir, o.pkg, work, exe); err != nil {
+	if err := b.buildMain(ctx, o.pkg, work, exe); err != nil {
 		return err
 	}
-	tracePath := filepath.Join(work, "program.trace")
-	if f, err := os.Create(tracePath); err != nil {
-		return err
-	} else {
-		f.Close()
-	}
+	tracePath := filepath.Join(work, "program.trace") // the program creates it
+	deadlockPath := filepath.Join(work, "deadlock")
 
-	code, sig, runErr := execTraced(ctx, e, exe, o.args, o.dir, tracePath)
-	if runErr != nil {
-		return runErr
+	cmd := exec.Command(exe, o.args...)
+	cmd.Dir = o.dir
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
+	cmd.Env = append(os.Environ(), envTraceOut+"="+tracePath, envDeadlockOut+"="+deadlockPath, "GODEBUG="+godebug())
+	res, err := execProgram(ctx, e, cmd, 0)
+	if err != nil {
+		return err
 	}
+	code, sig := res.code, res.sig
+	stuck, _ := os.ReadFile(deadlockPath)
+	deadlocked := len(stuck) > 0
 	ended := fmt.Sprintf("exited with status %d", code)
-	if sig != 0 {
+	switch {
+	case deadlocked:
+		ended = "deadlocked: all goroutines are asleep"
+	case sig != 0:
 		ended = fmt.Sprintf("was killed by signal %d (%v)", int(sig), sig)
 	}
-
-	if o.keepTrace != "" {
-		if err := copyFile(o.keepTrace, tracePath); err != nil {
+	if _, err := os.Stat(tracePath); err != nil {
+		return &exitError{code: max(code, 1), msg: fmt.Sprintf("the program %s without a trace: it did not get to start tracing", ended)}
+	}
+	if keepTrace != "" {
+		if err := copyFile(keepTrace, tracePath); err != nil {
 			return err
 		}
 	}
@@ -127,6 +156,8 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 		return fmt.Errorf("the program ran (exit status %d) but its trace cannot be read: %v", code, err)
 	}
 	switch {
+	case deadlocked:
+		t.Warnings = append(t.Warnings, deadlockWarning(t))
 	case sig != 0:
 		t.Warnings = append(t.Warnings, fmt.Sprintf("the program %s: this report shows its trace up to the last complete generation before that, and up to 200 ms before the end were not traced", ended))
 	case code != 0:
@@ -137,14 +168,14 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 		title = "vizrun run " + strings.Join(append([]string{o.pkg}, o.args...), " ")
 	}
 	s := summary.Build(t, o.pkg)
-	if err := writeOutput(e, o.report, func(w io.Writer) error {
+	if err := writeOutput(e, report, func(w io.Writer) error {
 		return html.Render(w, t, s, html.Options{Title: title, Source: o.pkg})
 	}); err != nil {
 		return err
 	}
 	if !o.quiet {
 		fmt.Fprintf(e.stderr, "vizrun: wrote %s: %s traced, parallelism %.2f of %d Ps, %d goroutines created, blocked %s",
-			o.report, units.Duration(t.Duration), s.AvgParallelism, s.GOMAXPROCS, s.Goroutines.Created, units.Duration(s.Time.BlockedNs))
+			report, units.Duration(t.Duration), s.AvgParallelism, s.GOMAXPROCS, s.Goroutines.Created, units.Duration(s.Time.BlockedNs))
 		if len(s.Blocked) > 0 {
 			fmt.Fprintf(e.stderr, " (most on %s)", s.Blocked[0].Reason)
 		}
@@ -157,7 +188,7 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 		o.analysed(t, s)
 	}
 	if o.open {
-		openBrowser(e, o.report)
+		openBrowser(e, report)
 	}
 	if code != 0 {
 		return &exitError{code: code, msg: "the program " + ended}
@@ -165,66 +196,23 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 	return nil
 }
 
-// execTraced runs the traced program, passing standard streams, arguments
-// and signals through, and returns its exit status (128+n when signal n
-// killed it).
-func execTraced(ctx context.Context, e *env, exe string, args []string, dir, tracePath string) (code int, sig syscall.Signal, err error) {
-	cmd := exec.Command(exe, args...)
-	cmd.Dir = dir
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
-	cmd.Env = append(os.Environ(), envTraceOut+"="+tracePath, "GODEBUG="+godebug())
-	if err := cmd.Start(); err != nil {
-		return 0, 0, fmt.Errorf("starting the program: %v", err)
-	}
-	// Pass Ctrl-C and SIGTERM on; the program decides what they mean.
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-wait:
-	for {
-		select {
-		case s := <-sigs:
-			cmd.Process.Signal(s)
-		case <-ctx.Done():
-			// run's context ends on a signal vizrun caught for itself
-			// (tests cancel it): stop the program as SIGTERM would.
-			cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case err = <-done:
-			case <-time.After(5 * time.Second):
-				cmd.Process.Kill()
-				err = <-done
+// deadlockWarning says who waits on what in a deadlocked program.
+func deadlockWarning(t *parse.Trace) string {
+	var waits []string
+	for _, g := range t.Leaks() {
+		w := fmt.Sprintf("G%d %s waits on %s", g.ID, g.Name, t.ReasonText(g.EndReason, g.EndRaw))
+		if g.EndStack != 0 {
+			if f := t.Frames[t.SiteOf(g.EndStack)]; f.Func != "" {
+				w += fmt.Sprintf(" at %s (%s:%d)", f.Func, filepath.Base(f.File), f.Line)
 			}
-			break wait
-		case err = <-done:
-			break wait
 		}
+		waits = append(waits, w)
 	}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, 0, nil
-	case errors.As(err, &ee):
-		if st, ok := ee.Sys().(syscall.WaitStatus); ok && st.Signaled() {
-			return 128 + int(st.Signal()), st.Signal(), nil
-		}
-		return ee.ExitCode(), 0, nil
+	const most = 10
+	if len(waits) > most {
+		waits = append(waits[:most], fmt.Sprintf("and %d more", len(waits)-most))
 	}
-	return 0, 0, fmt.Errorf("running the program: %v", err)
-}
-
-// godebug adds the generation period to the caller's GODEBUG.
-func godebug() string {
-	g := os.Getenv("GODEBUG")
-	if strings.Contains(g, "traceadvanceperiod=") {
-		return g
-	}
-	if g != "" {
-		g += ","
-	}
-	return g + "traceadvanceperiod=" + generationPeriod
+	return "deadlock: all goroutines are asleep, and the runtime proved that none can be woken (vizrun ended the program with status 2, as Go does without tracing): " + strings.Join(waits, "; ")
 }
 
 func copyFile(dst, src string) error {

@@ -19,22 +19,10 @@ import (
 	"unsafe"
 )
 
-// TestMain lets a test run this test binary as the vizrun command itself
-// (main, with its signal handling): see vizrunProcess.
-func TestMain(m *testing.M) {
-	if os.Getenv("VIZRUN_TEST_AS_MAIN") == "1" {
-		os.Args = append([]string{"vizrun"}, os.Args[1:]...)
-		main()
-		return
-	}
-	os.Exit(m.Run())
-}
-
 // vizrunProcess starts the vizrun command in a process of its own.
 func vizrunProcess(t *testing.T, stdin io.Reader, stdout io.Writer, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "VIZRUN_TEST_AS_MAIN=1")
+	cmd := exec.Command(vizrunBinary(t), args...)
 	var stderr bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -292,6 +280,7 @@ func TestSignals(t *testing.T) {
 	}{
 		{"Ctrl-C, report of a FIFO", syscall.SIGINT, []string{"report", "-o", filepath.Join(dir, "r.html"), fifo}, false, false},
 		{"SIGTERM, summary of a FIFO", syscall.SIGTERM, []string{"summary", fifo}, false, false},
+		{"Ctrl-C, report into a FIFO no one reads", syscall.SIGINT, []string{"report", "-o", fifo, mixed}, false, false},
 		{"Ctrl-C, summary of stdin", syscall.SIGINT, []string{"summary", "-"}, true, false},
 		{"SIGTERM, report to a stalled stdout", syscall.SIGTERM, []string{"report", "-o", "-", mixed}, false, true},
 	} {

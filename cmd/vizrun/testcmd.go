@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,23 +22,36 @@ import (
 func init() {
 	register(&command{
 		name:  "test",
-		args:  "[-o DIR] [-C DIR] [PKGS...] [-- GO TEST FLAGS]",
+		args:  "[-o DIR] [-C DIR] [BUILD FLAGS] [PKGS...] [-- GO TEST FLAGS]",
 		short: "run packages' tests with tracing, one report per package",
 		long: `
-Test builds the tests of each package (go test -c), runs them with the
-execution tracer on (-test.trace), and writes one HTML report per package
-into DIR, with an index.html linking them, and keeps each trace there too
-(PKG.trace), so that vizrun check -budget FILE DIR can gate a CI job. PKGS are package patterns as for
-go test (default: the package in the current directory).
+Test builds the tests of each package (go test -c) with tracing added, runs
+them, and writes one HTML report per package into DIR, with an index.html
+linking them and saying what to look at in each, and keeps each trace there
+too (PKG.trace), so that vizrun check -budget FILE DIR can gate a CI job.
+PKGS are package patterns as for go test (default: the package in the
+current directory). DIR is relative to the current directory, or with -C to
+that directory, as go test -C does.
 
-Flags after -- go to the tests, as go test takes them: -run, -skip, -count,
--v, -short, -timeout, -bench, -cpu, -parallel, -failfast, ...; flags of the
-tests' own are passed as they are. Each package's tests run in the
-package's directory, one package at a time. vizrun exits with status 1 when
-a package's tests fail, after writing every report.`,
+The trace covers the tests from before the first to after the last (a
+TestMain is added, wrapping the package's own), and each test's goroutine is
+named by its test: TestFoo, TestFoo/case. At the end, while the trace still
+records, vizrun takes the runtime's goroutine leak profile (Go 1.27; Go 1.26
+gets GOEXPERIMENT=goroutineleakprofile added): goroutines the tests left
+blocked on something no other goroutine can reach show as proven leaks.
+
+Flags after -- are go test's: build flags (-race, -tags, -ldflags, -gcflags,
+-cover, -mod, -trimpath, ...) go to the build, as they do before PKGS; test
+flags (-run, -skip, -count, -v, -short, -timeout, -bench, -cpu, -parallel,
+-failfast, -coverprofile, ...) go to the tests, and the tests' own flags are
+passed as they are. As with go test, a test binary runs in its package's
+directory, and is stopped after -timeout (default 10m). Profiles go to the
+current directory (-outputdir). Packages run one at a time. vizrun exits
+with status 1 when a package's tests fail, after writing every report.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			out := fs.String("o", "vizrun-test", "write the reports and index.html into `dir`")
 			chdir := fs.String("C", "", "change to `dir` before resolving packages, as go test -C")
+			build := addBuildFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				var pkgs, testFlags []string
 				for i, a := range args {
@@ -50,35 +64,106 @@ a package's tests fail, after writing every report.`,
 				if len(pkgs) == 0 {
 					pkgs = []string{"."}
 				}
-				return testPackages(ctx, e, *chdir, *out, pkgs, testFlags)
+				more, testFlags, err := splitBuildFlags(testFlags)
+				if err != nil {
+					return err
+				}
+				return testPackages(ctx, e, testOptions{dir: *chdir, outDir: *out, patterns: pkgs, buildFlags: append(build.args, more...), testFlags: testFlags})
 			}
 		},
 	})
 }
 
-// goTestFlags are go test's flags that a test binary takes as -test.NAME.
-var goTestFlags = map[string]bool{
-	"bench": true, "benchmem": true, "benchtime": true, "blockprofile": true, "count": true,
-	"cpu": true, "cpuprofile": true, "failfast": true, "fullpath": true, "list": true,
-	"memprofile": true, "mutexprofile": true, "parallel": true, "run": true, "short": true,
-	"shuffle": true, "skip": true, "timeout": true, "v": true, "coverprofile": true,
-	"outputdir": true,
+type testOptions struct {
+	dir        string // -C
+	outDir     string // relative to dir
+	patterns   []string
+	buildFlags []string
+	testFlags  []string // go test's, build flags taken out
 }
 
-// testBinaryFlags translates go test flags to the test binary's.
-func testBinaryFlags(flags []string) []string {
-	out := make([]string, 0, len(flags))
-	for _, f := range flags {
-		if strings.HasPrefix(f, "-") && !strings.HasPrefix(f, "-test.") {
-			name := strings.TrimLeft(f, "-")
-			name, _, _ = strings.Cut(name, "=")
-			if goTestFlags[name] {
-				f = "-test." + strings.TrimLeft(f, "-")
-			}
+// goTestFlags are go test's flags that a test binary takes as -test.NAME.
+var goTestFlags = map[string]bool{
+	"artifacts": true, "bench": true, "benchmem": true, "benchtime": true, "blockprofile": true,
+	"blockprofilerate": true, "count": true, "coverprofile": true, "cpu": true, "cpuprofile": true,
+	"failfast": true, "fullpath": true, "fuzz": true, "fuzzminimizetime": true, "fuzztime": true,
+	"list": true, "memprofile": true, "memprofilerate": true, "mutexprofile": true,
+	"mutexprofilefraction": true, "outputdir": true, "parallel": true, "run": true, "short": true,
+	"shuffle": true, "skip": true, "timeout": true, "v": true,
+}
+
+// goTestOnly are go test's flags that do not apply under vizrun test.
+var goTestOnly = map[string]string{
+	"trace": "vizrun test records the trace itself",
+	"json":  "vizrun test does not convert the output to JSON",
+	"c":     "vizrun test runs the tests it builds",
+	"o":     "vizrun test keeps no test binary",
+	"exec":  "vizrun test runs test binaries itself",
+}
+
+// defaultTimeout is go test's.
+const defaultTimeout = 10 * time.Minute
+
+// testBinaryFlags translates go test flags to the test binary's, adds go
+// test's default -timeout unless one is given, and sends profiles to
+// outputDir (go test writes them where it runs) unless -outputdir says
+// where. It returns the timeout that applies (0: none).
+func testBinaryFlags(flags []string, outputDir string) (out []string, timeout time.Duration, err error) {
+	timeout = defaultTimeout
+	hasTimeout, hasOutputDir := false, false
+	for i := 0; i < len(flags); i++ {
+		f := flags[i]
+		if !strings.HasPrefix(f, "-") || f == "-" {
+			out = append(out, f)
+			continue
 		}
-		out = append(out, f)
+		name, value, hasValue := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		name = strings.TrimPrefix(name, "test.")
+		if why, ok := goTestOnly[name]; ok {
+			return nil, 0, usagef("-%s: %s", name, why)
+		}
+		if !goTestFlags[name] {
+			out = append(out, f) // the tests' own
+			continue
+		}
+		if !hasValue && !isBoolTestFlag(name) {
+			if i+1 >= len(flags) {
+				return nil, 0, usagef("flag needs an argument: -%s", name)
+			}
+			i++
+			value, hasValue = flags[i], true
+		}
+		switch name {
+		case "timeout":
+			d, err := time.ParseDuration(value)
+			if err != nil {
+				return nil, 0, usagef("-timeout %s: %v", value, err)
+			}
+			timeout, hasTimeout = d, true
+		case "outputdir":
+			value, hasOutputDir = resolveOut(outputDir, value), true
+		}
+		if hasValue {
+			out = append(out, "-test."+name+"="+value)
+		} else {
+			out = append(out, "-test."+name)
+		}
 	}
-	return out
+	if !hasTimeout {
+		out = append(out, "-test.timeout="+defaultTimeout.String())
+	}
+	if !hasOutputDir {
+		out = append(out, "-test.outputdir="+outputDir)
+	}
+	return out, timeout, nil
+}
+
+func isBoolTestFlag(name string) bool {
+	switch name {
+	case "benchmem", "failfast", "fullpath", "short", "v", "artifacts":
+		return true
+	}
+	return false
 }
 
 // testResult is one package's run.
@@ -93,15 +178,35 @@ type testResult struct {
 	duration time.Duration
 }
 
-func testPackages(ctx context.Context, e *env, dir, outDir string, patterns, testFlags []string) error {
-	pkgs, err := listTestPackages(ctx, dir, patterns)
+func testPackages(ctx context.Context, e *env, o testOptions) error {
+	base, err := baseDir(o.dir)
 	if err != nil {
 		return err
+	}
+	outDir := resolveOut(base, o.outDir)
+	binFlags, timeout, err := testBinaryFlags(o.testFlags, base)
+	if err != nil {
+		return err
+	}
+	buildFlags := o.buildFlags
+	if slices.ContainsFunc(binFlags, func(f string) bool { return strings.HasPrefix(f, "-test.coverprofile=") }) && !slices.Contains(buildFlags, "-cover") {
+		buildFlags = append(buildFlags, "-cover") // as go test -coverprofile does
+	}
+	b, err := newGoBuild(ctx, e, o.dir, buildFlags)
+	if err != nil {
+		return err
+	}
+	pkgs, err := b.list(ctx, o.patterns...)
+	if err != nil {
+		return err
+	}
+	if len(pkgs) == 0 {
+		return fmt.Errorf("no packages match %s", strings.Join(o.patterns, " "))
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fmt.Errorf("cannot create %s: %v", outDir, unwrapPath(err))
 	}
-	work, err := os.MkdirTemp("", "vizrun-test-")
+	work, err := tempDir("test")
 	if err != nil {
 		return err
 	}
@@ -109,11 +214,13 @@ func testPackages(ctx context.Context, e *env, dir, outDir string, patterns, tes
 
 	var results []testResult
 	failed := 0
+	var interrupted os.Signal
 	for i, p := range pkgs {
-		if ctx.Err() != nil {
-			return errors.New("interrupted")
+		if ctx.Err() != nil || interrupted != nil {
+			break
 		}
-		r := testOne(ctx, e, dir, p, i, work, outDir, testBinaryFlags(testFlags))
+		r, sig := testOne(ctx, e, b, p, filepath.Join(work, fmt.Sprintf("pkg%d", i)), outDir, binFlags, timeout)
+		interrupted = sig
 		if r.err != nil || (!r.passed && !r.noTests) {
 			failed++
 		}
@@ -124,6 +231,9 @@ func testPackages(ctx context.Context, e *env, dir, outDir string, patterns, tes
 	}
 	n := countReports(results)
 	fmt.Fprintf(e.stderr, "vizrun: wrote %d report%s and %s\n", n, plural(n), filepath.Join(outDir, "index.html"))
+	if len(results) < len(pkgs) {
+		return &exitError{code: 1, msg: fmt.Sprintf("interrupted after %d of %d packages", len(results), len(pkgs))}
+	}
 	if failed > 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d packages failed", failed, len(results))}
 	}
@@ -140,90 +250,92 @@ func countReports(rs []testResult) int {
 	return n
 }
 
-// listTestPackages lists the packages matched by patterns, with their test files.
-func listTestPackages(ctx context.Context, dir string, patterns []string) ([]goPackage, error) {
-	cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-e", "-f", "{{.ImportPath}}\t{{.Dir}}\t{{len .TestGoFiles}}\t{{len .XTestGoFiles}}\t{{if .Error}}{{.Error.Err}}{{end}}\t."}, patterns...)...)
-	cmd.Dir = dir
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("go list: %v: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	var pkgs []goPackage
-	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.Split(line, "\t")
-		if len(f) != 6 {
-			continue
-		}
-		p := goPackage{ImportPath: f[0], Dir: f[1]}
-		if f[4] != "" {
-			p.Error = &struct{ Err string }{strings.ReplaceAll(f[4], "\n", " ")}
-		}
-		if f[2] == "0" && f[3] == "0" {
-			p.Name = "" // no tests
-		} else {
-			p.Name = "tests"
-		}
-		pkgs = append(pkgs, p)
-	}
-	if len(pkgs) == 0 {
-		return nil, fmt.Errorf("no packages match %s", strings.Join(patterns, " "))
-	}
-	return pkgs, nil
-}
-
 func reportName(importPath string) string {
 	r := strings.NewReplacer("/", "_", "\\", "_", ":", "_", ".", "_")
 	return r.Replace(importPath) + ".html"
 }
 
-// testOne builds and runs one package's tests and writes its report.
-func testOne(ctx context.Context, e *env, dir string, p goPackage, i int, work, outDir string, flags []string) testResult {
+// testOne builds and runs one package's tests and writes its report and
+// trace. It returns the signal vizrun received meanwhile, if any.
+func testOne(ctx context.Context, e *env, b *goBuild, p goPackage, work, outDir string, flags []string, timeout time.Duration) (testResult, os.Signal) {
 	r := testResult{pkg: p}
 	if p.Error != nil {
-		r.err = errors.New(p.Error.Err)
-		fmt.Fprintf(e.stderr, "vizrun: %s: %s\n", p.ImportPath, p.Error.Err)
-		return r
+		r.err = errors.New(firstLine(p.Error.Err))
+		fmt.Fprintf(e.stderr, "vizrun: %s: %s\n", p.ImportPath, r.err)
+		return r, nil
 	}
-	if p.Name == "" {
+	if !p.hasTests() {
 		r.noTests = true
 		fmt.Fprintf(e.stderr, "?   \t%s\t[no test files]\n", p.ImportPath)
-		return r
+		return r, nil
 	}
-	exe := filepath.Join(work, fmt.Sprintf("pkg%d.test", i))
-	build := exec.CommandContext(ctx, "go", "test", "-c", "-o", exe, p.ImportPath)
-	build.Dir = dir
-	build.Stdout, build.Stderr = e.stderr, e.stderr
-	if err := build.Run(); err != nil {
-		r.err = fmt.Errorf("building the tests failed (%v)", err)
+	if err := os.Mkdir(work, 0o700); err != nil {
+		r.err = err
+		return r, nil
+	}
+	exe := filepath.Join(work, "pkg.test")
+	mode, err := b.buildTests(ctx, p, work, exe)
+	if err != nil {
+		r.err = err
 		fmt.Fprintf(e.stderr, "FAIL\t%s [build failed]\n", p.ImportPath)
-		return r
+		return r, nil
 	}
-	// The trace stays next to the report, for vizrun check.
-	name := reportName(p.ImportPath)
-	tracePath := filepath.Join(outDir, strings.TrimSuffix(name, ".html")+".trace")
+	tracePath := filepath.Join(work, "pkg.trace") // the test binary creates it
+	if mode != tracedByTestMain {
+		flags = append([]string{"-test.trace=" + tracePath}, flags...)
+	}
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, exe, append([]string{"-test.trace=" + tracePath}, flags...)...)
+	cmd := exec.Command(exe, flags...)
 	cmd.Dir = p.Dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, e.stdout, e.stderr
-	runErr := cmd.Run()
+	cmd.Env = append(os.Environ(), "GODEBUG="+godebug())
+	if mode == tracedByTestMain {
+		cmd.Env = append(cmd.Env, envTraceOut+"="+tracePath)
+	}
+	killAfter := time.Duration(0)
+	if timeout > 0 {
+		killAfter = timeout + time.Minute // as go test does
+	}
+	res, err := execProgram(ctx, e, cmd, killAfter)
 	r.duration = time.Since(start)
-	r.passed = runErr == nil
+	if err != nil {
+		r.err = err
+		return r, nil
+	}
+	r.passed = res.code == 0
 	status := "ok  "
 	if !r.passed {
 		status = "FAIL"
 	}
 	fmt.Fprintf(e.stderr, "%s\t%s\t%.3fs\n", status, p.ImportPath, r.duration.Seconds())
 
+	// The trace stays next to the report, for vizrun check: copied into
+	// place all at once, as reports are.
+	name := reportName(p.ImportPath)
+	if _, err := os.Stat(tracePath); err != nil {
+		r.err = errors.New("no report: the test binary ended before it started tracing")
+		fmt.Fprintf(e.stderr, "vizrun: %s: %v\n", p.ImportPath, r.err)
+		return r, res.interrupted
+	}
+	if err := copyGenerated(&env{}, filepath.Join(outDir, strings.TrimSuffix(name, ".html")+".trace"), tracePath); err != nil {
+		r.err = err
+		return r, res.interrupted
+	}
 	t, err := parse.ReadFile(tracePath, parse.Options{})
 	if err != nil {
 		r.err = fmt.Errorf("no report: %v", err)
 		fmt.Fprintf(e.stderr, "vizrun: %s: no report: %v\n", p.ImportPath, err)
-		return r
+		return r, res.interrupted
 	}
-	if !r.passed {
-		t.Warnings = append(t.Warnings, "the tests failed: "+runErr.Error())
+	switch {
+	case mode == tracedPlain:
+		t.Warnings = append(t.Warnings, "the package is in the module cache, where vizrun cannot add code to its tests: they are named from their stacks, and no goroutine leak profile was taken")
+	}
+	switch {
+	case res.sig != 0:
+		t.Warnings = append(t.Warnings, fmt.Sprintf("the tests were killed by signal %d (%v): up to 200 ms before the end were not traced", int(res.sig), res.sig))
+	case !r.passed:
+		t.Warnings = append(t.Warnings, fmt.Sprintf("the tests failed (exit status %d); a test binary that panics or runs past its -timeout loses up to the last 200 ms of its trace", res.code))
 	}
 	r.trace = t
 	r.summary = summary.Build(t, p.ImportPath)
@@ -232,10 +344,10 @@ func testOne(ctx context.Context, e *env, dir string, p goPackage, i int, work, 
 	})
 	if err != nil {
 		r.err = err
-		return r
+		return r, res.interrupted
 	}
 	r.report = name
-	return r
+	return r, res.interrupted
 }
 
 func writeTestIndex(e *env, outDir string, results []testResult) error {
@@ -254,15 +366,24 @@ func writeTestIndex(e *env, outDir string, results []testResult) error {
 		}
 		if t, s := r.trace, r.summary; t != nil {
 			en.Facts = fmt.Sprintf("%s, parallelism %.2f, %d goroutines, blocked %s", units.Duration(t.Duration), s.AvgParallelism, s.Goroutines.Created, units.Duration(s.Time.BlockedNs))
-			if s.Goroutines.Leaked > 0 {
-				en.Note = fmt.Sprintf("%d goroutines still blocked at the end", s.Goroutines.Leaked)
-			} else if len(s.Blocked) > 0 {
-				en.Note = "blocked most on " + s.Blocked[0].Reason
-			}
+			en.Note = lookAt(s)
 		}
 		entries = append(entries, en)
 	}
 	return writeOutput(e, filepath.Join(outDir, "index.html"), func(w io.Writer) error {
-		return html.RenderIndex(w, html.IndexOptions{Title: "vizrun test", Intro: "One report per package: the tests ran with the execution tracer on.", Entries: entries})
+		return html.RenderIndex(w, html.IndexOptions{Title: "vizrun test", Intro: "One report per package: the tests ran with the execution tracer on. The third column is what to look at first: the top finding.", Entries: entries})
 	})
+}
+
+// lookAt is what to look at first in a report: its top finding, else where
+// the goroutines blocked most.
+func lookAt(s *summary.Summary) string {
+	if len(s.Findings) > 0 {
+		f := s.Findings[0]
+		return f.Title + ": " + f.Message
+	}
+	if len(s.Blocked) > 0 {
+		return "no finding; blocked most on " + s.Blocked[0].Reason
+	}
+	return "no finding"
 }

@@ -144,6 +144,16 @@ func (a *analysis) hogs() {
 	}
 }
 
+// own reports whether [from, to) overlaps the tracer's own work.
+func (a *analysis) own(from, to int64) bool {
+	for _, w := range a.t.Own {
+		if w.Start < to && w.End > from {
+			return true
+		}
+	}
+	return false
+}
+
 // gc: long or frequent stop-the-world pauses, heavy GC assists.
 func (a *analysis) gc() {
 	t := a.t
@@ -152,6 +162,9 @@ func (a *analysis) gc() {
 	for _, w := range t.GC {
 		if w.Kind == parse.WindowSTW && !strings.HasPrefix(w.Reason, "GC") {
 			continue // the world stopped for something else (a goroutine profile, GOMAXPROCS)
+		}
+		if a.own(w.Start, w.End) {
+			continue // while the tracer wrote a report: its allocations, not the program's
 		}
 		if w.Kind == parse.WindowSTW {
 			d := w.End - w.Start

@@ -71,6 +71,7 @@ type target struct {
 	real string
 	mode fs.FileMode // of an existing file
 	info fs.FileInfo // of an existing file
+	link bool        // New: a symbolic link to replace (Options.ReplaceLinks)
 }
 
 // Inspect says how path would be written. It fails for a directory
@@ -78,6 +79,25 @@ type target struct {
 func Inspect(path string) (Kind, error) {
 	t, err := inspect(path)
 	return t.kind, err
+}
+
+// Options change how Create and Write treat a path.
+type Options struct {
+	// ReplaceLinks replaces a symbolic link at the path, all at once, with
+	// the file, rather than following it: for files whose names the
+	// writer chose in an output directory, where a link someone else put
+	// there must not send the output elsewhere. The zero Options follow
+	// links.
+	ReplaceLinks bool
+}
+
+func inspectWith(path string, opt Options) (target, error) {
+	if opt.ReplaceLinks && path != "" {
+		if st, err := os.Lstat(path); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+			return target{kind: New, real: path, link: true}, nil
+		}
+	}
+	return inspect(path)
 }
 
 func inspect(path string) (target, error) {
@@ -183,6 +203,7 @@ type File struct {
 	f    *os.File // the temporary file (New, Regular) or the output (Stream)
 	stop func() bool
 	done bool
+	opt  Options
 }
 
 // Create starts writing path. A Stream is opened at once (which waits,
@@ -190,14 +211,19 @@ type File struct {
 // into a temporary file until Commit. Writes fail once ctx is done. A nil
 // ctx never ends.
 func Create(ctx context.Context, path string) (*File, error) {
+	return CreateWith(ctx, path, Options{})
+}
+
+// CreateWith is Create with Options.
+func CreateWith(ctx context.Context, path string, opt Options) (*File, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	t, err := inspect(path)
+	t, err := inspectWith(path, opt)
 	if err != nil {
 		return nil, err
 	}
-	o := &File{path: path, t: t, ctx: ctx}
+	o := &File{path: path, t: t, ctx: ctx, opt: opt}
 	if t.kind == Stream {
 		if t.info != nil && t.info.Mode()&fs.ModeSocket != 0 {
 			return nil, fmt.Errorf("cannot write %s: it is a socket", path)
@@ -362,7 +388,7 @@ func (o *File) Commit() error {
 // into, not replaced.
 func (o *File) place() error {
 	for range 3 {
-		t, err := inspect(o.path)
+		t, err := inspectWith(o.path, o.opt)
 		if err != nil {
 			return err
 		}
@@ -372,6 +398,13 @@ func (o *File) place() error {
 			os.Remove(o.f.Name())
 			return err
 		case New:
+			if t.link {
+				// The link itself is replaced: rename does not follow it.
+				if err := os.Rename(o.f.Name(), t.real); err != nil {
+					return o.failed(err)
+				}
+				return nil
+			}
 			// A hard link puts the file in place only if nothing is there:
 			// a FIFO made meanwhile is not replaced.
 			err := os.Link(o.f.Name(), t.real)
@@ -405,7 +438,7 @@ func (o *File) copyInto() error {
 		return o.failed(err)
 	}
 	defer in.Close()
-	s, err := Create(o.ctx, o.path)
+	s, err := CreateWith(o.ctx, o.path, o.opt)
 	if err != nil {
 		return err
 	}
@@ -420,7 +453,12 @@ func (o *File) copyInto() error {
 // file (see the package documentation): when fn or a write fails, nothing
 // is replaced and no temporary file is left. A nil ctx never ends.
 func Write(ctx context.Context, path string, fn func(w io.Writer) error) error {
-	o, err := Create(ctx, path)
+	return WriteWith(ctx, path, Options{}, fn)
+}
+
+// WriteWith is Write with Options.
+func WriteWith(ctx context.Context, path string, opt Options, fn func(w io.Writer) error) error {
+	o, err := CreateWith(ctx, path, opt)
 	if err != nil {
 		return err
 	}

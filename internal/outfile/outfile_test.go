@@ -177,3 +177,29 @@ func TestDirOf(t *testing.T) {
 		}
 	}
 }
+
+// TestReplaceLinks: with Options.ReplaceLinks, a link at the path is
+// replaced by the file, and what it pointed to is left alone.
+func TestReplaceLinks(t *testing.T) {
+	dir := t.TempDir()
+	precious := filepath.Join(dir, "precious")
+	os.WriteFile(precious, []byte("keep"), 0o600)
+	p := filepath.Join(dir, "pkg.trace")
+	if err := os.Symlink(precious, p); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	err := WriteWith(t.Context(), p, Options{ReplaceLinks: true}, func(w io.Writer) error {
+		_, err := io.WriteString(w, "trace")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(p); err != nil || !st.Mode().IsRegular() || read(t, p) != "trace" {
+		t.Errorf("the link was not replaced by the file (%v)", err)
+	}
+	if read(t, precious) != "keep" {
+		t.Error("the link was followed")
+	}
+	noTemps(t, dir, "precious", "pkg.trace")
+}

@@ -42,6 +42,8 @@ type builder struct {
 
 	nspans int // spans held (goroutines' and procs', and wake-ups)
 
+	win *window // Options.Window, while streaming
+
 	wakeBooked bool  // the span closing now is booked by wake
 	woken      int64 // user goroutines runnable after a wake-up (not new, preempted nor yielding)
 	maxSpans   int   // coarsen beyond this
@@ -89,6 +91,10 @@ func newBuilder(maxSpans int) *builder {
 }
 
 func (b *builder) event(ev *trace.Event) {
+	if b.win != nil {
+		b.windowEvent(ev)
+		return
+	}
 	b.events++
 	if !b.begun {
 		b.begun = true
@@ -258,6 +264,8 @@ func (b *builder) addRegion(r Region, begun bool) {
 	switch {
 	case strings.HasPrefix(r.Type, RegionWait):
 		b.waitEnd(r.Type, r.Goroutine, r.Start, r.End, begun)
+	case r.Type == RegionOwn:
+		b.t.Own = append(b.t.Own, Window{Start: r.Start, End: r.End})
 	case strings.HasPrefix(r.Type, Prefix):
 	default:
 		b.addUserRegion(r)
@@ -317,6 +325,12 @@ func (b *builder) name(gs *gstate, name string) {
 func (b *builder) finish() *Trace {
 	t := b.t
 	end := b.now
+	if windowDone(b) {
+		// The trace goes on after the window: the window ends at its end,
+		// not at its last event.
+		end = max(end, t.Window[1]-t.Window[0])
+		b.now = end
+	}
 	t.Duration = end
 	t.Events = b.events
 	each := func(fn func(gs *gstate)) {
@@ -351,7 +365,13 @@ func (b *builder) finish() *Trace {
 				g.End = EndRunning
 			}
 			g.EndSince = s.Start
+			// A goroutine stuck for good (a leak), or blocked for the
+			// whole trace (a daemon waiting for its signal), held nothing
+			// back: its last wait is not booked as a wait that held the
+			// program up.
+			b.wakeBooked = s.State == StateBlocked && (t.leakState(g) != NotLeaked || g.PreExisting && s.Start == 0)
 			b.closeSpan(gs, end)
+			b.wakeBooked = false
 		} else if g.Ended < 0 && !gs.seen {
 			// Only named, never seen running or waiting.
 			g.End = EndRunning
@@ -436,12 +456,13 @@ func (b *builder) finish() *Trace {
 func (b *builder) groups() {
 	t := b.t
 	idx := map[string]int{}
+	tests := newTestNamer(t)
 	for _, g := range t.Goroutines {
 		switch {
 		case g.Label != "":
 			g.Name = g.Label
 		case g.StartFunc != "":
-			g.Name = g.StartFunc
+			g.Name = tests.name(g) // a test's goroutine by its test (testnames.go)
 		default:
 			g.Name = "(unknown)"
 		}

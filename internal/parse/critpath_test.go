@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"flag"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -246,5 +247,81 @@ func TestUnnamedHolders(t *testing.T) {
 		if h.Release == 0 {
 			t.Errorf("holder G%d without a release site", h.G)
 		}
+	}
+}
+
+// TestCriticalPathWorkerPool: a WaitGroup waits for the last of four
+// workers; the last one's work is on the path, the others' is not.
+func TestCriticalPathWorkerPool(t *testing.T) {
+	tr := causal(t, "pool", func() {
+		workload.Phase("batch", func() {
+			var wg sync.WaitGroup
+			for i := range 4 {
+				wg.Add(1)
+				name := "early"
+				if i == 3 {
+					name = "last"
+				}
+				workload.Go(name, func() {
+					defer wg.Done()
+					time.Sleep(time.Duration(5+i*10) * time.Millisecond)
+					workload.Spin(time.Millisecond)
+				})
+			}
+			wg.Wait()
+		})
+	})
+	r := tracetest.Region(t, tr, "batch")
+	p := tr.CriticalPath(r.Goroutine, r.Start, r.End)
+	seg := segmentsOf(tr, p)
+	t.Logf("batch's path: %v", seg)
+	if seg["last blocked sleep"] < int64(35*time.Millisecond) || seg["last running"] < int64(time.Millisecond) {
+		t.Errorf("the last worker's sleep and work are not on the path: %v", seg)
+	}
+	if seg["early blocked sleep"]+seg["early running"] != 0 {
+		t.Errorf("an earlier worker is on the path: %v", seg)
+	}
+}
+
+// TestCriticalPathNetwork: a wait the network poller ended stays on the
+// path, as a network wait.
+func TestCriticalPathNetwork(t *testing.T) {
+	tr := causal(t, "network", func() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Skip("no loopback:", err)
+		}
+		defer ln.Close()
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			time.Sleep(30 * time.Millisecond)
+			c.Write([]byte("x"))
+			c.Close()
+		}()
+		workload.Phase("call", func() {
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			c.Read(make([]byte, 1))
+		})
+	})
+	r := tracetest.Region(t, tr, "call")
+	p := tr.CriticalPath(r.Goroutine, r.Start, r.End)
+	var netWait int64
+	for _, s := range p.Segments {
+		if s.State == parse.StateBlocked && s.Reason == parse.ReasonNetwork {
+			netWait += s.End - s.Start
+			if s.Wake != parse.WakeNetwork {
+				t.Errorf("a network wait ended by %v, want the network poller", s.Wake)
+			}
+		}
+	}
+	if netWait < int64(25*time.Millisecond) {
+		t.Errorf("%v of network wait on the call's path, want the ~30 ms the server took", time.Duration(netWait))
 	}
 }

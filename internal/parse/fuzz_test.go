@@ -50,6 +50,22 @@ func FuzzRead(f *testing.F) {
 			if err := tr.Check(); err != nil {
 				t.Fatal(err)
 			}
+			// Critical paths walk the wake-ups: they end, and cover no
+			// more than they explain.
+			for i, g := range tr.Goroutines {
+				if i == 8 {
+					break
+				}
+				end := g.Ended
+				if end < 0 {
+					end = tr.Duration
+				}
+				p := tr.CriticalPath(g.ID, 0, end)
+				if l := p.Length(); l > end || l < 0 {
+					t.Fatalf("G%d: a critical path of %d ns for %d ns", g.ID, l, end)
+				}
+				tr.Breakdown(&p)
+			}
 		}
 		par, perr := parse.Read(bytes.NewReader(data), parse.Options{MaxSpans: 512, Decoders: 2})
 		if (err == nil) != (perr == nil) {

@@ -440,6 +440,16 @@ type Trace struct {
 	// goroutine; else no leak is proven or disproven.
 	LeakChecked bool
 
+	// Own is where the tracer did its own work inside the recording
+	// (protocol.RegionOwn: a report written while a flight recorder
+	// records), in time order.
+	Own []Window
+
+	// Window is zero for the model of a whole trace; else the model is of
+	// [Window[0], Window[1]) of the trace (Options.Window), ns since the
+	// trace's start, and its own times count from Window[0].
+	Window [2]int64
+
 	// Coarsened is 0 when every span is kept; else spans were merged, up to
 	// this resolution in ns, to keep the model within Options.MaxSpans
 	// (totals and statistics stay exact).

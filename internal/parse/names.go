@@ -19,6 +19,7 @@ const (
 	LogStop     = protocol.LogStop
 	LogLeaked   = protocol.LogLeaked
 	LogLive     = protocol.LogLive
+	RegionOwn   = protocol.RegionOwn
 	SystemName  = protocol.SystemName
 	RegionWait  = protocol.RegionWait
 	LogRelease  = protocol.LogRelease

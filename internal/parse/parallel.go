@@ -30,6 +30,7 @@ const (
 	maxBatchSize        = 64 << 10
 	headerLen           = 16
 	firstSplitVersion   = 26
+	lastSplitVersion    = 26 // the newest format whose framing is the above (Go 1.27 writes it too)
 	maxVersion          = 26 // the newest trace format x/exp/trace reads
 )
 
@@ -182,6 +183,10 @@ func parallel(br *bufio.Reader, header []byte, consumed func() int64, decoders i
 						continue
 					}
 					b.event(&evs[i])
+					if b.win != nil && b.win.done {
+						held = nil
+						return errWindowDone
+					}
 				}
 			}
 			<-tokens
@@ -205,6 +210,9 @@ func parallel(br *bufio.Reader, header []byte, consumed func() int64, decoders i
 	}
 	wg.Wait()
 	<-splitErr
+	if buildErr == errWindowDone {
+		buildErr = nil
+	}
 	if buildErr != nil && b.events == 0 {
 		return 0, 0, buildErr
 	}

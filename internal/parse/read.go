@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"time"
 
 	"golang.org/x/exp/trace"
 )
@@ -40,6 +41,24 @@ type Options struct {
 	// Profile, if not nil, is filled with the time goroutines spent by
 	// state, reason, stack and context, exactly (see Profile).
 	Profile *Profile
+
+	// Window, when its end is after its start, asks for the model of
+	// [Window[0], Window[1]) only, ns since the trace's start, at full
+	// detail: the goroutines come in as they are at its start, reading
+	// stops at its end, and the model's times count from its start
+	// (Trace.Window says where it was).
+	Window [2]int64
+}
+
+// newBuilderFor is the builder Read uses for opt.
+func newBuilderFor(opt *Options) *builder {
+	b := newBuilder(opt.MaxSpans)
+	if w := opt.Window; w[1] > w[0] && w[1] > 0 {
+		b.win = &window{from: max(w[0], 0), to: w[1], prefix: newBuilder(opt.MaxSpans)}
+		b.t.Window = [2]int64{max(w[0], 0), w[1]}
+	}
+	b.prof = opt.Profile.init()
+	return b
 }
 
 // ErrNotTrace is wrapped by errors for input that is not a Go execution trace.
@@ -96,15 +115,23 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 		if zr, err := gzip.NewReader(br); err == nil {
 			zb := bufio.NewReader(zr)
 			if h, _ := zb.Peek(5); string(h) == "go 1." {
-				opt.Size = 0 // that of the compressed input
+				// Size is that of the compressed input: progress counts
+				// compressed bytes read, not the trace's.
+				if progress := opt.Progress; progress != nil {
+					opt.Progress = func(int64) { progress(consumed()) }
+				}
+				opt.Size = 0
 				return Read(zb, opt)
 			}
 		}
 	}
-	if traceVersion(header) >= firstSplitVersion {
-		if n := decoders(opt.Decoders); n > 1 {
+	var fallback string
+	if v := traceVersion(header); v >= firstSplitVersion {
+		if n := decoders(opt.Decoders); n > 1 && v <= lastSplitVersion {
 			br.Discard(headerLen)
 			return readParallel(br, header, consumed, cr, n, opt)
+		} else if n > 1 {
+			fallback = fmt.Sprintf("read on one goroutine: the parallel decoder knows the batch framing of trace formats 1.%d to 1.%d, and this trace is format 1.%d", firstSplitVersion, lastSplitVersion, v)
 		}
 	}
 	tr, err := newReader(br)
@@ -114,8 +141,7 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 		}
 		return nil, notTrace(header, cr.n, oneLine(err))
 	}
-	b := newBuilder(opt.MaxSpans)
-	b.prof = opt.Profile.init()
+	b := newBuilderFor(&opt)
 	syncBytes, readErr := pipeline(tr, consumed, b)
 	readErr = oneLine(readErr)
 	if opt.Progress != nil {
@@ -127,11 +153,14 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 	if cr.err != nil {
 		readErr = fmt.Errorf("reading the trace: %w", cr.err)
 	}
-	if readErr == nil && cr.n > headerLen && traceVersion(header) >= firstSplitVersion && cr.last != evEndOfGeneration {
+	if readErr == nil && cr.n > headerLen && traceVersion(header) >= firstSplitVersion && cr.last != evEndOfGeneration && !windowDone(b) {
 		// x/exp/trace takes input that ends right after a whole batch for
 		// the end of the trace; since Go 1.26 every generation ends with
 		// an end-of-generation byte, and a whole trace with the last one.
 		readErr = errors.New("the input ends inside a generation")
+	}
+	if b.win != nil && !b.win.begun {
+		return nil, windowAfterEnd(b)
 	}
 	if readErr == nil && b.events <= int64(len(syncBytes)) {
 		return nil, fmt.Errorf("the trace holds no events (only a header)")
@@ -147,6 +176,9 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 	t := b.finish()
 	t.Generations = gens
 	t.Bytes = cr.n
+	if fallback != "" {
+		t.Warnings = append(t.Warnings, fallback)
+	}
 	rateWarning(t)
 	return t, nil
 }
@@ -189,6 +221,14 @@ func oneLine(err error) error {
 	}
 	return &DetailedError{msg: msg, err: err}
 }
+
+// windowAfterEnd says that Options.Window begins after the trace's end.
+func windowAfterEnd(b *builder) error {
+	return fmt.Errorf("the window starts at %v, after the trace's end (%v)", time.Duration(b.win.from), time.Duration(b.win.prefix.now))
+}
+
+// windowDone reports whether reading stopped at the end of Options.Window.
+func windowDone(b *builder) bool { return b.win != nil && b.win.done }
 
 // notTrace says why input the reader rejects at once is not a trace vizrun
 // reads, and what to do about it.
@@ -375,6 +415,9 @@ func pipeline(tr *trace.Reader, consumed func() int64, b *builder) (syncBytes []
 		for range full { // let the decoder finish
 		}
 		<-decodeErr
+		if buildErr == errWindowDone {
+			buildErr = nil
+		}
 		return syncBytes, buildErr
 	}
 	return syncBytes, <-decodeErr
@@ -396,6 +439,9 @@ func buildAll(full <-chan *eventBatch, free chan<- *eventBatch, b *builder, sync
 		b.taskEnds = batch.taskEnds
 		for i := range batch.events {
 			b.event(&batch.events[i])
+			if b.win != nil && b.win.done {
+				return errWindowDone
+			}
 		}
 		b.taskEnds = nil
 		batch.reset()
@@ -470,8 +516,7 @@ func decoders(n int) int {
 
 // readParallel is Read for Go 1.26+ traces with several decoders.
 func readParallel(br *bufio.Reader, header []byte, consumed func() int64, cr *countingReader, n int, opt Options) (*Trace, error) {
-	b := newBuilder(opt.MaxSpans)
-	b.prof = opt.Profile.init()
+	b := newBuilderFor(&opt)
 	gens, good, readErr := parallel(br, header, consumed, n, b)
 	readErr = oneLine(readErr)
 	if opt.Progress != nil {
@@ -479,6 +524,9 @@ func readParallel(br *bufio.Reader, header []byte, consumed func() int64, cr *co
 	}
 	if cr.err != nil {
 		readErr = fmt.Errorf("reading the trace: %w", cr.err)
+	}
+	if b.win != nil && !b.win.begun {
+		return nil, windowAfterEnd(b)
 	}
 	if readErr == nil && b.events <= 1 {
 		return nil, fmt.Errorf("the trace holds no events (only a header)")

@@ -151,6 +151,9 @@ func (b *builder) waitedOn(gs *gstate, s *Span, r Reason) {
 // reader waits on the network before it hands a response over.
 func (b *builder) waitedOnVia(gs *gstate, s *Span, w *Wake) {
 	own := s.Reason
+	if w.Source == WakeTimer {
+		own = ReasonSleep // a channel or select a timer ended waited for time
+	}
 	if w.Source != WakeGoroutine {
 		b.series.add(WaitingOnDim(own), s.Start, s.End, 1)
 		return

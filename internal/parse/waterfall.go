@@ -169,7 +169,7 @@ func isLockWait(r Reason) bool { return r == ReasonMutex || r == ReasonRWMutex }
 func (w *waterfallAcc) finish(s *Series) Waterfall {
 	r := func(f float64) int64 { return int64(f + 0.5) }
 	out := Waterfall{Capacity: r(w.cap), User: r(w.user), Runtime: r(w.runtime), Runnable: r(w.runq), Idle: r(w.idle)}
-	var total int64
+	var total, idle int64
 	var share [NumReasons]float64
 	for i := 0; i < s.N; i++ {
 		lost := s.Sum[DimBlockedIdle][i]
@@ -186,7 +186,9 @@ func (w *waterfallAcc) finish(s *Series) Waterfall {
 			}
 		}
 		if locks+others == 0 {
-			share[ReasonOther] += float64(lost)
+			// Only goroutines stuck for good waited (leaks): nothing
+			// the program could have done.
+			idle += lost
 			continue
 		}
 		toLocks := min(lost, locks)
@@ -214,6 +216,7 @@ func (w *waterfallAcc) finish(s *Series) Waterfall {
 			top = Reason(rs)
 		}
 	}
-	out.Blocked[top] += total - sum
+	out.Blocked[top] += total - idle - sum
+	out.Idle += idle
 	return out
 }

@@ -45,6 +45,11 @@ const (
 	// leak candidates: the program was not done.
 	LogLive = "vizrun.live"
 
+	// RegionOwn is a region of the tracer's own work inside a recording
+	// (writing a report while a flight recorder records): what the program
+	// did not do. The findings leave it out.
+	RegionOwn = "vizrun.own"
+
 	// RegionWait prefixes a region a goroutine spends waiting on a named
 	// resource: "vizrun.wait.<op>:<name>", where op is one of "mutex" (a
 	// Mutex's Lock), "lock" and "rlock" (an RWMutex's), "send" and "recv"

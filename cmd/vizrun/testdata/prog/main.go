@@ -4,14 +4,26 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"encoding/binary"
 	"fmt"
 	"log"
 	"os"
+	"os/signal"
+	"runtime"
+	"runtime/trace"
 	"strconv"
 	"sync"
 	"syscall"
 	"time"
 )
+
+// Set by files built only with -tags vizruntag, or with -race.
+var tagged, raced bool
+
+// reachable is a channel every goroutine can reach: one blocked on it is
+// not provably leaked.
+var reachable = make(chan int)
 
 func main() {
 	var wg sync.WaitGroup
@@ -21,6 +33,7 @@ func main() {
 	}
 	wg.Wait()
 	fmt.Println("args:", os.Args[1:])
+	fmt.Println("built with", runtime.Version())
 	if len(os.Args) < 2 {
 		return
 	}
@@ -54,9 +67,132 @@ func main() {
 			}
 		}
 	case "wait":
-		fmt.Println("waiting")
+		completeGeneration()
+		fmt.Println("waiting, pid", os.Getpid())
 		time.Sleep(time.Minute)
+	case "graceful":
+		// Shut down cleanly on Ctrl-C.
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, os.Interrupt)
+		completeGeneration()
+		fmt.Println("waiting, pid", os.Getpid())
+		select {
+		case <-c:
+			fmt.Println("goodbye")
+		case <-time.After(time.Minute):
+			fmt.Println("no signal came")
+			os.Exit(1)
+		}
+	case "flags":
+		fmt.Printf("tagged %v, race %v\n", tagged, raced)
+	case "leak":
+		// One goroutine blocked on a channel no one else can reach (a
+		// proven leak), one on a channel a global holds (still blocked,
+		// not provably leaked).
+		go func() {
+			ch := make(chan int)
+			<-ch // marker: proven leak
+		}()
+		go func() { <-reachable }() // marker: not provable
+		time.Sleep(50 * time.Millisecond)
+	case "deadlock":
+		// Every goroutine waits for another: alone, the runtime says "all
+		// goroutines are asleep" and exits 2.
+		ch := make(chan int)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ch <- 1
+			ch <- 2
+		}()
+		fmt.Println("got", <-ch)
+		wg.Wait()
+	case "idle":
+		// Nothing runs for 2.5 s, but a timer will end the wait: no deadlock.
+		select {
+		case <-time.After(2500 * time.Millisecond):
+			fmt.Println("the timer fired")
+		case <-reachable:
+		}
+	case "tracestart":
+		// The program traces part of itself, as it would without vizrun.
+		f, err := os.Create(os.Args[2])
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := trace.Start(f); err != nil {
+			log.Fatal("trace.Start: ", err)
+		}
+		trace.Log(context.Background(), "prog", "inside its own trace")
+		wg.Add(1)
+		go worker(&wg)
+		wg.Wait()
+		trace.Stop()
+		if err := f.Close(); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("traced itself")
 	}
+}
+
+// completeGeneration ends the trace generation in progress, so that the
+// trace holds a complete one however the program dies next: starting a
+// flight recorder while a trace records starts a new generation. It waits
+// until the runtime's trace reader has written the end of that generation
+// (byte 52, EvEndOfGeneration) into the file vizrun run gave.
+func completeGeneration() {
+	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{})
+	if fr.Start() == nil {
+		fr.Stop()
+	}
+	path := os.Getenv("VIZRUN_TRACE_OUT")
+	for deadline := time.Now().Add(30 * time.Second); path != "" && time.Now().Before(deadline); {
+		if b, err := os.ReadFile(path); err == nil && hasGeneration(b) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// hasGeneration reports whether a Go 1.26 trace holds an end of
+// generation: after the 16-byte header, batches (1 or 49 and an
+// experiment byte, then the generation, M, time and size as uvarints,
+// then size bytes) until a lone 52.
+func hasGeneration(b []byte) bool {
+	if len(b) < 16 {
+		return false
+	}
+	b = b[16:]
+	for len(b) > 0 {
+		switch b[0] {
+		case 52:
+			return true
+		case 49:
+			b = b[1:]
+			fallthrough
+		case 1:
+			if len(b) == 0 {
+				return false
+			}
+			b = b[1:]
+			var size uint64
+			for range 4 {
+				v, n := binary.Uvarint(b)
+				if n <= 0 {
+					return false
+				}
+				size, b = v, b[n:]
+			}
+			if uint64(len(b)) < size {
+				return false
+			}
+			b = b[size:]
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func worker(wg *sync.WaitGroup) {

@@ -1,0 +1,5 @@
+//go:build vizruntag
+
+package main
+
+func init() { tagged = true }

@@ -1,0 +1,5 @@
+//go:build race
+
+package flags
+
+func init() { raced = true }

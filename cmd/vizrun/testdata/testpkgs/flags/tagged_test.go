@@ -1,0 +1,5 @@
+//go:build vizruntag
+
+package flags
+
+func init() { tagged = true }

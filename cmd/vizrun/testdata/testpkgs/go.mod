@@ -1,0 +1,3 @@
+module testpkgs
+
+go 1.26

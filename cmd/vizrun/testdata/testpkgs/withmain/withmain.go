@@ -1,0 +1,2 @@
+// Package withmain has a TestMain of its own.
+package withmain

@@ -1,0 +1,2 @@
+// Package xonly has only external tests, and their TestMain.
+package xonly
