@@ -31,7 +31,8 @@ Parca or any tool that reads pprof. Kinds:
 Waits on mutexes, RWMutexes and channels named with the vizrun tracer get a
 frame of their own (lock "counter", rwlock "cache", chan "orders"), so the
 profile groups by them. Samples hold a count and nanoseconds, and the labels
-group (the goroutine group), task and region. The profile's totals are those
+group (the goroutine group), task, region and site (the blocking call
+site, as the report names it). The profile's totals are those
 of vizrun summary and the report, to the nanosecond; the runtime's own
 goroutines are left out unless -runtime is given.
 

@@ -23,7 +23,7 @@ func init() {
 	register(&command{
 		name:  "report",
 		args:  "[-o report.html|DIR] [-title TITLE] [-window START:END] [-thresholds FILE] TRACE|DIR|GLOB...",
-		short: "write an offline HTML report of a trace",
+		short: "write an offline HTML report of a trace, or of many",
 		long: `
 Report reads a Go execution trace and writes one self-contained HTML file:
 summary, goroutine and processor timelines, parallelism over time, blocking

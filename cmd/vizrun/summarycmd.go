@@ -12,7 +12,7 @@ func init() {
 	register(&command{
 		name:  "summary",
 		args:  "[-json] [-thresholds FILE] TRACE|DIR|GLOB...",
-		short: "print a summary of a trace",
+		short: "print a summary of a trace, or of many",
 		long: `
 Summary reads a Go execution trace and prints what its goroutines did: wall
 time, parallelism, time running, waiting for a P, blocked (by reason) and in
