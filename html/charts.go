@@ -13,14 +13,10 @@ import (
 	"github.com/go-echarts/go-echarts/v2/types"
 )
 
-// Chart options are built with go-echarts and hold only vizrun's own strings
-// and numbers: axis types, colours, series of fixed names, and references to
-// functions of report.js (vz.*). The page's data, including every string from
-// the traced program, travels separately as HTML-safe JSON (see data) and is
-// attached to these options in the browser.
-//
-// Chart element ids are fixed: vz-timeline, vz-procs, vz-parallel,
-// vz-waiting, vz-reasons, vz-groups, vz-spans.
+// Chart options, declared with go-echarts. They hold only vizrun's own
+// strings and numbers: axis types, series of fixed names, and the page's
+// functions by their names in jsFuncs. The data, colours (which follow the
+// reader's theme) and the time window are attached by the page.
 
 // optioner is what the go-echarts charts used here have in common.
 type optioner interface {
@@ -32,19 +28,12 @@ type optioner interface {
 var funcMarker = regexp.MustCompile(`(__f__")|("__f__)|(__f__)`)
 
 // optionJS turns a go-echarts chart into a JavaScript object literal.
-func optionJS(name string, c optioner, patch func(m map[string]any)) (string, error) {
+func optionJS(name string, c optioner) (string, error) {
 	c.Validate()
-	m := c.JSON()
-	// Colours and sizes that go-echarts leaves unset are echarts' defaults;
-	// animation is off: timelines with many segments must paint at once.
-	m["animation"] = false
-	if patch != nil {
-		patch(m)
-	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // option strings are vizrun's own; see scriptSafe
-	if err := enc.Encode(m); err != nil {
+	if err := enc.Encode(c.JSON()); err != nil {
 		return "", fmt.Errorf("html: chart %s: %w", name, err)
 	}
 	js := funcMarker.ReplaceAllString(strings.TrimSpace(buf.String()), "")
@@ -56,215 +45,188 @@ func optionJS(name string, c optioner, patch func(m map[string]any)) (string, er
 
 func fn(name string) types.FuncStr { return opts.FuncOpts(name) }
 
-// timeAxis is a value axis of ns since the trace start, labelled in units.
-func timeAxis(max int64) opts.XAxis {
+// timeAxis is a value axis of ns since the trace start. The page sets its
+// window (min, max) and tick interval, and labels the ticks with the digits
+// the zoom needs; the window's ends are not ticks.
+func timeAxis(duration int64) opts.XAxis {
 	return opts.XAxis{
-		Type: "value", Min: 0, Max: max, Scale: opts.Bool(true),
-		AxisLabel: &opts.AxisLabel{Formatter: fn("vz.fmtAxis"), HideOverlap: opts.Bool(true)},
+		Type: "value", Min: 0, Max: max(duration, 1),
+		AxisLabel: &opts.AxisLabel{Formatter: fn(jsFmtTimeAxis), HideOverlap: opts.Bool(true),
+			ShowMinLabel: opts.Bool(false), ShowMaxLabel: opts.Bool(false)},
 		SplitLine: &opts.SplitLine{Show: opts.Bool(true)},
 	}
 }
 
-func xZoom() []opts.DataZoom {
-	return []opts.DataZoom{
-		{Type: "inside", XAxisIndex: []int{0}, FilterMode: "weakFilter"},
-		{Type: "slider", XAxisIndex: []int{0}, FilterMode: "weakFilter", LabelFormatter: ""},
+func common(string) []charts.GlobalOpts {
+	return []charts.GlobalOpts{
+		// Timelines with many segments must paint at once.
+		charts.WithAnimation(false),
 	}
 }
 
-// gantt is a Custom series chart of rows of segments (see data).
-func gantt(name string, duration int64, rows int, tooltip string) (string, error) {
+// ganttChart is rows of segments, drawn by the page's renderItem; it has
+// its own tooltip and cursor (the page's), so echarts' is off.
+func ganttChart(spec *chartSpec, duration int64, left string) (string, error) {
 	c := charts.NewCustom()
+	c.SetGlobalOptions(common(spec.Key)...)
 	c.SetGlobalOptions(
-		charts.WithTooltipOpts(opts.Tooltip{Trigger: "item", Formatter: fn(tooltip), Enterable: opts.Bool(false)}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(false)}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithXAxisOpts(timeAxis(duration)),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true),
-			AxisLabel: &opts.AxisLabel{Formatter: fn("vz.fmtRow"), Interval: "0"}}),
-		charts.WithDataZoomOpts(xZoom()...),
-		charts.WithGridOpts(opts.Grid{Left: "240", Right: "40", Top: "10", Bottom: "60"}),
+			AxisLabel: &opts.AxisLabel{Formatter: fn(jsFmtRow), Interval: "0"}}),
+		charts.WithGridOpts(opts.Grid{Left: left, Right: "30", Top: "8", Bottom: "28"}),
 	)
-	return optionJS(name, c, func(m map[string]any) {
-		var zooms []any
-		if z, ok := m["dataZoom"].([]opts.DataZoom); ok {
-			for _, x := range z {
-				zooms = append(zooms, x)
-			}
-		}
-		if rows > 30 {
-			// Scroll through the rows with a vertical slider.
-			zooms = append(zooms,
-				map[string]any{"type": "slider", "yAxisIndex": []int{0}, "filterMode": "weakFilter", "start": 0, "end": 100 * 30 / float64(rows), "width": 14, "right": 8, "showDetail": false},
-				map[string]any{"type": "inside", "yAxisIndex": []int{0}, "filterMode": "weakFilter", "zoomOnMouseWheel": false, "moveOnMouseWheel": true})
-		}
-		m["dataZoom"] = zooms
-		m["legend"] = map[string]any{"show": false}
-		// go-echarts has no field for progressive rendering, which must be
-		// off: drawn in chunks, rows past the first chunk were left blank.
-		m["series"] = []any{map[string]any{
-			"type": "custom", "name": name, "renderItem": "__f__vz.renderSegment__f__",
-			"encode": map[string]any{"x": []int{1, 2}, "y": 0}, "progressive": 0, "clip": true,
-		}}
-	})
+	c.AddSeries(spec.Series[0], nil, charts.WithCustomChartOpts(opts.CustomChart{RenderItem: fn(jsRenderGantt)}),
+		charts.WithEncodeOpts(opts.Encode{Y: 0}))
+	return optionJS(spec.Key, c)
 }
 
-// chartOptions builds the options of every chart, as a script that sets
-// window.vzOptions.
-func chartOptions(d *data) (template.JS, error) {
-	var b strings.Builder
-	b.WriteString("window.vzOptions = {};\n")
-	add := func(id, js string) { fmt.Fprintf(&b, "window.vzOptions[%q] = %s;\n", id, js) }
-
-	js, err := gantt("goroutines", d.Duration, len(d.Timeline.Labels), "vz.tipTimeline")
-	if err != nil {
-		return "", err
-	}
-	add("vz-timeline", js)
-
-	if js, err = gantt("procs", d.Duration, len(d.Procs.Labels), "vz.tipProcs"); err != nil {
-		return "", err
-	}
-	add("vz-procs", js)
-
-	if js, err = gantt("spans", d.Duration, len(d.Spans.Labels), "vz.tipSpans"); err != nil {
-		return "", err
-	}
-	add("vz-spans", js)
-
-	if d.Flame != nil {
-		if js, err = flameChart(d.Flame); err != nil {
-			return "", err
-		}
-		add("vz-flame", js)
-	}
-
-	if js, err = areaChart("parallel", d, d.Parallel.Running, true); err != nil {
-		return "", err
-	}
-	add("vz-parallel", js)
-	if js, err = areaChart("waiting", d, d.Parallel.Blocked, false); err != nil {
-		return "", err
-	}
-	add("vz-waiting", js)
-
-	if len(d.Waterfall.Labels) > 0 {
-		if js, err = waterfallChart(); err != nil {
-			return "", err
-		}
-		add("vz-waterfall", js)
-	}
-
-	if js, err = barChart("reasons", d.Reasons.Series, false); err != nil {
-		return "", err
-	}
-	add("vz-reasons", js)
-	if js, err = barChart("groups", d.Groups.Series, true); err != nil {
-		return "", err
-	}
-	add("vz-groups", js)
-	return template.JS(b.String()), nil
+// line is how one series of a chart over time is drawn (stacking is in
+// the data: lineData.Stack).
+type line struct {
+	area   bool
+	dashed bool
 }
 
-// areaChart is a stacked area chart of counts over time.
-func areaChart(name string, d *data, series []seriesData, procsLine bool) (string, error) {
+// linesChart is series over time: step lines of bucket averages.
+func linesChart(spec *chartSpec, duration int64, yFormatter string, ls []line) (string, error) {
 	c := charts.NewLine()
+	c.SetGlobalOptions(common(spec.Key)...)
 	c.SetGlobalOptions(
-		charts.WithTooltipOpts(opts.Tooltip{Trigger: "axis", Formatter: fn("vz.tipSeries")}),
-		// Buckets are uniform, so a category axis of bucket start times is
-		// a time axis; ECharts stacks areas only along a category axis.
-		charts.WithXAxisOpts(opts.XAxis{Type: "category",
-			AxisLabel: &opts.AxisLabel{Formatter: fn("vz.fmtAxis"), HideOverlap: opts.Bool(true)}}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "goroutines"}),
-		charts.WithDataZoomOpts(xZoom()...),
+		charts.WithTooltipOpts(opts.Tooltip{Trigger: "axis", Formatter: fn(jsTipLines), Position: fn(jsTipPosition)}),
+		charts.WithXAxisOpts(timeAxis(duration)),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", AxisLabel: &opts.AxisLabel{Formatter: fn(yFormatter)}}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0", Type: "scroll"}),
-		charts.WithGridOpts(opts.Grid{Left: "60", Right: "40", Top: "40", Bottom: "60"}),
+		charts.WithGridOpts(opts.Grid{Left: "70", Right: "30", Top: "34", Bottom: "28"}),
 	)
-	for _, s := range series {
-		c.AddSeries(s.Name, nil,
-			charts.WithLineChartOpts(opts.LineChart{Stack: "total", ShowSymbol: opts.Bool(false), Step: "start"}),
-			charts.WithAreaStyleOpts(opts.AreaStyle{Color: s.Color, Opacity: opts.Float(0.85)}),
-			charts.WithLineStyleOpts(opts.LineStyle{Width: 0, Color: s.Color}),
-			charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Color}),
-		)
-	}
-	if procsLine {
-		c.AddSeries("GOMAXPROCS", nil,
-			charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false), Step: "start"}),
-			charts.WithLineStyleOpts(opts.LineStyle{Width: 2, Color: "#222", Type: "dashed"}),
-			charts.WithItemStyleOpts(opts.ItemStyle{Color: "#222"}),
-		)
-	}
-	return optionJS(name, c, func(m map[string]any) {
-		if xs, ok := m["xAxis"].([]opts.XAxis); ok && len(xs) == 1 {
-			m["xAxis"] = []any{map[string]any{"type": "category", "boundaryGap": false,
-				"axisLabel": map[string]any{"formatter": "__f__vz.fmtAxis__f__", "hideOverlap": true}}}
+	for i, name := range spec.Series {
+		l := ls[min(i, len(ls)-1)]
+		o := []charts.SeriesOpts{
+			charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false), Step: "end"}),
 		}
-	})
+		width, typ := float32(1.5), "solid"
+		if l.dashed {
+			width, typ = 2, "dashed"
+		}
+		o = append(o, charts.WithLineStyleOpts(opts.LineStyle{Width: width, Type: typ}))
+		if l.area {
+			o = append(o, charts.WithAreaStyleOpts(opts.AreaStyle{Opacity: opts.Float(1)}))
+		}
+		c.AddSeries(name, nil, o...)
+	}
+	return optionJS(spec.Key, c)
 }
 
-// barChart is a horizontal bar chart of durations by category; stacked
-// charts show several series per category.
-func barChart(name string, series []seriesData, stacked bool) (string, error) {
+// barChart is horizontal bars of durations by category; stacked charts
+// have several series per category.
+func barChart(spec *chartSpec, stacked bool, tooltip string) (string, error) {
 	c := charts.NewBar()
+	c.SetGlobalOptions(common(spec.Key)...)
 	c.SetGlobalOptions(
-		charts.WithTooltipOpts(opts.Tooltip{Trigger: "axis", Formatter: fn("vz.tipBars")}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "value", AxisLabel: &opts.AxisLabel{Formatter: fn("vz.fmtDur")}}),
+		charts.WithTooltipOpts(opts.Tooltip{Trigger: "axis", Formatter: fn(tooltip), Position: fn(jsTipPosition)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", AxisLabel: &opts.AxisLabel{Formatter: fn(jsFmtDurAxis)}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true),
-			AxisLabel: &opts.AxisLabel{Formatter: fn("vz.fmtRow"), Interval: "0"}}),
-		charts.WithGridOpts(opts.Grid{Left: "240", Right: "40", Top: "40", Bottom: "30"}),
+			AxisLabel: &opts.AxisLabel{Formatter: fn(jsFmtRow), Interval: "0"}}),
+		charts.WithGridOpts(opts.Grid{Left: "250", Right: "30", Top: "34", Bottom: "28"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(len(spec.Series) > 1 && stacked), Top: "0", Type: "scroll"}),
 	)
 	c.XYReversal()
-	for _, s := range series {
-		o := []charts.SeriesOpts{charts.WithBarChartOpts(opts.BarChart{BarCategoryGap: "30%"})}
+	for _, name := range spec.Series {
+		bo := opts.BarChart{BarCategoryGap: "30%"}
 		if stacked {
-			o = append(o, charts.WithBarChartOpts(opts.BarChart{Stack: "total", BarCategoryGap: "30%"}))
+			bo.Stack = "total"
 		}
-		if s.Color != "" {
-			o = append(o, charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Color}))
-		}
-		c.AddSeries(s.Name, nil, o...)
+		c.AddSeries(name, nil, charts.WithBarChartOpts(bo))
 	}
-	if len(series) > 1 {
-		c.SetGlobalOptions(charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0", Type: "scroll"}))
-	}
-	return optionJS(name, c, nil)
+	return optionJS(spec.Key, c)
+}
+
+// histogramChart is the counts of a histogram's buckets, with markers at
+// its percentiles (set by the page for the row shown).
+func histogramChart(spec *chartSpec) (string, error) {
+	c := charts.NewBar()
+	c.SetGlobalOptions(common(spec.Key)...)
+	c.SetGlobalOptions(
+		charts.WithTooltipOpts(opts.Tooltip{Trigger: "axis", Formatter: fn(jsTipHistogram), Position: fn(jsTipPosition)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{Formatter: fn(jsFmtBucket), HideOverlap: opts.Bool(true)}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "count", AxisLabel: &opts.AxisLabel{Formatter: fn(jsFmtCount)}}),
+		charts.WithGridOpts(opts.Grid{Left: "60", Right: "30", Top: "30", Bottom: "40"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
+	)
+	c.AddSeries(spec.Series[0], nil, charts.WithBarChartOpts(opts.BarChart{BarCategoryGap: "10%"}),
+		charts.WithMarkLineStyleOpts(opts.MarkLineStyle{Symbol: []string{"none", "none"},
+			Label: &opts.Label{Show: opts.Bool(true), Position: "end"}}))
+	return optionJS(spec.Key, c)
 }
 
 // flameChart is an icicle of the wall-clock profile.
-func flameChart(f *flameData) (string, error) {
+func flameChart(spec *chartSpec, f *flameData) (string, error) {
 	c := charts.NewCustom()
+	c.SetGlobalOptions(common(spec.Key)...)
 	c.SetGlobalOptions(
-		charts.WithTooltipOpts(opts.Tooltip{Trigger: "item", Formatter: fn("vz.tipFlame")}),
+		charts.WithTooltipOpts(opts.Tooltip{Trigger: "item", Formatter: fn(jsTipFlame), Position: fn(jsTipPosition)}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Min: 0, Max: f.Total, Show: opts.Bool(false)}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "value", Min: 0, Max: f.Depth, Inverse: opts.Bool(true), Show: opts.Bool(false)}),
-		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside", XAxisIndex: []int{0}, FilterMode: "weakFilter"},
-			opts.DataZoom{Type: "slider", XAxisIndex: []int{0}, FilterMode: "weakFilter"}),
-		charts.WithGridOpts(opts.Grid{Left: "10", Right: "10", Top: "10", Bottom: "50"}),
+		charts.WithGridOpts(opts.Grid{Left: "10", Right: "10", Top: "10", Bottom: "10"}),
 	)
-	return optionJS("flame", c, func(m map[string]any) {
-		m["legend"] = map[string]any{"show": false}
-		m["series"] = []any{map[string]any{
-			"type": "custom", "name": "wall clock", "renderItem": "__f__vz.renderFlame__f__",
-			"encode": map[string]any{"x": []int{1, 2}, "y": 0}, "progressive": 0, "clip": true,
-		}}
-	})
+	c.AddSeries(spec.Series[0], nil, charts.WithCustomChartOpts(opts.CustomChart{RenderItem: fn(jsRenderFlame)}),
+		charts.WithEncodeOpts(opts.Encode{X: []int{1, 2}, Y: 0}))
+	return optionJS(spec.Key, c)
 }
 
-// waterfallChart is a floating bar chart: an invisible base series and the
-// visible parts, one colour per bar (set with the data).
-func waterfallChart() (string, error) {
-	c := charts.NewBar()
-	c.SetGlobalOptions(
-		charts.WithTooltipOpts(opts.Tooltip{Trigger: "axis", Formatter: fn("vz.tipWaterfall")}),
-		charts.WithXAxisOpts(opts.XAxis{Type: "value", AxisLabel: &opts.AxisLabel{Formatter: fn("vz.fmtDur")}}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true),
-			AxisLabel: &opts.AxisLabel{Interval: "0"}}),
-		charts.WithGridOpts(opts.Grid{Left: "250", Right: "40", Top: "10", Bottom: "30"}),
-	)
-	c.XYReversal()
-	c.AddSeries("base", nil, charts.WithBarChartOpts(opts.BarChart{Stack: "w", BarCategoryGap: "25%"}),
-		charts.WithItemStyleOpts(opts.ItemStyle{Color: "transparent"}))
-	c.AddSeries("P-time", nil, charts.WithBarChartOpts(opts.BarChart{Stack: "w", BarCategoryGap: "25%"}))
-	return optionJS("waterfall", c, func(m map[string]any) {
-		m["legend"] = map[string]any{"show": false}
-	})
+// chartOptions builds every chart's options, as a script that sets
+// window.vzOptions[key].
+func (b *builder) chartOptions() (template.JS, error) {
+	var out strings.Builder
+	out.WriteString("window.vzOptions = {};\n")
+	d := b.t.Duration
+	for i := range b.charts {
+		spec := &b.charts[i]
+		var js string
+		var err error
+		switch spec.Key {
+		case "timeline":
+			js, err = ganttChart(spec, d, "250")
+		case "procs":
+			js, err = ganttChart(spec, d, "70")
+		case "spans":
+			js, err = ganttChart(spec, d, "250")
+		case "running":
+			js, err = linesChart(spec, d, jsFmtCount, []line{{area: true}, {area: true}, {dashed: true}})
+		case "waiting":
+			js, err = linesChart(spec, d, jsFmtCount, []line{{}, {dashed: true}})
+		case "blocked":
+			if len(spec.Series) == 0 {
+				continue
+			}
+			js, err = linesChart(spec, d, jsFmtCount, []line{{area: true}})
+		case "heap":
+			js, err = linesChart(spec, d, jsFmtBytesAxis, []line{{area: true}, {dashed: true}})
+		case "waterfall":
+			js, err = barChart(spec, true, jsTipWaterfall)
+		case "reasons":
+			js, err = barChart(spec, false, jsTipBars)
+		case "groups":
+			if len(spec.Series) == 0 {
+				continue
+			}
+			js, err = barChart(spec, true, jsTipBars)
+		case "latency":
+			js, err = histogramChart(spec)
+		case "flame":
+			if b.d.Flame == nil {
+				continue
+			}
+			js, err = flameChart(spec, b.d.Flame)
+		default:
+			err = fmt.Errorf("html: no options for chart %s", spec.Key)
+		}
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&out, "window.vzOptions[%q] = %s;\n", spec.Key, js)
+	}
+	return template.JS(out.String()), nil
 }

@@ -2,20 +2,13 @@ package html
 
 import (
 	"bytes"
-	_ "embed"
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 
 	"github.com/vizrun/vizrun/internal/findings"
 	"github.com/vizrun/vizrun/internal/summary"
-)
-
-var (
-	//go:embed assets/diff.tmpl
-	diffTmpl string
-
-	diffPage = template.Must(template.New("diff").Parse(diffTmpl))
 )
 
 // DiffOptions describe a diff page.
@@ -39,45 +32,57 @@ func RenderDiff(w io.Writer, d *summary.Diff, opt DiffOptions) error {
 	for _, m := range d.Metrics {
 		metrics = append(metrics, diffMetric{m.Name, m.Format(m.A), m.Format(m.B), m.Change()})
 	}
+	charts := slices.Clone(diffChartTable)
+	keys := []string{"reasons", "groups", "regions"}
+	bars := map[string]barData{}
+	for i, ps := range [][]summary.Pair{d.Reasons, d.Groups, d.Regions} {
+		bars[charts[i].Key] = pairBars(ps)
+	}
 	data := struct {
-		Reasons barData `json:"reasons"`
-		Groups  barData `json:"groups"`
-		Regions barData `json:"regions"`
-	}{pairBars(d.Reasons), pairBars(d.Groups), pairBars(d.Regions)}
+		Palette []category         `json:"palette"`
+		Charts  []chartSpec        `json:"charts"`
+		Funcs   []string           `json:"funcs"`
+		Bars    map[string]barData `json:"bars"`
+	}{palette[:], charts, jsFuncs, bars}
 	js, err := safeJSON(data)
 	if err != nil {
 		return err
 	}
 	var opts bytes.Buffer
 	opts.WriteString("window.vzOptions = {};\n")
-	for _, id := range []string{"vz-diff-reasons", "vz-diff-groups", "vz-diff-regions"} {
-		o, err := barChart(id, []seriesData{{Name: "A", Color: "#2557a7"}, {Name: "B", Color: "#b5651d"}}, false)
+	specs := map[string]*chartSpec{}
+	for i := range charts {
+		o, err := barChart(&charts[i], false, jsTipBars)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&opts, "window.vzOptions[%q] = %s;\n", id, o)
+		fmt.Fprintf(&opts, "window.vzOptions[%q] = %s;\n", charts[i].Key, o)
+		specs[keys[i]] = &charts[i]
 	}
 	v := struct {
-		Title, A, B string
-		Metrics     []diffMetric
-		Sections    []diffSection
-		AnyFindings bool
-		Style       template.CSS
-		Data        template.JS
-		Echarts     template.JS
-		Script      template.JS
-		Options     template.JS
+		Title, A, B  string
+		Metrics      []diffMetric
+		Sections     []diffSection
+		AnyFindings  bool
+		Charts       map[string]*chartSpec
+		Style        template.CSS
+		PaletteStyle template.CSS
+		Data         template.JS
+		Echarts      template.JS
+		Script       template.JS
+		Options      template.JS
 	}{
 		Title: opt.Title, A: d.A.Source, B: d.B.Source, Metrics: metrics,
 		Sections: []diffSection{
 			{"Appeared in B", d.Appeared}, {"Gone in B", d.Gone}, {"In both", d.Kept},
 		},
 		AnyFindings: len(d.Appeared)+len(d.Gone)+len(d.Kept) > 0,
-		Style:       template.CSS(reportCSS), Data: js,
+		Charts:      specs,
+		Style:       template.CSS(reportCSS), PaletteStyle: template.CSS(paletteCSS()), Data: js,
 		Echarts: template.JS(echartsJS), Script: template.JS(reportJS), Options: template.JS(opts.String()),
 	}
 	var buf bytes.Buffer
-	if err := diffPage.Execute(&buf, v); err != nil {
+	if err := page.ExecuteTemplate(&buf, "diff", v); err != nil {
 		return fmt.Errorf("html: %w", err)
 	}
 	_, err = w.Write(buf.Bytes())
@@ -86,12 +91,12 @@ func RenderDiff(w io.Writer, d *summary.Diff, opt DiffOptions) error {
 
 // pairBars charts the 20 largest pairs.
 func pairBars(ps []summary.Pair) barData {
-	b := barData{Series: []seriesData{{Name: "A", Color: "#2557a7"}, {Name: "B", Color: "#b5651d"}}}
+	b := barData{Labels: []string{}, Series: []barLine{{Name: "A", Code: catSeriesA, Values: []float64{}}, {Name: "B", Code: catSeriesB, Values: []float64{}}}}
 	for i, p := range ps {
 		if i == 20 {
 			break
 		}
-		b.Labels = append(b.Labels, p.Name)
+		b.Labels = append(b.Labels, shorten(p.Name, maxName))
 		b.Series[0].Values = append(b.Series[0].Values, float64(p.A))
 		b.Series[1].Values = append(b.Series[1].Values, float64(p.B))
 	}

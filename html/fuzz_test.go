@@ -34,6 +34,9 @@ func FuzzRender(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if err := tr.Check(); err != nil {
+			t.Fatalf("invariants: %v", err)
+		}
 		var buf bytes.Buffer
 		if err := Render(&buf, tr, summary.Build(tr, ""), Options{Title: "fuzz", MaxRows: 50}); err != nil {
 			t.Fatalf("render: %v", err)

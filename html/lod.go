@@ -7,88 +7,137 @@ import (
 	"github.com/vizrun/vizrun/internal/parse"
 )
 
-// Level of detail. The report must stay small whatever the trace, so the
-// timelines are drawn from segments, not from the model's spans:
+// Level of detail. The report stays small whatever the trace, so the gantt
+// charts are drawn from segments rather than from the model's spans, in
+// tiles (see tileData):
 //
-//   - a span at least `res` long is one segment;
-//   - a run of shorter spans becomes one merged segment coloured by the state
-//     that took most of its time (its tooltip says how many spans it holds);
-//   - past maxRows goroutines, the least interesting ones are folded into one
-//     row per group, drawn as the dominant state of the group over time.
+//   - in a tile of resolution res, a span at least res long is a segment of
+//     its own, and a run of shorter spans becomes one merged segment with
+//     the code that took most of its time (and how many spans it holds);
+//   - the whole trace is one tile, at the finest resolution its budget
+//     allows; the moments findings point at get tiles of their own, finer
+//     (every span of the model when it fits), and so will critical paths;
+//   - the page merges further what is narrower than a pixel at its zoom,
+//     so every coarser level is there without costing bytes.
 //
-// res starts at zero (every span drawn) and doubles until the segments fit
-// the budget. Totals shown anywhere come from the model, never from segments,
+// Totals anywhere in the report come from the model, never from segments,
 // so they stay exact.
 
-// code packs what a segment shows: state in the high bits, reason in the low.
-func code(s parse.State, r parse.Reason) int { return int(s)<<4 | int(r) }
-
-// segment is one drawn rectangle.
+// segment is one drawn rectangle (see ganttData for the fields).
 type segment struct {
 	start, end int64
 	code       int
-	ref        int // real span: stack index + 1 (0: none); merged: -(number of spans)
-	share      int // merged/folded: percent of the time in the dominant code
+	ref        int
+	aux        int
 }
 
-// mixer finds the dominant code of a run of spans.
+// Budgets, in segments (a segment is about 20 bytes of the page).
+const (
+	budgetTrace   = 120000 // goroutine timeline, whole trace
+	budgetWindows = 60000  // goroutine timeline, around findings
+	budgetMembers = 20000  // goroutines folded into groups, for when they are expanded
+	budgetProcs   = 45000  // processor timeline, whole trace
+	budgetProcWin = 15000  // processor timeline, around findings
+	maxWindows    = 16     // finding windows with tiles of their own
+	// A window gets a tile only if the whole-trace tile is too coarse for
+	// it at windowPixels across.
+	windowPixels = 1600
+	maxBuckets   = 4000 // buckets across a folded row's tile
+)
+
+// source produces the segments of one row.
+type source interface {
+	// segments appends the row's segments over [from, to) at resolution res.
+	segments(from, to, res int64, out []segment) []segment
+	// count is len(segments(...)), or something over limit once sure.
+	count(from, to, res int64, limit int) int
+}
+
+// mixer finds the dominant code of a run of merged spans.
 type mixer struct {
 	start, end int64
-	n          int
-	time       map[int]int64
+	n          int  // spans in the run
+	unknown    bool // a span of the run was merged by the model already
+	time       [numCategories]int64
+	touched    []int
 }
 
-func (m *mixer) add(start, end int64, c int, n int) {
+func (m *mixer) add(start, end int64, c int, modelMerged bool) {
 	if m.n == 0 {
 		m.start = start
-		if m.time == nil {
-			m.time = map[int]int64{}
-		}
-		clear(m.time)
 	}
 	m.end = end
-	m.n += n
-	m.time[c] += end - start
+	m.n++
+	m.unknown = m.unknown || modelMerged
+	if m.time[c] == 0 {
+		m.touched = append(m.touched, c)
+	}
+	m.time[c] += max(end-start, 1)
 }
 
 func (m *mixer) flush(out []segment) []segment {
 	if m.n == 0 {
 		return out
 	}
-	best, bestT, total := 0, int64(-1), int64(0)
-	for c, t := range m.time {
+	best, bestT, total := catOther, int64(-1), int64(0)
+	for _, c := range m.touched {
+		t := m.time[c]
 		total += t
 		if t > bestT || (t == bestT && c < best) {
 			best, bestT = c, t
 		}
+		m.time[c] = 0
 	}
-	share := 100
+	m.touched = m.touched[:0]
+	share := 0
 	if total > 0 {
 		share = int(100 * bestT / total)
 	}
-	out = append(out, segment{start: m.start, end: m.end, code: best, ref: -m.n, share: share})
-	m.n = 0
+	ref := -m.n
+	if m.unknown {
+		ref = -1
+	}
+	out = append(out, segment{start: m.start, end: m.end, code: best, ref: ref, aux: share})
+	m.n, m.unknown = 0, false
 	return out
 }
 
-// spanSegments turns one goroutine's spans into segments at resolution res.
-// stackRef maps a stack to its index in the report (+1), 0 for none.
-func spanSegments(spans []parse.Span, res int64, stackRef func(parse.StackID) int, out []segment) []segment {
+// spanSource is a goroutine's spans.
+type spanSource struct {
+	spans  []parse.Span
+	stacks *stackTable // nil: no stack references (counting only)
+}
+
+// window returns the spans overlapping [from, to).
+func window(spans []parse.Span, from, to int64) []parse.Span {
+	i, _ := slices.BinarySearchFunc(spans, from, func(s parse.Span, t int64) int { return cmp.Compare(s.End, t+1) })
+	j, _ := slices.BinarySearchFunc(spans, to, func(s parse.Span, t int64) int { return cmp.Compare(s.Start, t) })
+	if i > j {
+		return nil
+	}
+	return spans[i:j]
+}
+
+func (s spanSource) segments(from, to, res int64, out []segment) []segment {
 	var m mixer
-	for _, s := range spans {
-		c := code(s.State, s.Reason)
-		if s.End-s.Start >= res {
-			if m.n > 0 {
-				out = m.flush(out)
-			}
-			ref := 0
-			if stackRef != nil {
-				ref = stackRef(s.Stack)
-			}
-			out = append(out, segment{start: s.Start, end: s.End, code: c, ref: ref, share: 100})
+	for _, sp := range window(s.spans, from, to) {
+		start, end := max(sp.Start, from), min(sp.End, to)
+		if end < start {
 			continue
 		}
-		m.add(s.Start, s.End, c, 1)
+		c := stateCat(sp.State, sp.Reason)
+		if end-start >= res {
+			out = m.flush(out)
+			seg := segment{start: start, end: end, code: c}
+			if sp.Merged() {
+				seg.ref = -1 // merged by the model: mostly c, mix unknown
+			} else if s.stacks != nil {
+				seg.ref = s.stacks.ref(sp.Stack)
+			}
+			out = append(out, seg)
+			continue
+		}
+		m.add(start, end, c, sp.Merged())
 		if m.end-m.start >= res {
 			out = m.flush(out)
 		}
@@ -96,27 +145,33 @@ func spanSegments(spans []parse.Span, res int64, stackRef func(parse.StackID) in
 	return m.flush(out)
 }
 
-// countSegments is len(spanSegments(...)) without building them.
-func countSegments(spans []parse.Span, res int64) int {
+func (s spanSource) count(from, to, res int64, limit int) int {
 	n := 0
 	var runStart, runEnd int64
 	inRun := false
-	for _, s := range spans {
-		if s.End-s.Start >= res {
+	for _, sp := range window(s.spans, from, to) {
+		start, end := max(sp.Start, from), min(sp.End, to)
+		if end < start {
+			continue
+		}
+		if end-start >= res {
 			if inRun {
 				n++
 				inRun = false
 			}
 			n++
-			continue
+		} else {
+			if !inRun {
+				runStart, inRun = start, true
+			}
+			runEnd = end
+			if runEnd-runStart >= res {
+				n++
+				inRun = false
+			}
 		}
-		if !inRun {
-			runStart, inRun = s.Start, true
-		}
-		runEnd = s.End
-		if runEnd-runStart >= res {
-			n++
-			inRun = false
+		if n > limit {
+			return n
 		}
 	}
 	if inRun {
@@ -125,162 +180,78 @@ func countSegments(spans []parse.Span, res int64) int {
 	return n
 }
 
-// foldSegments draws a group of goroutines as one row: over buckets of width
-// res, the code that took most goroutine-time, merged where neighbours agree.
-// Goroutines that do not exist in a bucket do not count.
-func foldSegments(members []*parse.Goroutine, duration, res int64) []segment {
-	if duration <= 0 {
-		return nil
+// foldSource is a group of goroutines drawn as one row: over buckets of
+// width res (at least (to-from)/maxBuckets), the code that took most of
+// their time, merged where neighbours agree. aux is that code's share.
+type foldSource struct {
+	members []*parse.Goroutine
+}
+
+func (f foldSource) bucket(from, to, res int64) int64 {
+	return max(res, (to-from+maxBuckets-1)/maxBuckets, 1)
+}
+
+func (f foldSource) segments(from, to, res int64, out []segment) []segment {
+	if to <= from {
+		return out
 	}
-	res = max(res, duration/4000, 1)
-	nb := int((duration + res - 1) / res)
-	buckets := make([]map[int]int64, nb)
-	for _, g := range members {
-		for _, s := range g.Spans {
-			c := code(s.State, s.Reason)
-			for from := s.Start; from < s.End; {
-				i := int(from / res)
-				if i >= nb {
-					break
-				}
-				end := min(int64(i+1)*res, s.End)
-				if buckets[i] == nil {
-					buckets[i] = map[int]int64{}
-				}
-				buckets[i][c] += end - from
-				from = end
+	w := f.bucket(from, to, res)
+	nb := int((to - from + w - 1) / w)
+	buckets := make([][numCategories]int64, nb)
+	used := make([]bool, nb)
+	for _, g := range f.members {
+		for _, sp := range window(g.Spans, from, to) {
+			c := stateCat(sp.State, sp.Reason)
+			for t := max(sp.Start, from); t < min(sp.End, to); {
+				i := int((t - from) / w)
+				end := min(from+int64(i+1)*w, sp.End, to)
+				buckets[i][c] += end - t
+				used[i] = true
+				t = end
 			}
 		}
 	}
-	var out []segment
-	for i, b := range buckets {
-		if len(b) == 0 {
+	first := len(out)
+	for i := range buckets {
+		if !used[i] {
 			continue
 		}
-		best, bestT, total := 0, int64(-1), int64(0)
-		for c, t := range b {
+		best, bestT, total := catOther, int64(-1), int64(0)
+		for c, t := range buckets[i] {
 			total += t
-			if t > bestT || (t == bestT && c < best) {
+			if t > bestT {
 				best, bestT = c, t
 			}
 		}
-		start, end := int64(i)*res, min(int64(i+1)*res, duration)
-		share := int(100 * bestT / total)
-		if n := len(out); n > 0 && out[n-1].end == start && out[n-1].code == best {
+		start, end := from+int64(i)*w, min(from+int64(i+1)*w, to)
+		share := int(100 * bestT / max(total, 1))
+		if n := len(out); n > first && out[n-1].end == start && out[n-1].code == best {
 			out[n-1].end = end
-			out[n-1].share = min(out[n-1].share, share)
+			out[n-1].aux = min(out[n-1].aux, share)
 			continue
 		}
-		out = append(out, segment{start: start, end: end, code: best, ref: -1, share: share})
+		out = append(out, segment{start: start, end: end, code: best, ref: -len(f.members), aux: share})
 	}
 	return out
 }
 
-// row is one line of the goroutine timeline.
-type row struct {
-	label   string
-	group   int              // index into Trace.Groups
-	g       *parse.Goroutine // nil for a folded row
-	members []*parse.Goroutine
+func (f foldSource) count(from, to, res int64, limit int) int {
+	w := f.bucket(from, to, res)
+	return int(min((to-from+w-1)/w, int64(limit)+1))
 }
 
-// chooseRows picks the timeline rows: every user goroutine while they are at
-// most maxRows, else the most interesting ones (leaked, then most time
-// blocked or running) and one folded row per group for the rest. Runtime
-// goroutines are always one folded row at the bottom.
-func chooseRows(t *parse.Trace, maxRows int) []row {
-	var user, sys []*parse.Goroutine
-	for _, g := range t.Goroutines {
-		if g.System {
-			sys = append(sys, g)
-		} else {
-			user = append(user, g)
-		}
-	}
-	keep := map[parse.GoID]bool{}
-	if len(user) <= maxRows {
-		for _, g := range user {
-			keep[g.ID] = true
-		}
-	} else {
-		ranked := slices.Clone(user)
-		score := func(g *parse.Goroutine) int64 {
-			return g.Totals.Running + g.Totals.BlockedTotal() + g.Totals.Runnable + g.Totals.Syscall
-		}
-		slices.SortStableFunc(ranked, func(a, b *parse.Goroutine) int {
-			if a.Leaked() != b.Leaked() {
-				if a.Leaked() {
-					return -1
-				}
-				return 1
-			}
-			return cmp.Or(cmp.Compare(score(b), score(a)), cmp.Compare(a.ID, b.ID))
-		})
-		// Leave room for the folded rows of the groups that lose members.
-		n := maxRows * 3 / 4
-		for _, g := range ranked[:n] {
-			keep[g.ID] = true
-		}
-	}
-	// Rows follow groups in order of their first goroutine, members by id.
-	type grp struct {
-		first   parse.GoID
-		members []*parse.Goroutine
-	}
-	groups := map[int]*grp{}
-	var order []int
-	for _, g := range user {
-		gr := groups[g.Group]
-		if gr == nil {
-			gr = &grp{first: g.ID}
-			groups[g.Group] = gr
-			order = append(order, g.Group)
-		}
-		gr.members = append(gr.members, g)
-	}
-	var rows []row
-	var folded []row
-	for _, gi := range order {
-		gr := groups[gi]
-		var rest []*parse.Goroutine
-		for _, g := range gr.members {
-			if keep[g.ID] {
-				rows = append(rows, row{label: g.Name, group: gi, g: g})
-			} else {
-				rest = append(rest, g)
-			}
-		}
-		if len(rest) > 0 {
-			folded = append(folded, row{label: t.Groups[gi].Name, group: gi, members: rest})
-		}
-	}
-	// Too many folded groups: the smallest share one row.
-	room := max(maxRows-len(rows), 1)
-	if len(folded) > room {
-		slices.SortStableFunc(folded, func(a, b row) int { return cmp.Compare(len(b.members), len(a.members)) })
-		other := row{label: "other goroutines", group: -1}
-		for _, f := range folded[room-1:] {
-			other.members = append(other.members, f.members...)
-		}
-		folded = append(folded[:room-1], other)
-	}
-	rows = append(rows, folded...)
-	if len(sys) > 0 {
-		rows = append(rows, row{label: "runtime", group: -1, members: sys})
-	}
-	return rows
+// rowSource is a row and where its segments come from.
+type rowSource struct {
+	row rowData
+	src source
 }
 
-// countRows is the number of segments the rows make at resolution res, or
-// some number over limit once it is sure to exceed it.
-func countRows(rows []row, duration, res int64, limit int) int {
+// countRows is the segments of rows over [from, to) at res, or something
+// over limit once sure.
+func countRows(rows []rowSource, idx []int, from, to, res int64, limit int) int {
 	n := 0
-	for _, r := range rows {
-		if r.g != nil {
-			n += countSegments(r.g.Spans, res)
-		} else {
-			n += min(int(duration/max(res, duration/4000, 1))+1, 4001)
-		}
+	for _, i := range idx {
+		n += rows[i].src.count(from, to, res, limit-n)
 		if n > limit {
 			return n
 		}
@@ -288,24 +259,98 @@ func countRows(rows []row, duration, res int64, limit int) int {
 	return n
 }
 
-// resolution finds the smallest power-of-two resolution (in ns) at which the
-// rows' segments fit the budget.
-func resolution(rows []row, duration int64, budget int) int64 {
-	count := func(res int64) int { return countRows(rows, duration, res, budget) }
-	if count(0) <= budget {
+// fitResolution is the smallest resolution (0, or a power of two ns) at
+// which the rows' segments over [from, to) fit budget.
+func fitResolution(rows []rowSource, idx []int, from, to int64, budget int) int64 {
+	if countRows(rows, idx, from, to, 0, budget) <= budget {
 		return 0
 	}
-	// count only falls as res grows: binary search the smallest power of
-	// two that fits (or that covers the whole trace).
-	fits := func(k int) bool { return int64(1)<<k >= duration || count(int64(1)<<k) <= budget }
+	// The count only falls as res grows: binary search the exponent.
 	lo, hi := 0, 62
 	for lo < hi {
 		mid := (lo + hi) / 2
-		if fits(mid) {
+		if res := int64(1) << mid; res >= to-from || countRows(rows, idx, from, to, res, budget) <= budget {
 			hi = mid
 		} else {
 			lo = mid + 1
 		}
 	}
 	return int64(1) << lo
+}
+
+// tile builds the tile of rows idx over [from, to) at res.
+func tile(rows []rowSource, idx []int, from, to, res int64, why string) tileData {
+	td := tileData{From: from, To: to, Res: res, Why: why, Rows: idx, Segs: make([][]int64, len(idx))}
+	var buf []segment
+	for k, i := range idx {
+		buf = rows[i].src.segments(from, to, res, buf[:0])
+		td.Segs[k] = flat(buf, from)
+	}
+	return td
+}
+
+// flat encodes segments as the page reads them (see ganttData).
+func flat(segs []segment, from int64) []int64 {
+	out := make([]int64, 0, 5*len(segs))
+	prev := from
+	for _, s := range segs {
+		out = append(out, s.start-prev, s.end-s.start, int64(s.code), int64(s.ref), int64(s.aux))
+		prev = s.end
+	}
+	return out
+}
+
+// interval is a stretch of time.
+type interval struct{ from, to int64 }
+
+// findingWindows is the moments findings point at, with some margin,
+// overlapping ones merged, in the order of the findings.
+func findingWindows(refs []findingRef, duration int64) []interval {
+	var ws []interval
+	for _, f := range refs {
+		if f.To <= f.From || f.From >= duration {
+			continue
+		}
+		pad := max((f.To-f.From)/4, 1000)
+		w := interval{max(f.From-pad, 0), min(f.To+pad, duration)}
+		merged := false
+		for i := range ws {
+			if w.from < ws[i].to && ws[i].from < w.to {
+				ws[i] = interval{min(ws[i].from, w.from), max(ws[i].to, w.to)}
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			ws = append(ws, w)
+		}
+	}
+	return ws
+}
+
+// tiles builds the tiles of a gantt's rows idx: the whole trace within
+// budget, and the windows (finer, within windowBudget shared among them)
+// where the whole-trace tile is too coarse.
+func tiles(rows []rowSource, idx []int, duration int64, budget int, windows []interval, windowBudget int) []tileData {
+	if len(idx) == 0 {
+		return nil
+	}
+	res := fitResolution(rows, idx, 0, duration, budget)
+	out := []tileData{tile(rows, idx, 0, duration, res, "trace")}
+	if res == 0 {
+		return out
+	}
+	var need []interval
+	for _, w := range windows {
+		if (w.to-w.from)/windowPixels < res && len(need) < maxWindows {
+			need = append(need, w)
+		}
+	}
+	for _, w := range need {
+		wr := fitResolution(rows, idx, w.from, w.to, windowBudget/len(need))
+		if wr < res {
+			out = append(out, tile(rows, idx, w.from, w.to, wr, "finding"))
+		}
+	}
+	return out
 }

@@ -37,18 +37,20 @@ func readMixed(t *testing.T) *parse.Trace {
 	return tr
 }
 
-// pageData extracts the JSON data of a report.
-func pageData(t *testing.T, page []byte) map[string]any {
+var dataScript = regexp.MustCompile(`(?s)<script type="application/json" id="vz-data">(.*?)</script>`)
+
+// readData extracts the JSON data of a report.
+func readData(t testing.TB, page []byte) *pageData {
 	t.Helper()
-	m := regexp.MustCompile(`(?s)<script type="application/json" id="vz-data">(.*?)</script>`).FindSubmatch(page)
+	m := dataScript.FindSubmatch(page)
 	if m == nil {
 		t.Fatal("no data script in the report")
 	}
-	var d map[string]any
+	var d pageData
 	if err := json.Unmarshal(m[1], &d); err != nil {
 		t.Fatal(err)
 	}
-	return d
+	return &d
 }
 
 func TestVendoredECharts(t *testing.T) {
@@ -107,9 +109,12 @@ func TestDeterministic(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Error("two renders of the same trace differ")
 	}
-	for _, id := range []string{"vz-timeline", "vz-procs", "vz-parallel", "vz-waiting", "vz-reasons", "vz-groups", "vz-spans"} {
-		if !bytes.Contains(a, []byte(`id="`+id+`"`)) {
-			t.Errorf("chart %s missing", id)
+	for _, c := range chartTable {
+		if c.Key == "flame" {
+			continue // only with a wall-clock profile
+		}
+		if !bytes.Contains(a, []byte(`id="`+c.ID+`"`)) {
+			t.Errorf("chart %s missing", c.ID)
 		}
 	}
 }
@@ -168,105 +173,35 @@ func TestEscaping(t *testing.T) {
 	if !strings.Contains(page, "&lt;img src=x onerror=alert(1)&gt;") {
 		t.Error("goroutine name not shown escaped in the tables")
 	}
-	d := pageData(t, []byte(page))
-	labels := fmt.Sprint(d["timeline"].(map[string]any)["labels"])
+	d := readData(t, []byte(page))
+	labels := fmt.Sprint(d.Timeline.Rows)
 	if !strings.Contains(labels, payloads[1]) {
-		t.Errorf("timeline labels %s do not carry the names as data", labels)
-	}
-}
-
-func TestTimelineLevelOfDetail(t *testing.T) {
-	// A synthetic model: many goroutines with many short spans.
-	tr := syntheticTrace(2000, 500, 1000)
-	page := render(t, tr, Options{})
-	if len(page) > 10<<20 {
-		t.Errorf("report of %d spans is %d bytes, over 10 MB", 2000*500, len(page))
-	}
-	d := pageData(t, page)
-	tl := d["timeline"].(map[string]any)
-	labels := tl["labels"].([]any)
-	if len(labels) > 300+1 {
-		t.Errorf("%d timeline rows, want at most 300 (+ runtime)", len(labels))
-	}
-	var segs int
-	var folded bool
-	for i, s := range tl["segs"].([]any) {
-		segs += len(s.([]any)) / 5
-		folded = folded || tl["kinds"].([]any)[i] == "fold"
-	}
-	if segs > 150000 || segs == 0 {
-		t.Errorf("%d segments drawn, want 1..150000", segs)
-	}
-	if !folded {
-		t.Error("2000 goroutines but no folded rows")
-	}
-	t.Logf("%d bytes, %d rows, %d segments, resolution %v ns", len(page), len(labels), segs, tl["res"])
-
-	// Few spans: every span is drawn as it is.
-	small := syntheticTrace(3, 10, 1000)
-	d = pageData(t, render(t, small, Options{}))
-	tl = d["timeline"].(map[string]any)
-	if tl["res"].(float64) != 0 {
-		t.Errorf("resolution %v for 30 spans, want 0 (no merging)", tl["res"])
-	}
-	for _, s := range tl["segs"].([]any) {
-		if n := len(s.([]any)) / 5; n != 10 {
-			t.Errorf("row has %d segments, want its 10 spans", n)
-		}
-	}
-}
-
-// syntheticTrace builds a model of n goroutines with k spans of d ns each,
-// cycling through states.
-func syntheticTrace(n, k int, d int64) *parse.Trace {
-	tr := &parse.Trace{Duration: int64(k) * d, GOMAXPROCS: 4, Frames: []parse.Frame{{}}, Stacks: []parse.Stack{{}}, RawReasons: []string{""}}
-	tr.Groups = []parse.Group{{Name: "worker"}}
-	states := []struct {
-		s parse.State
-		r parse.Reason
-	}{{parse.StateRunning, 0}, {parse.StateRunnable, 0}, {parse.StateBlocked, parse.ReasonChanRecv}, {parse.StateBlocked, parse.ReasonMutex}}
-	for i := 0; i < n; i++ {
-		g := &parse.Goroutine{ID: parse.GoID(i + 1), Name: "worker", Ended: -1}
-		for j := 0; j < k; j++ {
-			st := states[(i+j)%len(states)]
-			s := parse.Span{Start: int64(j) * d, End: int64(j+1) * d, State: st.s, Reason: st.r}
-			g.Spans = append(g.Spans, s)
-		}
-		tr.Goroutines = append(tr.Goroutines, g)
-		tr.Groups[0].Goroutines = append(tr.Groups[0].Goroutines, g.ID)
-	}
-	return tr
-}
-
-func TestSegmentsKeepTime(t *testing.T) {
-	tr := syntheticTrace(1, 1000, 777)
-	g := tr.Goroutines[0]
-	for _, res := range []int64{0, 100, 1000, 5000, 1 << 20} {
-		segs := spanSegments(g.Spans, res, nil, nil)
-		if n := countSegments(g.Spans, res); n != len(segs) {
-			t.Errorf("res %d: countSegments %d != %d segments", res, n, len(segs))
-		}
-		// Segments tile the goroutine's life without gaps or overlaps, and
-		// merged segments account for every span.
-		var spans int
-		for i, s := range segs {
-			if i > 0 && segs[i-1].end != s.start {
-				t.Fatalf("res %d: gap or overlap at segment %d", res, i)
-			}
-			if s.ref < 0 {
-				spans += -s.ref
-			} else {
-				spans++
-			}
-		}
-		if segs[0].start != 0 || segs[len(segs)-1].end != g.Spans[len(g.Spans)-1].End || spans != len(g.Spans) {
-			t.Errorf("res %d: segments cover [%d,%d] with %d spans", res, segs[0].start, segs[len(segs)-1].end, spans)
-		}
+		t.Errorf("timeline rows %s do not carry the names as data", labels)
 	}
 }
 
 func TestRenderNil(t *testing.T) {
 	if err := Render(&bytes.Buffer{}, nil, nil, Options{}); err == nil {
 		t.Error("no error for a nil trace")
+	}
+}
+
+// TestWindowReport: a report of a window of a trace says so, and the page
+// shows the trace's times (pageData.Offset).
+func TestWindowReport(t *testing.T) {
+	tr, err := parse.ReadFile("../testdata/go1.26-mixed.trace", parse.Options{Window: [2]int64{30e6, 60e6}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := render(t, tr, Options{Source: "mixed.trace"})
+	d := readData(t, page)
+	if d.Offset != 30e6 || d.Duration > 30e6+1 {
+		t.Errorf("offset %d, duration %d: want the window [30 ms, 60 ms)", d.Offset, d.Duration)
+	}
+	if !strings.Contains(string(page), "a window of the trace, every span from 30.00 ms to 60.00 ms") {
+		t.Error("the report does not say it shows a window")
+	}
+	if len(d.Timeline.Tiles) == 0 || d.Timeline.Tiles[0].Res != 0 {
+		t.Errorf("a window report merges spans: %+v", d.Timeline.Tiles[0].Res)
 	}
 }

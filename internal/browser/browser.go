@@ -16,9 +16,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // Find returns the Chromium binary to use.
@@ -109,9 +113,28 @@ func (b *Browser) Open(path string, timeout time.Duration) (*Page, error) {
 	return b.OpenUntil(path, `body[data-vz-ready]`, timeout)
 }
 
+// OpenDark is Open with the reader's system set to a dark theme
+// (prefers-color-scheme: dark).
+func (b *Browser) OpenDark(path string, timeout time.Duration) (*Page, error) {
+	return b.open(path, `body[data-vz-ready]`, timeout, EmulateMedia("", "prefers-color-scheme", "dark"))
+}
+
+// OpenURL is Open with a fragment (#...) after the file's URL.
+func (b *Browser) OpenURL(path, fragment string, timeout time.Duration) (*Page, error) {
+	return b.openFragment(path, fragment, `body[data-vz-ready]`, timeout)
+}
+
 // OpenUntil loads the HTML file at path in a new tab and waits until the
 // element ready selects is visible, or timeout.
 func (b *Browser) OpenUntil(path, ready string, timeout time.Duration) (*Page, error) {
+	return b.open(path, ready, timeout)
+}
+
+func (b *Browser) open(path, ready string, timeout time.Duration, setup ...chromedp.Action[chromedp.Void]) (*Page, error) {
+	return b.openFragment(path, "", ready, timeout, setup...)
+}
+
+func (b *Browser) openFragment(path, fragment, ready string, timeout time.Duration, setup ...chromedp.Action[chromedp.Void]) (*Page, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -154,8 +177,14 @@ func (b *Browser) OpenUntil(path, ready string, timeout time.Duration) (*Page, e
 	}()
 	ctx, cancel := context.WithTimeout(tctx, timeout)
 	defer cancel()
+	for _, a := range setup {
+		if err := chromedp.Do(ctx, a); err != nil {
+			p.Close()
+			return nil, err
+		}
+	}
 	err = chromedp.Do(ctx,
-		chromedp.Navigate("file://"+abs),
+		chromedp.Navigate("file://"+abs+fragment),
 		chromedp.WaitVisible(ready),
 	)
 	if err != nil {
@@ -196,6 +225,14 @@ func Eval[T any](p *Page, expr string) (T, error) {
 	return chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 }
 
+// EvalAsync evaluates a JavaScript expression that yields a promise, and
+// waits for its value.
+func EvalAsync[T any](p *Page, expr string) (T, error) {
+	ctx, cancel := context.WithTimeout(p.Ctx, 60*time.Second)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+}
+
 // Ink is how much of a chart's canvas is painted.
 type Ink struct {
 	ID            string
@@ -226,10 +263,87 @@ func (p *Page) Click(x, y float64) error {
 	return chromedp.Do(p.Ctx, chromedp.MouseClickXY(x, y))
 }
 
-// Wheel turns the mouse wheel at x, y; negative dy zooms in on a chart.
-func (p *Page) Wheel(x, y, dy float64) error {
+// Wheel turns the mouse wheel at x, y by dy (and dx, a horizontal wheel or
+// swipe), with modifier keys held (chromedp.ModifierCtrl, ...).
+func (p *Page) Wheel(x, y, dx, dy float64, mods ...chromedp.Modifier) error {
 	return chromedp.Do(p.Ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseWheel, x, y,
-		func(e *input.DispatchMouseEventParams) { e.DeltaY, e.DeltaX = dy, 1e-9 })) // both are required; 0 would be left out
+		func(e *input.DispatchMouseEventParams) {
+			// Both deltas are required, and 0 would be left out.
+			e.DeltaY, e.DeltaX = dy+1e-9, dx+1e-9
+			for _, m := range mods {
+				e.Modifiers |= int64(m)
+			}
+		}))
+}
+
+// Drag presses the left button at x0, y0, moves to x1, y1 in steps and
+// releases it there, with modifier keys held.
+func (p *Page) Drag(x0, y0, x1, y1 float64, mods ...chromedp.Modifier) error {
+	m := chromedp.ButtonModifiers(mods...)
+	acts := []chromedp.Action[chromedp.Void]{
+		chromedp.MouseEvent(chromedp.MouseMoved, x0, y0, m),
+		chromedp.MouseEvent(chromedp.MousePressed, x0, y0, chromedp.Button("left"), chromedp.ClickCount(1), m),
+	}
+	for i := 1; i <= 8; i++ {
+		f := float64(i) / 8
+		acts = append(acts, chromedp.MouseEvent(chromedp.MouseMoved, x0+(x1-x0)*f, y0+(y1-y0)*f, chromedp.Button("left"), m))
+	}
+	acts = append(acts, chromedp.MouseEvent(chromedp.MouseReleased, x1, y1, chromedp.Button("left"), chromedp.ClickCount(1), m))
+	for _, a := range acts {
+		if err := chromedp.Do(p.Ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Keys types keys (see chromedp/kb for special keys: kb.ArrowDown, ...) to
+// the focused element.
+func (p *Page) Keys(keys string, mods ...chromedp.Modifier) error {
+	return chromedp.Do(p.Ctx, chromedp.KeyEvent(keys, chromedp.KeyModifiers(mods...)))
+}
+
+// Special keys for Keys.
+const (
+	KeyUp     = kb.ArrowUp
+	KeyDown   = kb.ArrowDown
+	KeyLeft   = kb.ArrowLeft
+	KeyRight  = kb.ArrowRight
+	KeyEnter  = kb.Enter
+	KeyEscape = kb.Escape
+	KeyTab    = kb.Tab
+	KeyEnd    = kb.End
+	KeyHome   = kb.Home
+)
+
+// EmulateMedia sets the CSS media type ("print", "screen", "" for none)
+// and, when name is not empty, a media feature (prefers-color-scheme ...).
+func EmulateMedia(media, name, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		p := emulation.SetEmulatedMediaParams{Media: media}
+		if name != "" {
+			p.Features = []*emulation.MediaFeature{{Name: name, Value: value}}
+		}
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, p)
+		return err
+	})
+}
+
+// Emulate applies a media emulation (see EmulateMedia) to the page.
+func (p *Page) Emulate(a chromedp.Action[chromedp.Void]) error { return chromedp.Do(p.Ctx, a) }
+
+// PDF prints the page as the browser would on paper of width × height
+// inches with its default margins, and returns the PDF.
+func (p *Page) PDF(width, height float64) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(p.Ctx, 120*time.Second)
+	defer cancel()
+	var out []byte
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		r, err := cdp.Call(ctx, t, page.PrintToPDF, page.PrintToPDFParams{PaperWidth: width, PaperHeight: height})
+		out = r.Data
+		return err
+	}))
+	return out, err
 }
 
 // Screenshot captures the whole page as PNG.

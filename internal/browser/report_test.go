@@ -25,9 +25,65 @@ import (
 
 const repo = "../.."
 
+// shared holds reports made once for several tests.
+var shared struct {
+	dir string
+
+	examplesOnce sync.Once
+	examples     string
+	examplesErr  error
+
+	mixedOnce sync.Once
+	mixed     string
+	mixedErr  error
+}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "vizrun-browser-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	shared.dir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// examplesDir is a directory of every example's report and trace (made
+// once; VIZRUN_EXAMPLES_DIR names reports made by vizrun examples earlier).
+func examplesDir(t testing.TB) string {
+	t.Helper()
+	shared.examplesOnce.Do(func() {
+		if d := os.Getenv("VIZRUN_EXAMPLES_DIR"); d != "" {
+			shared.examples = d
+			return
+		}
+		shared.examples = filepath.Join(shared.dir, "examples")
+		_, shared.examplesErr = runVizrun("examples", "-o", shared.examples)
+	})
+	if shared.examplesErr != nil {
+		t.Fatal(shared.examplesErr)
+	}
+	return shared.examples
+}
+
+// mixedReport is the report of the committed mixed trace.
+func mixedReport(t testing.TB) string {
+	t.Helper()
+	shared.mixedOnce.Do(func() {
+		shared.mixed = filepath.Join(shared.dir, "mixed.html")
+		_, shared.mixedErr = runVizrun("report", "-o", shared.mixed, "testdata/go1.26-mixed.trace")
+	})
+	if shared.mixedErr != nil {
+		t.Fatal(shared.mixedErr)
+	}
+	return shared.mixed
+}
+
 // artifacts is where screenshots go: $VIZRUN_ARTIFACTS, else artifacts/ at
 // the top of the repository (ignored by git).
-func artifacts(t *testing.T) string {
+func artifacts(t testing.TB) string {
 	dir := os.Getenv("VIZRUN_ARTIFACTS")
 	if dir == "" {
 		dir = filepath.Join(repo, "artifacts", "browser")
@@ -38,7 +94,25 @@ func artifacts(t *testing.T) string {
 	return dir
 }
 
-func startBrowser(t *testing.T) *browser.Browser {
+// shoot saves what the window shows (or the whole page) as name.png.
+func shoot(t testing.TB, p *browser.Page, name string, whole bool) {
+	var png []byte
+	var err error
+	if whole {
+		png, err = p.Screenshot()
+	} else {
+		png, err = p.Viewport()
+	}
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(artifacts(t), name+".png"), png, 0o644); err != nil {
+		t.Error(err)
+	}
+}
+
+func startBrowser(t testing.TB) *browser.Browser {
 	t.Helper()
 	b, err := browser.Start(1400, 1000)
 	if err != nil {
@@ -49,7 +123,7 @@ func startBrowser(t *testing.T) *browser.Browser {
 }
 
 // openPage opens the report at path in a new browser, until the test ends.
-func openPage(t *testing.T, path string, timeout time.Duration) *browser.Page {
+func openPage(t testing.TB, path string, timeout time.Duration) *browser.Page {
 	t.Helper()
 	p, err := startBrowser(t).Open(path, timeout)
 	if err != nil {
@@ -60,7 +134,7 @@ func openPage(t *testing.T, path string, timeout time.Duration) *browser.Page {
 }
 
 // vizrun runs the command from the repository.
-func vizrun(t *testing.T, args ...string) string {
+func vizrun(t testing.TB, args ...string) string {
 	t.Helper()
 	out, err := runVizrun(args...)
 	if err != nil {
@@ -69,15 +143,23 @@ func vizrun(t *testing.T, args ...string) string {
 	return out
 }
 
-func vizrunB(b *testing.B, args ...string) {
-	b.Helper()
-	if _, err := runVizrun(args...); err != nil {
-		b.Fatal(err)
-	}
-}
+var buildOnce sync.Once
+var buildErr error
 
+// runVizrun runs vizrun, built once for the whole test binary.
 func runVizrun(args ...string) (string, error) {
-	cmd := exec.Command("go", append([]string{"run", "./cmd/vizrun"}, args...)...)
+	exe := filepath.Join(shared.dir, "vizrun")
+	buildOnce.Do(func() {
+		cmd := exec.Command("go", "build", "-o", exe, "./cmd/vizrun")
+		cmd.Dir = repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("building vizrun: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		return "", buildErr
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.Dir = repo
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -86,15 +168,26 @@ func runVizrun(args ...string) (string, error) {
 	return string(out), nil
 }
 
-func startB() (*browser.Browser, error) { return browser.Start(1400, 1000) }
-
-func eval[T any](t *testing.T, p *browser.Page, expr string) T {
+func eval[T any](t testing.TB, p *browser.Page, expr string) T {
 	t.Helper()
 	v, err := browser.Eval[T](p, expr)
 	if err != nil {
 		t.Fatalf("%s: %v", expr, err)
 	}
 	return v
+}
+
+// settle waits until every time chart has followed the window.
+func settle(t testing.TB, p *browser.Page) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		if eval[bool](t, p, `vz.windowSettled()`) {
+			p.Sleep(50 * time.Millisecond)
+			return
+		}
+		p.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the time charts did not follow the window")
 }
 
 // checkLoaded asserts what every report must do in a browser: nothing in
@@ -107,7 +200,7 @@ func checkLoaded(t *testing.T, p *browser.Page, path string) {
 	abs, _ := filepath.Abs(path)
 	urls, failed := p.Requests()
 	for _, u := range urls {
-		if u != "file://"+abs {
+		if strings.SplitN(u, "#", 2)[0] != "file://"+abs {
 			t.Errorf("request for %s", u)
 		}
 	}
@@ -131,17 +224,39 @@ func checkLoaded(t *testing.T, p *browser.Page, path string) {
 			t.Errorf("chart %s is blank: %+v", ink.ID, ink)
 		}
 	}
-	for _, id := range []string{"vz-timeline", "vz-parallel"} {
+	for _, id := range []string{"vz-timeline", "vz-running"} {
 		for _, e := range empty {
 			if e == id {
 				t.Errorf("chart %s shows nothing", id)
 			}
 		}
 	}
+	// The page's side of the contract: every chart the table lists drew
+	// with the series it declares, and every function options may call
+	// exists.
+	bad := eval[[]string](t, p, `(function () {
+		var out = [];
+		vz.D.charts.forEach(function (s) {
+			var c = vz.charts[s.key];
+			if (!c) return;
+			var names = c.getOption().series.map(function (x) { return x.name; });
+			if (JSON.stringify(names) !== JSON.stringify(s.series)) out.push(s.key + ": " + JSON.stringify(names) + " != " + JSON.stringify(s.series));
+			if (c.getDom().id !== s.id) out.push(s.key + " drawn in " + c.getDom().id);
+		});
+		vz.D.funcs.forEach(function (f) {
+			var v = window;
+			f.split(".").forEach(function (k) { v = v && v[k]; });
+			if (typeof v !== "function") out.push(f + " is not a function");
+		});
+		return out;
+	})()`)
+	for _, b := range bad {
+		t.Errorf("contract: %s", b)
+	}
 }
 
-// expectedRows is how many rows the goroutine timeline must draw for t:
-// one per user goroutine (at most 300) and one for the runtime's.
+// expectedRows is how many rows the goroutine timeline must show at first
+// for t: one per user goroutine (at most 300) and one for the runtime's.
 func expectedRows(t *parse.Trace) int {
 	user, sys := 0, 0
 	for _, g := range t.Goroutines {
@@ -157,63 +272,72 @@ func expectedRows(t *parse.Trace) int {
 	return user + sys
 }
 
+// point is a place on the page, in CSS pixels of the window.
+type point struct{ X, Y float64 }
+
+// rowPoint scrolls the goroutine timeline into view and returns where row
+// r (an index into the timeline's rows) is drawn at time at.
+const rowPointJS = `(function (r, at) {
+	var g = vz.tl, i = g.order.indexOf(r);
+	if (i < 0) return null;
+	g.show(i); g.refresh();
+	var box = g.tc.box;
+	box.scrollIntoView({block: 'center'});
+	var rect = box.getBoundingClientRect(), gr = vz.gridOf(g.tc);
+	return {X: rect.left + vz.toPx(g.tc, at), Y: rect.top + gr.top + (i - g.first + 0.5) * vz.gantt.ROW};
+})`
+
+// tipText is the text of the page's tooltip, or "" when hidden.
+const tipTextJS = `(function () { var t = document.getElementById('vz-tip'); return t.hidden ? '' : t.innerText; })()`
+
 // hoverSpan hovers the longest span with a stack in the timeline and
 // returns the tooltip's text, with what it should say.
 func hoverSpan(t *testing.T, p *browser.Page) (tip string, want []string) {
 	t.Helper()
 	type target struct {
-		X, Y        float64
-		Name, Frame string
-		Dur         string
-		Found       bool
+		Row       int
+		Start, D  float64
+		Name, Dur string
+		Frame     string
+		Found     bool
 	}
 	tg := eval[target](t, p, `(function () {
-		var D = JSON.parse(document.getElementById('vz-data').textContent);
-		var best = null;
-		D.timeline.segs.forEach(function (s, row) {
-			for (var k = 0; k + 4 < s.length; k += 5) {
-				if (s[k + 3] > 0 && (!best || s[k + 1] > best.d)) best = {row: row, start: s[k], d: s[k + 1], code: s[k + 2], ref: s[k + 3]};
-			}
+		var g = vz.tl, best = null;
+		g.tiles.forEach(function (td, ti) {
+			if (td.why !== 'trace') return;
+			td.rows.forEach(function (r, k) {
+				if (g.order.indexOf(r) < 0) return;
+				var d = g.decode(ti, k);
+				for (var i = 0; i < d.n; i++) {
+					if (d.r[i] > 0 && (!best || d.e[i] - d.s[i] > best.d)) best = {row: r, start: d.s[i], d: d.e[i] - d.s[i], code: d.c[i], ref: d.r[i]};
+				}
+			});
 		});
 		if (!best) return {Found: false};
-		var el = document.getElementById('vz-timeline');
-		el.scrollIntoView({block: 'center'});
-		var c = vz.charts['vz-timeline'];
-		// Show the row, then zoom to the span.
-		c.dispatchAction({type: 'dataZoom', dataZoomIndex: 0, startValue: best.start, endValue: best.start + best.d});
-		if (D.timeline.labels.length > 30) c.dispatchAction({type: 'dataZoom', dataZoomIndex: 2, startValue: Math.max(0, best.row - 5), endValue: Math.max(0, best.row - 5) + 29});
-		var px = c.convertToPixel({seriesIndex: 0}, [best.start + best.d / 2, best.row]);
-		// Bring that point to the middle of the window, clear of the header.
-		window.scrollTo(0, window.scrollY + el.getBoundingClientRect().top + px[1] - window.innerHeight / 2);
-		var r = el.getBoundingClientRect();
-		return {X: r.left + px[0], Y: r.top + px[1], Name: D.names[best.code], Frame: D.frames[D.stacks[best.ref - 1][0]], Dur: vz.fmtDur(best.d), Found: true};
+		return {Row: best.row, Start: best.start, D: best.d, Name: vz.D.palette[best.code].name, Dur: vz.fmt.dur(best.d),
+			Frame: vz.D.frames[vz.D.stacks[best.ref - 1][0]], Found: true};
 	})()`)
 	if !tg.Found {
 		t.Skip("no span with a stack in this report")
 	}
+	eval[bool](t, p, fmt.Sprintf(`(vz.setWindow(%f, %f), true)`, tg.Start-tg.D*0.1, tg.Start+tg.D*1.1))
+	pt := eval[point](t, p, fmt.Sprintf(`%s(%d, %f)`, rowPointJS, tg.Row, tg.Start+tg.D/2))
 	p.Sleep(200 * time.Millisecond)
-	if err := p.Mouse(tg.X, tg.Y); err != nil {
+	if err := p.Mouse(pt.X, pt.Y); err != nil {
 		t.Fatal(err)
 	}
-	p.Sleep(400 * time.Millisecond)
-	// The tooltip is the visible element of the chart with the most text.
-	tip = eval[string](t, p, `Array.from(document.querySelectorAll('#vz-timeline div')).filter(function (d) { return getComputedStyle(d).display !== 'none' && d.innerText; }).map(function (d) { return d.innerText; }).sort(function (a, b) { return b.length - a.length; })[0] || ''`)
+	p.Sleep(300 * time.Millisecond)
+	tip = eval[string](t, p, tipTextJS)
 	return strings.Join(strings.Fields(tip), " "), []string{tg.Name, tg.Dur, strings.Join(strings.Fields(tg.Frame), " ")}
 }
 
 func TestExampleReports(t *testing.T) {
-	// VIZRUN_EXAMPLES_DIR reuses reports made by vizrun examples earlier.
-	dir := os.Getenv("VIZRUN_EXAMPLES_DIR")
-	if dir == "" {
-		dir = t.TempDir()
-		vizrun(t, "examples", "-o", dir)
-	}
+	dir := examplesDir(t)
 	reports, _ := filepath.Glob(filepath.Join(dir, "*.html"))
 	if len(reports) < 3 {
 		t.Fatalf("%d reports in %s", len(reports), dir)
 	}
 	b := startBrowser(t)
-	shots := artifacts(t)
 	for _, path := range reports {
 		name := strings.TrimSuffix(filepath.Base(path), ".html")
 		t.Run(name, func(t *testing.T) {
@@ -238,13 +362,11 @@ func TestExampleReports(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows := eval[int](t, p, `vz.charts['vz-timeline'].getOption().yAxis[0].data.length`)
+			rows := eval[int](t, p, `vz.tl.order.length`)
 			if want := expectedRows(tr); want >= 0 && rows != want {
-				t.Errorf("timeline draws %d rows, want %d", rows, want)
+				t.Errorf("timeline shows %d rows, want %d", rows, want)
 			}
-			if shot, err := p.Screenshot(); err == nil {
-				os.WriteFile(filepath.Join(shots, name+".png"), shot, 0o644)
-			}
+			shoot(t, p, name, true)
 			// Hovering a span shows its state, duration and stack.
 			tip, want := hoverSpan(t, p)
 			for _, w := range want {
@@ -252,77 +374,8 @@ func TestExampleReports(t *testing.T) {
 					t.Errorf("tooltip %q lacks %q", tip, w)
 				}
 			}
-			t.Logf("painted in %.0f ms; %d rows; tooltip %q", p.ReadyMs, rows, strings.ReplaceAll(tip, "\n", " | "))
+			t.Logf("painted in %.0f ms; %d rows; tooltip %q", p.ReadyMs, rows, tip)
 		})
-	}
-}
-
-// TestInteraction: zoom, filter, the detail panel and a finding's link, on
-// the committed mixed trace's report.
-func TestInteraction(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "mixed.html")
-	vizrun(t, "report", "-o", path, "testdata/go1.26-mixed.trace")
-	p := openPage(t, path, 60*time.Second)
-	checkLoaded(t, p, path)
-
-	zoom := func() [2]float64 {
-		return eval[[2]float64](t, p, `(function () { var z = vz.charts['vz-timeline'].getOption().dataZoom[0]; return [z.start, z.end]; })()`)
-	}
-	if z := zoom(); z[0] != 0 || z[1] != 100 {
-		t.Fatalf("timeline starts zoomed: %v", z)
-	}
-	// The mouse wheel over the timeline zooms in.
-	c := eval[[2]float64](t, p, `(function () { var el = document.getElementById('vz-timeline'); el.scrollIntoView({block: 'center'}); var r = el.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`)
-	for range 3 {
-		if err := p.Wheel(c[0], c[1], -300); err != nil {
-			t.Fatal(err)
-		}
-		p.Sleep(150 * time.Millisecond)
-	}
-	if z := zoom(); z[1]-z[0] >= 99 {
-		t.Errorf("the wheel did not zoom the timeline: window %v", z)
-	} else {
-		t.Logf("zoomed to %.1f%%-%.1f%%", z[0], z[1])
-	}
-
-	// Filtering keeps the matching rows.
-	all := eval[int](t, p, `vz.charts['vz-timeline'].getOption().yAxis[0].data.length`)
-	rows := eval[[]string](t, p, `(function () { var f = document.getElementById('vz-filter'); f.value = 'locker'; f.dispatchEvent(new Event('input')); return vz.charts['vz-timeline'].getOption().yAxis[0].data; })()`)
-	if len(rows) != 3 || len(rows) >= all {
-		t.Errorf("filter 'locker' shows %d of %d rows: %v", len(rows), all, rows)
-	}
-	for _, r := range rows {
-		if !strings.Contains(r, "locker") {
-			t.Errorf("filtered row %q", r)
-		}
-	}
-
-	// Clicking a row opens its details.
-	pt := eval[[2]float64](t, p, `(function () { var el = document.getElementById('vz-timeline'); el.scrollIntoView({block: 'center'}); var c = vz.charts['vz-timeline'];
-		var px = c.convertToPixel({seriesIndex: 0}, [D_dur() / 2, 0]); var r = el.getBoundingClientRect(); return [r.left + px[0], r.top + px[1]];
-		function D_dur() { return JSON.parse(document.getElementById('vz-data').textContent).duration; } })()`)
-	if err := p.Click(pt[0], pt[1]); err != nil {
-		t.Fatal(err)
-	}
-	p.Sleep(200 * time.Millisecond)
-	detail := eval[string](t, p, `document.getElementById('vz-detail').hidden ? '' : document.getElementById('vz-detail').innerText`)
-	for _, w := range []string{"locker", "group", "running", "blocked", "where it blocked", "sync.(*Mutex).Lock"} {
-		if !strings.Contains(detail, w) {
-			t.Errorf("detail panel %q lacks %q", detail, w)
-		}
-	}
-
-	// A finding's link zooms the timeline to its moment.
-	eval[bool](t, p, `(function () { var f = document.getElementById('vz-filter'); f.value = ''; f.dispatchEvent(new Event('input')); return true; })()`)
-	eval[bool](t, p, `(function () { vz.charts['vz-timeline'].dispatchAction({type: 'dataZoom', dataZoomIndex: 0, start: 0, end: 100}); return true; })()`)
-	link := eval[[2]float64](t, p, `(function () { var a = document.querySelector('a.vz-jump'); a.scrollIntoView({block: 'center'}); var r = a.getBoundingClientRect(); return [r.left + 5, r.top + r.height / 2]; })()`)
-	if err := p.Click(link[0], link[1]); err != nil {
-		t.Fatal(err)
-	}
-	p.Sleep(500 * time.Millisecond)
-	if z := zoom(); z[1]-z[0] >= 99 {
-		t.Errorf("the finding's link did not zoom the timeline: %v", z)
 	}
 }
 
@@ -376,26 +429,39 @@ func TestHostileNames(t *testing.T) {
 		t.Error("the names are not shown as text")
 	}
 	// Open the detail panel of the hostile goroutine: text again.
-	eval[bool](t, p, `(function () { var D = JSON.parse(document.getElementById('vz-data').textContent);
-		for (var r = 0; r < D.timeline.labels.length; r++) if (D.timeline.labels[r].indexOf('<img') >= 0) { vz.showDetail(r); return true; } return false; })()`)
+	eval[bool](t, p, `(function () { var rows = vz.tl.rows;
+		for (var r = 0; r < rows.length; r++) if (rows[r].label.indexOf('<img') >= 0) { vz.showDetail(r); return true; } return false; })()`)
 	if v := eval[string](t, p, `String(window.__pwned)`); v != "undefined" {
 		t.Fatalf("the detail panel ran a name as script: %s", v)
 	}
 	if d := eval[string](t, p, `document.getElementById('vz-detail').innerText`); !strings.Contains(d, payload) {
 		t.Errorf("detail panel %q does not show the name as text", d)
 	}
+	eval[bool](t, p, `(vz.closeDetail(), true)`)
 	tip, _ := hoverSpan(t, p)
 	if v := eval[string](t, p, `String(window.__pwned)`); v != "undefined" {
 		t.Fatalf("a tooltip ran a name as script: %s (tooltip %q)", v, tip)
+	}
+	// Hover the tasks-and-regions timeline and the processors too.
+	for _, key := range []string{"spans", "procs"} {
+		pts := eval[[]point](t, p, `(function (key) {
+			var c = vz.charts[key], box = c.getDom().parentNode; box.scrollIntoView({block: 'center'});
+			var r = box.getBoundingClientRect(), out = [];
+			for (var x = 0.05; x < 1; x += 0.05) out.push({X: r.left + r.width * x, Y: r.top + 20});
+			return out; })('`+key+`')`)
+		for _, pt := range pts {
+			p.Mouse(pt.X, pt.Y)
+		}
+	}
+	if v := eval[string](t, p, `String(window.__pwned)`); v != "undefined" {
+		t.Fatalf("a tooltip ran a name as script: %s", v)
 	}
 }
 
 // TestNarrowWindow: on a phone-sized window the page does not overflow
 // sideways and the charts still paint.
 func TestNarrowWindow(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "mixed.html")
-	vizrun(t, "report", "-o", path, "testdata/go1.26-mixed.trace")
+	path := mixedReport(t)
 	p := openPage(t, path, 60*time.Second)
 	if err := p.Resize(390, 844); err != nil {
 		t.Fatal(err)
@@ -407,9 +473,7 @@ func TestNarrowWindow(t *testing.T) {
 		wide := eval[[]string](t, p, `Array.from(document.querySelectorAll('body *')).filter(function (e) { var r = e.getBoundingClientRect(); if (e.closest('table') && e.tagName !== 'TABLE') return false; return r.right > window.innerWidth + 2; }).slice(0, 8).map(function (e) { return e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ' ' + getComputedStyle(e).display + ' ' + (e.parentElement && e.parentElement.tagName); })`)
 		t.Errorf("page is %v px wide in a %v px window; too wide: %v", w[0], w[1], wide)
 	}
-	if shot, err := p.Screenshot(); err == nil {
-		os.WriteFile(filepath.Join(artifacts(t), "narrow.png"), shot, 0o644)
-	}
+	shoot(t, p, "narrow", true)
 }
 
 // TestLargeTraceReport: a trace of many goroutines and events stays under
@@ -417,16 +481,7 @@ func TestNarrowWindow(t *testing.T) {
 func TestLargeTraceReport(t *testing.T) {
 	dir := t.TempDir()
 	tracePath := filepath.Join(dir, "large.trace")
-	f, err := os.Create(tracePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := trace.Start(f); err != nil {
-		t.Fatal(err)
-	}
-	busy(2000, 1500*time.Millisecond)
-	trace.Stop()
-	f.Close()
+	recordTrace(t, tracePath, func() { busy(2000, 1500*time.Millisecond) })
 	st, _ := os.Stat(tracePath)
 	path := filepath.Join(dir, "large.html")
 	vizrun(t, "report", "-o", path, tracePath)
@@ -439,11 +494,28 @@ func TestLargeTraceReport(t *testing.T) {
 	}
 	p := openPage(t, path, 120*time.Second)
 	checkLoaded(t, p, path)
-	rows := eval[int](t, p, `vz.charts['vz-timeline'].getOption().yAxis[0].data.length`)
+	rows := eval[int](t, p, `vz.tl.order.length`)
 	if rows > 301 || rows < 10 {
-		t.Errorf("large trace timeline draws %d rows", rows)
+		t.Errorf("large trace timeline shows %d rows", rows)
 	}
 	t.Logf("trace %.1f MB -> report %.1f MB, %d rows, painted in %.0f ms", float64(st.Size())/(1<<20), float64(rst.Size())/(1<<20), rows, p.ReadyMs)
+}
+
+// recordTrace traces fn into path.
+func recordTrace(t testing.TB, path string, fn func()) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := trace.Start(f); err != nil {
+		t.Fatal(err)
+	}
+	fn()
+	trace.Stop()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // busy runs n goroutines that pass messages, take a lock and sleep for d.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/summary"
 	"github.com/vizrun/vizrun/internal/units"
 )
 
@@ -46,8 +47,8 @@ func FactsOf(t *parse.Trace, v []Violation) Facts {
 			f.LockP99[fmt.Sprintf("lock %s %q", r.Kind, r.Name)] = float64(r.Hist.Quantile(0.99))
 		}
 	}
-	if t.LockWaits.N > 0 {
-		f.LockP99["lock waits"] = float64(t.LockWaits.Quantile(0.99))
+	if h := summary.LockWaits(t); h.N > 0 {
+		f.LockP99["lock waits"] = float64(h.Quantile(0.99))
 	}
 	return f
 }

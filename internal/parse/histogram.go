@@ -74,3 +74,17 @@ func (h *Histogram) Quantile(q float64) int64 {
 	}
 	return h.Max
 }
+
+// Buckets calls fn with the bounds [low, high) and count of every non-empty
+// bucket, in order (for charts of the distribution).
+func (h *Histogram) Buckets(fn func(low, high, count int64)) {
+	for i, c := range h.Counts {
+		if c > 0 {
+			high := h.Max + 1
+			if i+1 < histBuckets {
+				high = min(bucketLow(i+1), h.Max+1)
+			}
+			fn(bucketLow(i), high, c)
+		}
+	}
+}

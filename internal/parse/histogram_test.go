@@ -46,3 +46,21 @@ func TestHistogramQuantile(t *testing.T) {
 		t.Error("empty histogram has a quantile")
 	}
 }
+
+func TestHistogramBucketsFunc(t *testing.T) {
+	var h Histogram
+	for _, d := range []int64{0, 3, 5, 100, 1000, 1001, 1 << 40} {
+		h.Add(d)
+	}
+	var n, prevHigh int64
+	h.Buckets(func(low, high, count int64) {
+		if low >= high || low < prevHigh {
+			t.Errorf("bucket [%d, %d) after one ending at %d", low, high, prevHigh)
+		}
+		prevHigh = high
+		n += count
+	})
+	if n != h.N || prevHigh != h.Max+1 {
+		t.Errorf("buckets count %d of %d values, end at %d (max %d)", n, h.N, prevHigh, h.Max)
+	}
+}

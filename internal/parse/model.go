@@ -419,7 +419,9 @@ type Trace struct {
 	Sites     []Site    // blocking sites, longest total first
 	Waterfall Waterfall // where GOMAXPROCS × wall time went
 	Latency   Histogram // how long user goroutines stayed runnable (scheduler latency)
-	LockWaits Histogram // how long user goroutines stayed blocked on a sync.Mutex or RWMutex, each time
+	// WaitHist is how long user goroutines stayed blocked, by reason (and
+	// in system calls, under ReasonSyscall), one wait at a time.
+	WaitHist [NumReasons]Histogram
 	// LatencyMaxAt and LatencyMaxG say when and where the longest runnable wait began.
 	LatencyMaxAt int64
 	LatencyMaxG  GoID

@@ -36,9 +36,7 @@ func (b *builder) site(s *Span) {
 		}
 	}
 	d := s.End - s.Start
-	if s.Reason == ReasonMutex || s.Reason == ReasonRWMutex {
-		b.t.LockWaits.Add(d)
-	}
+	b.t.WaitHist[s.Reason].Add(d)
 	st.Count++
 	st.Total += d
 	if d > st.Max {

@@ -90,7 +90,7 @@ func RowOf(s *Summary, t *parse.Trace) Row {
 	r := Row{
 		Source: s.Source, DurationNs: s.DurationNs, GOMAXPROCS: s.GOMAXPROCS, AvgParallelism: s.AvgParallelism,
 		Utilization: s.Utilization, Goroutines: s.Goroutines.User, Leaked: s.Goroutines.Leaked,
-		LockWaitP99Ns: t.LockWaits.Quantile(0.99), LatencyP99Ns: t.Latency.Quantile(0.99), MaxPauseNs: s.GC.MaxPauseNs,
+		LockWaitP99Ns: LockWaits(t).Quantile(0.99), LatencyP99Ns: t.Latency.Quantile(0.99), MaxPauseNs: s.GC.MaxPauseNs,
 		Findings: []Brief{}, Warnings: append([]string{}, s.Warnings...),
 	}
 	for _, l := range s.Leaks {
@@ -120,6 +120,15 @@ func RowOf(s *Summary, t *parse.Trace) Row {
 		}
 	}
 	return r
+}
+
+// LockWaits is the histogram of every wait of the program's goroutines
+// for a sync.Mutex or RWMutex, named or not.
+func LockWaits(t *parse.Trace) *parse.Histogram {
+	var h parse.Histogram
+	h.Merge(&t.WaitHist[parse.ReasonMutex])
+	h.Merge(&t.WaitHist[parse.ReasonRWMutex])
+	return &h
 }
 
 // Fleet is what many traces say together.

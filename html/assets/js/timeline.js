@@ -1,0 +1,304 @@
+// The goroutine timeline (rows that can be filtered, groups that expand to
+// their members, a detail panel, findings' moments), the processor
+// timeline and the tasks-and-regions timeline, on top of gantt.js.
+(function (vz) {
+  var tl = null; // the goroutine timeline's gantt
+
+  function dot(code) {
+    return '<span class="vz-dot vz-c' + Number(code) + '"></span>';
+  }
+  function when(it) {
+    var prec = Math.max(vz.fmt.axis.step / 1000, Math.min(it.e - it.s, vz.fmt.axis.step) / 100, 1);
+    return vz.fmt.time(it.s, prec) + " → " + vz.fmt.time(it.e, prec) + " (" + vz.fmt.dur(it.e - it.s) + ")";
+  }
+  function name(code) { var p = vz.D.palette[code]; return p ? p.name : "?"; }
+
+  // mergedHTML explains a merged segment.
+  function mergedHTML(it, what) {
+    if (it.r === -1) {
+      return "<div>" + what + " merged when the trace was read (it keeps spans of " + vz.esc(vz.fmt.dur(vz.D.coarsened)) +
+        " and longer), mostly <b>" + vz.esc(name(it.c)) + "</b></div>";
+    }
+    return "<div>" + (-it.r) + " " + what + " merged at this zoom, mostly <b>" + vz.esc(name(it.c)) + "</b>" +
+      (it.x ? " (" + it.x + "% of the time)" : "") + "; zoom in for each</div>";
+  }
+
+  function tipTimeline(r, it) {
+    var row = tl.rows[r];
+    var h = "<b>" + vz.esc(row.label) + "</b><br>";
+    if (row.kind === "fold") {
+      return h + "group of " + row.n + " goroutines, mostly " + dot(it.c) + "<b>" + vz.esc(name(it.c)) + "</b>" +
+        (it.x ? " (" + it.x + "% of their time)" : "") + "<br>" + when(it);
+    }
+    h += dot(it.c) + "<b>" + vz.esc(name(it.c)) + "</b><br>" + when(it);
+    if (it.m) return h + mergedHTML(it, "spans");
+    return h + vz.wakeHTML(it.x) + vz.stackHTML(it.r) + '<div class="vz-hint">click for details</div>';
+  }
+
+  function label(r, row) {
+    if (row.kind === "fold") return (tl.expanded.has(r) ? "▾ " : "▸ ") + row.label;
+    if (row.parent >= 0) return "· " + row.label;
+    return row.label;
+  }
+
+  // The detail panel: text nodes only.
+  function stackList(ref) {
+    var ul = vz.el("ul", "vz-frames");
+    var st = ref > 0 ? vz.D.stacks[ref - 1] : null;
+    if (!st) { ul.appendChild(vz.el("li", "", "(no stack)")); return ul; }
+    st.forEach(function (f) { ul.appendChild(vz.el("li", "", vz.D.frames[f])); });
+    return ul;
+  }
+
+  vz.showDetail = function (r) {
+    var row = tl && tl.rows[r], det = row && row.detail;
+    var panel = document.getElementById("vz-detail");
+    if (!det || !panel) return;
+    var body = document.getElementById("vz-detail-body");
+    body.textContent = "";
+    body.appendChild(vz.el("h3", "", det.title));
+    if (row.kind === "fold" && tl.members[r]) {
+      var acts = vz.el("div", "vz-actions");
+      var b = vz.el("button", "", tl.expanded.has(r) ? "Collapse the group" : "Expand the group (" + tl.members[r].length + " rows)");
+      b.type = "button";
+      b.addEventListener("click", function () { toggle(r); vz.showDetail(r); });
+      acts.appendChild(b);
+      body.appendChild(acts);
+    }
+    var tbl = vz.el("table");
+    det.facts.forEach(function (f) {
+      var tr = vz.el("tr");
+      if (f[1] === "") {
+        var th = vz.el("th", "sub", f[0]);
+        th.colSpan = 2;
+        tr.appendChild(th);
+      } else {
+        tr.appendChild(vz.el("th", "", f[0]));
+        tr.appendChild(vz.el("td", "", f[1]));
+      }
+      tbl.appendChild(tr);
+    });
+    body.appendChild(tbl);
+    if (det.create > 0) {
+      body.appendChild(vz.el("h4", "", "created at"));
+      body.appendChild(stackList(det.create));
+    }
+    if (det.blocking && det.blocking.length) {
+      body.appendChild(vz.el("h4", "", "where it blocked"));
+      det.blocking.forEach(function (bl) {
+        body.appendChild(vz.el("p", "vz-what", bl.what));
+        body.appendChild(stackList(bl.stack));
+      });
+    }
+    panel.hidden = false;
+    panel.setAttribute("data-row", String(r));
+    vz.hideTip();
+  };
+  vz.closeDetail = function () {
+    var p = document.getElementById("vz-detail");
+    if (p && !p.hidden) { p.hidden = true; return true; }
+    return false;
+  };
+
+  function toggle(r) {
+    if (!tl.members[r]) return;
+    if (tl.expanded.has(r)) tl.expanded.delete(r); else tl.expanded.add(r);
+    tl.relayout();
+  }
+  vz.toggleGroup = function (r) { toggle(r); };
+
+  // selectRow selects row r of the timeline, scrolls to it and opens it.
+  vz.selectRow = function (r, open) {
+    tl.select(r);
+    var row = tl.rows[r];
+    vz.selectedG = row && row.kind === "g" ? row.g : 0;
+    vz.saveFragment();
+    if (open) vz.showDetail(r);
+  };
+
+  // rowOfG finds (or makes visible) the row of goroutine id.
+  vz.rowOfG = function (id) {
+    for (var r = 0; r < tl.rows.length; r++) {
+      var row = tl.rows[r];
+      if (row.kind === "g" && row.g === id) {
+        if (row.parent >= 0 && !tl.expanded.has(row.parent)) { tl.expanded.add(row.parent); tl.layout(); }
+        return r;
+      }
+    }
+    return -1;
+  };
+
+  // focus shows a finding's moment: the window around [from, to], every
+  // goroutine it names highlighted, the first one selected.
+  vz.focus = function (from, to, gs) {
+    var f = document.getElementById("vz-filter");
+    if (f && f.value !== "") { f.value = ""; filter(""); }
+    var sec = document.getElementById("timeline");
+    if (sec) sec.scrollIntoView({ block: "start" });
+    if (!tl) return;
+    if (to > from) {
+      var pad = Math.max((to - from) * 0.15, vz.D.duration / 2000, 1000);
+      vz.setWindow(Math.max(0, from - pad), Math.min(vz.D.duration, to + pad));
+    }
+    tl.highlight = new Set();
+    var first = -1;
+    gs.forEach(function (id) {
+      var r = vz.rowOfG(id);
+      if (r >= 0) { tl.highlight.add(r); if (first < 0) first = r; }
+    });
+    tl.relayout();
+    if (first >= 0) vz.selectRow(first, false);
+  };
+
+  // highlightPath draws a chain of segments (pageData.Paths, issue 16's
+  // critical paths) over the timeline: each step outlined, the hand-offs
+  // between rows dashed. null clears it.
+  vz.highlightPath = function (steps) {
+    if (!tl) return;
+    tl.steps = null;
+    if (steps && steps.length) {
+      tl.steps = {};
+      steps.forEach(function (s, i) {
+        var next = steps[i + 1];
+        (tl.steps[s[0]] = tl.steps[s[0]] || []).push([s[1], s[2], next && next[0] !== s[0] ? next[0] : null]);
+      });
+    }
+    tl.refresh();
+  };
+
+  function filter(q) {
+    if (!tl) return;
+    tl.query = q.trim().toLowerCase();
+    tl.first = 0;
+    tl.relayout();
+    var n = document.getElementById("vz-filter-count");
+    if (n) n.textContent = tl.query === "" ? "" : tl.order.length + " rows match";
+  }
+  vz.filterTimeline = filter;
+
+  // notice says when the view is coarser than the data, and the command
+  // that writes a report of every span in the window.
+  function notice(id, g) {
+    var el = document.getElementById(id);
+    if (!el) return;
+    if (!g.coarse && !g.coarseMembers) { el.hidden = true; el.removeAttribute("data-res"); return; }
+    var v = vz.view, cmd = vz.fmt.windowCommand(v.a, v.b);
+    if (el.getAttribute("data-cmd") === cmd && !el.hidden) return;
+    el.textContent = "";
+    var why;
+    if (!g.coarse) {
+      why = "The rows of expanded groups hold less detail than the others: runs of spans shorter than " + vz.fmt.dur(g.coarseMembers) + " are merged there. ";
+    } else if (vz.D.coarsened && g.coarse <= vz.D.coarsened) {
+      why = "This trace was read at a resolution of " + vz.fmt.dur(vz.D.coarsened) + ": shorter spans were merged while reading it, so this view is coarser than the trace. ";
+    } else {
+      why = "This view is coarser than the report holds: runs of spans shorter than " + vz.fmt.dur(g.coarse) + " are merged here. ";
+    }
+    el.appendChild(document.createTextNode(why + "For every span from " + vz.fmt.time(v.a, (v.b - v.a) / 1000) + " to " +
+      vz.fmt.time(v.b, (v.b - v.a) / 1000) + ", run "));
+    var code = vz.el("code", "vz-command", cmd);
+    el.appendChild(code);
+    var b = vz.el("button", "", "copy");
+    b.type = "button";
+    b.addEventListener("click", function () {
+      if (navigator.clipboard) navigator.clipboard.writeText(cmd).then(function () { b.textContent = "copied"; }, function () {});
+    });
+    el.appendChild(b);
+    el.setAttribute("data-cmd", cmd);
+    el.setAttribute("data-res", String(g.coarse || g.coarseMembers));
+    el.hidden = false;
+  }
+
+  vz.timeline = function (option) {
+    var block = vz.D.timeline;
+    var note = document.getElementById("vz-timeline-note");
+    if (note) note.textContent = block.note || "";
+    if (!block.rows || !block.rows.length) return vz.empty(vz.spec("timeline").id, "No goroutines.");
+    tl = vz.gantt.create("timeline", block, {
+      label: label,
+      tip: tipTimeline,
+      rendered: function (g) { notice("vz-timeline-notice", g); },
+      click: function (hit) {
+        var row = tl.rows[hit.row];
+        if (hit.label && row.kind === "fold") { toggle(hit.row); return; }
+        vz.selectRow(hit.row, true);
+      },
+      keys: function (e) {
+        if (e.key === "Enter") { if (tl.selected >= 0) vz.showDetail(tl.selected); return true; }
+        if (e.key === "e" || e.key === "E" || e.key === " ") {
+          var r = tl.selected;
+          if (r < 0) return false;
+          var row = tl.rows[r];
+          if (row.kind === "fold") toggle(r);
+          else if (row.parent >= 0) { toggle(row.parent); tl.select(row.parent); }
+          return true;
+        }
+        if (e.key === "Escape") {
+          if (!vz.closeDetail()) { vz.clearMeasure(); tl.highlight = new Set(); tl.refresh(); }
+          return true;
+        }
+        return false;
+      }
+    });
+    vz.tl = tl;
+    tl.mount(option);
+    var f = document.getElementById("vz-filter");
+    if (f) f.addEventListener("input", function () { filter(f.value); });
+    var close = document.getElementById("vz-detail-close");
+    if (close) close.addEventListener("click", function () { vz.closeDetail(); });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && vz.closeDetail()) e.preventDefault();
+    });
+    var links = document.querySelectorAll("a.vz-jump");
+    for (var i = 0; i < links.length; i++) {
+      links[i].addEventListener("click", function (ev) {
+        ev.preventDefault();
+        var fr = vz.D.findings[Number(ev.currentTarget.getAttribute("data-finding"))];
+        if (fr) vz.focus(fr.from, fr.to, fr.gs);
+      });
+    }
+  };
+
+  // The processor timeline.
+  vz.procs = function (option) {
+    var block = vz.D.procs;
+    if (!document.getElementById(vz.spec("procs").id)) return;
+    if (!block.rows || !block.rows.length) return vz.empty(vz.spec("procs").id, "No processor ran.");
+    var g = vz.gantt.create("procs", block, {
+      busy: true,
+      text: function (it) { return it.r > 0 ? vz.gName(it.r) : ""; },
+      tip: function (r, it) {
+        var row = g.rows[r], h = "<b>" + vz.esc(row.label) + "</b><br>";
+        if (row.kind === "gc") {
+          if (it.m) return h + (-it.r) + " " + vz.esc(name(it.c)) + (it.r === -1 ? "" : "s") + ", " + it.x + "% of " + when(it);
+          return h + vz.esc(name(it.c)) + "<br>" + when(it);
+        }
+        if (it.m && it.r === -1) return h + "goroutines merged when the trace was read, busy " + it.x + "%<br>" + when(it);
+        if (it.m) return h + (-it.r) + " goroutine runs, busy " + it.x + "%, mostly " + dot(it.c) + vz.esc(name(it.c)) + "<br>" + when(it);
+        return h + dot(it.c) + vz.esc(vz.gName(it.r)) + "<br>" + when(it) + '<div class="vz-hint">click to find it in the goroutine timeline</div>';
+      },
+      rendered: function (gg) { notice("vz-procs-notice", gg); },
+      click: function (hit) {
+        if (!hit.item || hit.item.m || !(hit.item.r > 0) || !tl) return;
+        var id = vz.D.gs[hit.item.r - 1][0], r = vz.rowOfG(id);
+        if (r >= 0) { tl.relayout(); vz.selectRow(r, true); }
+      }
+    });
+    g.mount(option);
+  };
+
+  // Tasks and regions.
+  vz.spans = function (option) {
+    var block = vz.D.spans;
+    if (!document.getElementById(vz.spec("spans").id)) return;
+    if (!block.rows || !block.rows.length) return vz.empty(vz.spec("spans").id, "No tasks or regions.");
+    var g = vz.gantt.create("spans", block, {
+      maxVisible: 20,
+      tip: function (r, it) {
+        var h = "<b>" + vz.esc(g.rows[r].label) + "</b><br>";
+        if (it.r > 0) h += (g.rows[r].kind === "task" ? "created by " : "on ") + vz.esc(vz.gName(it.r)) + "<br>";
+        return h + when(it);
+      }
+    });
+    g.mount(option);
+  };
+})(vz);

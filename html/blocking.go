@@ -1,0 +1,146 @@
+package html
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/summary"
+)
+
+// Blocking: where the program's goroutines waited, by reason, by group and
+// by call site. All of it is goroutine-time: ten goroutines blocked for a
+// second are ten seconds. A system call is a state of its own, not a
+// blocking reason: neither the chart by reason nor its table counts it.
+
+type reasonRow struct {
+	Name  string
+	Code  int
+	Total string
+	Share string
+}
+
+type groupRow struct {
+	Name                                string
+	N, Leaked                           int
+	Running, Runnable, Blocked, Syscall string
+	TopReason                           string
+}
+
+type siteRow struct {
+	Func, Loc, Reason, Total, Max, Avg string
+	Count                              int64
+	Frames                             []string
+}
+
+// buildBlocking fills the blocking bars and the view's tables.
+func (b *builder) buildBlocking() {
+	s, t := b.sum, b.t
+	// By reason: the chart and the table list the same reasons.
+	totals := make([]int64, 0, len(s.Blocked))
+	for _, r := range s.Blocked {
+		totals = append(totals, r.TotalNs)
+	}
+	col := durColumn(totals)
+	reasons := barLine{Name: b.chart("reasons").Series[0], Code: -1}
+	for _, r := range s.Blocked {
+		rr, _ := parse.ParseReason(r.Reason)
+		c := reasonCat(rr)
+		b.v.Reasons = append(b.v.Reasons, reasonRow{Name: r.Reason, Code: c, Total: col(r.TotalNs),
+			Share: percent(float64(r.TotalNs) / float64(max(s.Time.BlockedNs, 1)))})
+		b.d.Bars.Reasons.Labels = append(b.d.Bars.Reasons.Labels, r.Reason)
+		b.d.Bars.Reasons.Codes = append(b.d.Bars.Reasons.Codes, c)
+		reasons.Values = append(reasons.Values, float64(r.TotalNs))
+	}
+	b.d.Bars.Reasons.Series = []barLine{reasons}
+	if s.Time.SyscallNs > 0 {
+		b.v.SyscallNote = fmt.Sprintf("Not counted as blocked: %s in system calls (a state of its own).", col(s.Time.SyscallNs))
+	}
+
+	// By group, the busiest user groups stacked by state and reason.
+	groupIdx := map[string]int{}
+	for i, g := range t.Groups {
+		if !g.System {
+			groupIdx[g.Name] = i
+		}
+	}
+	var idx []int
+	for _, g := range s.Groups {
+		if i, ok := groupIdx[g.Name]; ok {
+			idx = append(idx, i)
+		}
+	}
+	gb := &b.d.Bars.Groups
+	for _, i := range idx {
+		gb.Labels = append(gb.Labels, fmt.Sprintf("%s ×%d", shorten(t.Groups[i].Name, maxName), len(t.Groups[i].Goroutines)))
+	}
+	b.chart("groups").Series = nil
+	add := func(name string, code int, get func(*parse.Totals) int64) {
+		l := barLine{Name: name, Code: code}
+		nonzero := false
+		for _, i := range idx {
+			v := get(&t.Groups[i].Totals)
+			nonzero = nonzero || v > 0
+			l.Values = append(l.Values, float64(v))
+		}
+		if nonzero {
+			gb.Series = append(gb.Series, l)
+			b.chart("groups").Series = append(b.chart("groups").Series, name)
+		}
+	}
+	add("running", catRunning, func(x *parse.Totals) int64 { return x.Running })
+	add("runnable", catRunnable, func(x *parse.Totals) int64 { return x.Runnable })
+	add("in system calls", catSyscall, func(x *parse.Totals) int64 { return x.Syscall })
+	for _, r := range parse.BlockReasons {
+		if r != parse.ReasonSyscall {
+			add("blocked: "+r.String(), reasonCat(r), func(x *parse.Totals) int64 { return x.Blocked[r] })
+		}
+	}
+
+	// The groups' table: one unit per column.
+	cols := make([][]int64, 4)
+	for _, g := range s.Groups {
+		cols[0] = append(cols[0], g.RunningNs)
+		cols[1] = append(cols[1], g.RunnableNs)
+		cols[2] = append(cols[2], g.BlockedNs)
+		cols[3] = append(cols[3], g.SyscallNs)
+	}
+	running, runnable, blocked, syscall := durColumn(cols[0]), durColumn(cols[1]), durColumn(cols[2]), durColumn(cols[3])
+	for _, g := range s.Groups {
+		b.v.Groups = append(b.v.Groups, groupRow{
+			Name: shorten(g.Name, maxName), N: g.Goroutines, Leaked: g.Leaked,
+			Running: running(g.RunningNs), Runnable: runnable(g.RunnableNs),
+			Blocked: blocked(g.BlockedNs), Syscall: syscall(g.SyscallNs), TopReason: g.TopReason,
+		})
+	}
+	b.v.GroupsMore = s.GroupsTotal - len(s.Groups)
+
+	// Call sites.
+	var tot, longest, avg []int64
+	for _, st := range s.Sites {
+		tot = append(tot, st.TotalNs)
+		longest = append(longest, st.MaxNs)
+		avg = append(avg, st.TotalNs/max(st.Count, 1))
+	}
+	ct, cm, ca := durColumn(tot), durColumn(longest), durColumn(avg)
+	for _, st := range s.Sites {
+		fn, loc := siteName(st.Frame)
+		b.v.Sites = append(b.v.Sites, siteRow{
+			Func: fn, Loc: loc, Reason: st.Reason, Count: st.Count,
+			Total: ct(st.TotalNs), Max: cm(st.MaxNs), Avg: ca(st.TotalNs / max(st.Count, 1)),
+			Frames: stackText(t, st.Stack),
+		})
+	}
+}
+
+// siteName is a call site as the tables show it; a frame of the vizrun
+// tracer (when nothing else was in the stack) is named as such.
+func siteName(f summary.Frame) (fn, loc string) {
+	if hiddenFrame(parse.Frame{Func: f.Function, File: f.File}) {
+		return "(inside the vizrun tracer)", ""
+	}
+	if f.File != "" {
+		loc = f.File + ":" + strconv.Itoa(f.Line)
+	}
+	return f.Function, loc
+}

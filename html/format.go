@@ -1,0 +1,158 @@
+package html
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/vizrun/vizrun/internal/units"
+)
+
+// Numbers as the report prints them. Durations in cards and sentences use
+// units.Duration (three significant digits, the unit that fits); a table
+// column prints all its durations in one unit (durColumn), so they compare
+// at a glance; and a number too small for its digits says so ("<0.01")
+// rather than passing for zero.
+
+// small formats a non-negative quantity with two decimals.
+func small(f float64) string {
+	if f > 0 && f < 0.005 {
+		return "<0.01"
+	}
+	return strconv.FormatFloat(f, 'f', 2, 64)
+}
+
+// percent formats a fraction as a whole percentage.
+func percent(f float64) string {
+	if f > 0 && f < 0.005 {
+		return "<1%"
+	}
+	return units.Percent(f)
+}
+
+// timeUnit is a unit durations are printed in.
+type timeUnit struct {
+	name string
+	ns   float64
+}
+
+var timeUnits = []timeUnit{{"ns", 1}, {"µs", 1e3}, {"ms", 1e6}, {"s", 1e9}}
+
+// unitFor is the largest unit in which ns is at least 1.
+func unitFor(ns float64) timeUnit {
+	u := timeUnits[0]
+	for _, c := range timeUnits {
+		if ns >= c.ns {
+			u = c
+		}
+	}
+	return u
+}
+
+// durColumn returns a formatter printing every value of a table column in
+// the same unit: the unit of the column's median (non-zero) value, with
+// three significant digits per value.
+func durColumn(values []int64) func(int64) string {
+	var nz []int64
+	for _, v := range values {
+		if v > 0 {
+			nz = append(nz, v)
+		}
+	}
+	u := timeUnits[0]
+	if len(nz) > 0 {
+		slices.Sort(nz)
+		u = unitFor(float64(nz[len(nz)/2]))
+	}
+	return func(ns int64) string { return inUnit(ns, u) }
+}
+
+// inUnit prints ns in unit u with three significant digits (all the
+// integer digits of a large value, grouped by thousands).
+func inUnit(ns int64, u timeUnit) string {
+	if ns == 0 {
+		return "0 " + u.name
+	}
+	neg := ""
+	if ns < 0 {
+		neg, ns = "-", -ns
+	}
+	f := float64(ns) / u.ns
+	if f < 0.001 {
+		return "<0.001 " + u.name
+	}
+	dec := 0
+	if f < 100 {
+		dec = 2 - int(math.Floor(math.Log10(f)))
+		dec = min(dec, 4)
+	}
+	s := strconv.FormatFloat(f, 'f', dec, 64)
+	return neg + group(s) + " " + u.name
+}
+
+// group separates the thousands of the integer part with thin spaces.
+func group(s string) string {
+	intPart, frac, _ := strings.Cut(s, ".")
+	if len(intPart) <= 4 {
+		return s
+	}
+	var b strings.Builder
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteRune('\u2009')
+		}
+		b.WriteRune(c)
+	}
+	if frac != "" {
+		b.WriteByte('.')
+		b.WriteString(frac)
+	}
+	return b.String()
+}
+
+// traceUnit is the unit times since the trace start are printed in.
+func traceUnit(duration int64) timeUnit {
+	if duration <= 0 {
+		return timeUnits[0]
+	}
+	return unitFor(float64(duration))
+}
+
+// atTime prints a time since the trace start in unit u with enough
+// decimals for precision prec (ns).
+func atTime(t int64, u timeUnit, prec int64) string {
+	dec := 0
+	if p := float64(max(prec, 1)) / u.ns; p < 1 {
+		dec = int(math.Ceil(-math.Log10(p)))
+	}
+	return strconv.FormatFloat(float64(t)/u.ns, 'f', dec, 64) + " " + u.name
+}
+
+// maxName is the longest name (in runes) a label, table cell or legend
+// shows; the detail panel shows up to maxFullName. Names reach 1 KiB in
+// traces (the runtime's limit), and repeat in many places.
+const (
+	maxName     = 80
+	maxFullName = 1024
+)
+
+// shorten cuts s to n runes, marking the cut.
+func shorten(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// plainCount says "1 thing" or "n things".
+func plainCount(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,195 @@
+package html
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/vizrun/vizrun/internal/parse"
+)
+
+// Which goroutines get a row of the timeline. While the program's
+// goroutines are at most MaxRows, each gets one. Past that:
+//
+//   - every goroutine a finding or a leak names gets a row (the finding's
+//     "show in the timeline" must land on it);
+//   - the other rows go round the groups, one member per group per round,
+//     so that a group of ten thousand cannot crowd out a group of two
+//     hundred; within a group, goroutines that ended differently (a
+//     different final state or place) come before more of the same;
+//   - each group's remaining goroutines fold into one row after its own,
+//     drawn as the group's most common state, which expands to up to
+//     maxMembers of them;
+//   - the runtime's goroutines are one folded row at the bottom.
+
+const (
+	maxMembers    = 40   // goroutines a folded row expands to
+	maxMemberRows = 1200 // expandable goroutines in all
+	maxMustRows   = 100  // rows kept for goroutines findings name
+)
+
+// plannedRow is a row before its data is built.
+type plannedRow struct {
+	label   string
+	group   int              // index into Trace.Groups, -1 for a mixed row
+	g       *parse.Goroutine // nil for a folded row
+	members []*parse.Goroutine
+	parent  int // index of the fold row a member row expands from, -1
+	hidden  int // members with no row of their own
+}
+
+func score(g *parse.Goroutine) int64 {
+	return g.Totals.Running + g.Totals.BlockedTotal() + g.Totals.Runnable + g.Totals.Syscall
+}
+
+// byInterest orders a group's goroutines: leaked first, then the busiest,
+// and among those one of each way of ending before the rest.
+func byInterest(gs []*parse.Goroutine) []*parse.Goroutine {
+	ranked := slices.Clone(gs)
+	slices.SortStableFunc(ranked, func(a, b *parse.Goroutine) int {
+		if a.Leaked() != b.Leaked() {
+			if a.Leaked() {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(score(b), score(a)), cmp.Compare(a.ID, b.ID))
+	})
+	type sig struct {
+		end    parse.EndState
+		reason parse.Reason
+		stack  parse.StackID
+	}
+	seen := map[sig]bool{}
+	var first, rest []*parse.Goroutine
+	for _, g := range ranked {
+		k := sig{g.End, g.EndReason, g.EndStack}
+		if seen[k] {
+			rest = append(rest, g)
+		} else {
+			seen[k] = true
+			first = append(first, g)
+		}
+	}
+	return append(first, rest...)
+}
+
+// planRows picks the timeline's rows (see above): the rows shown at first,
+// in order, then the member rows of folded groups.
+func planRows(t *parse.Trace, maxRows int, must map[parse.GoID]bool) []plannedRow {
+	var user, sys []*parse.Goroutine
+	for _, g := range t.Goroutines {
+		if g.System {
+			sys = append(sys, g)
+		} else {
+			user = append(user, g)
+		}
+	}
+	// Groups in order of their first goroutine.
+	type grp struct {
+		idx     int
+		members []*parse.Goroutine // by id
+		weight  int64
+	}
+	byGroup := map[int]*grp{}
+	var groups []*grp
+	for _, g := range user {
+		gr := byGroup[g.Group]
+		if gr == nil {
+			gr = &grp{idx: g.Group}
+			byGroup[g.Group] = gr
+			groups = append(groups, gr)
+		}
+		gr.members = append(gr.members, g)
+		gr.weight += score(g)
+	}
+	keep := map[parse.GoID]bool{}
+	if len(user) <= maxRows {
+		for _, g := range user {
+			keep[g.ID] = true
+		}
+	} else {
+		budget := maxRows * 3 / 4
+		for _, g := range user {
+			if must[g.ID] && len(keep) < min(maxMustRows, budget) {
+				keep[g.ID] = true
+			}
+		}
+		// Round-robin over the groups, heaviest first.
+		order := slices.Clone(groups)
+		slices.SortStableFunc(order, func(a, b *grp) int { return cmp.Compare(b.weight, a.weight) })
+		queues := make([][]*parse.Goroutine, len(order))
+		for i, gr := range order {
+			queues[i] = byInterest(gr.members)
+		}
+		for more := true; more && len(keep) < budget; {
+			more = false
+			for i := range queues {
+				for len(queues[i]) > 0 && keep[queues[i][0].ID] {
+					queues[i] = queues[i][1:]
+				}
+				if len(queues[i]) == 0 || len(keep) >= budget {
+					continue
+				}
+				keep[queues[i][0].ID] = true
+				queues[i] = queues[i][1:]
+				more = more || len(queues[i]) > 0
+			}
+		}
+	}
+	var rows []plannedRow
+	var folds []int // indexes of fold rows
+	for _, gr := range groups {
+		var rest []*parse.Goroutine
+		for _, g := range gr.members {
+			if keep[g.ID] {
+				rows = append(rows, plannedRow{label: g.Name, group: gr.idx, g: g, parent: -1})
+			} else {
+				rest = append(rest, g)
+			}
+		}
+		if len(rest) > 0 {
+			folds = append(folds, len(rows))
+			rows = append(rows, plannedRow{label: t.Groups[gr.idx].Name, group: gr.idx, members: rest, parent: -1})
+		}
+	}
+	// Too many folded groups for the rows left: the smallest share one.
+	if room := max(maxRows-(len(rows)-len(folds)), 1); len(folds) > room {
+		bySize := slices.Clone(folds)
+		slices.SortStableFunc(bySize, func(a, b int) int { return cmp.Compare(len(rows[b].members), len(rows[a].members)) })
+		other := plannedRow{label: "other goroutines", group: -1, parent: -1}
+		drop := map[int]bool{}
+		for _, i := range bySize[room-1:] {
+			other.members = append(other.members, rows[i].members...)
+			drop[i] = true
+		}
+		slices.SortFunc(other.members, func(a, b *parse.Goroutine) int { return cmp.Compare(a.ID, b.ID) })
+		kept := rows[:0:0]
+		for i, r := range rows {
+			if !drop[i] {
+				kept = append(kept, r)
+			}
+		}
+		rows = append(kept, other)
+	}
+	if len(sys) > 0 {
+		rows = append(rows, plannedRow{label: "runtime", group: -1, members: sys, parent: -1})
+	}
+	// Members of folded rows that can be expanded.
+	shown := len(rows)
+	total := 0
+	for i := range shown {
+		r := &rows[i]
+		if r.g != nil {
+			continue
+		}
+		n := min(len(r.members), maxMembers, maxMemberRows-total)
+		picked := byInterest(r.members)[:n]
+		slices.SortFunc(picked, func(a, b *parse.Goroutine) int { return cmp.Compare(a.ID, b.ID) })
+		r.hidden = len(r.members) - n
+		total += n
+		for _, g := range picked {
+			rows = append(rows, plannedRow{label: g.Name, group: g.Group, g: g, parent: i})
+		}
+	}
+	return rows
+}
