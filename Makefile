@@ -4,7 +4,7 @@
 GO ?= go
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test vet chromium build bench fuzz corpus
+.PHONY: demo test vet chromium build bench bench-fleet fuzz corpus
 
 demo:
 	$(GO) run ./cmd/vizrun examples -o out/examples
@@ -48,6 +48,14 @@ build:
 bench:
 	scripts/bench.sh
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/parse ./html
+
+# bench-fleet times vizrun summary over 40 traces of 10 MB recorded by
+# internal/tracegen (FLEET_DIR keeps them between runs: they take minutes to
+# record).
+FLEET_DIR ?= $(CURDIR)/out/fleet-bench
+bench-fleet:
+	mkdir -p $(FLEET_DIR)
+	VIZRUN_FLEET_DIR=$(FLEET_DIR) $(GO) test -run '^$$' -bench SummaryFleet -benchtime 3x ./cmd/vizrun
 
 # fuzz runs each fuzz target for FUZZTIME (not part of make test). Inputs
 # that crash are written under the package's testdata/fuzz and, once fixed,

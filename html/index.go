@@ -22,9 +22,30 @@ type IndexOptions struct {
 	Title   string
 	Intro   string
 	Entries []IndexEntry
+	// Sections are tables shown after the entries (the outliers of a
+	// fleet of traces, the findings they share).
+	Sections []IndexSection
 }
 
-var indexTmpl = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+// IndexSection is a table of plain text on an index page.
+type IndexSection struct {
+	Title  string
+	Note   string     // a line under the title
+	Header []string   // column titles
+	Rows   [][]string // cells, shown as text
+	// Links, when set, has a link per row (relative, "" for none) for the
+	// row's first cell.
+	Links []string
+}
+
+var indexTmpl = template.Must(template.New("index").Funcs(template.FuncMap{
+	"link": func(links []string, i int) string {
+		if i < len(links) {
+			return links[i]
+		}
+		return ""
+	},
+}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -46,7 +67,17 @@ var indexTmpl = template.Must(template.New("index").Parse(`<!DOCTYPE html>
 {{range .Entries}}<tr{{if .Failed}} class="failed"{{end}}><td class="name">{{if .Href}}<a href="{{.Href}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}</td><td class="status">{{.Status}}</td><td>{{.Note}}</td><td class="num">{{.Facts}}</td></tr>
 {{end}}</tbody>
 </table>
-</main>
+{{range .Sections}}<section class="index-section">
+<h2>{{.Title}}</h2>
+{{with .Note}}<p class="note">{{.}}</p>{{end}}
+<table class="index">
+<thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{$links := .Links}}{{range $i, $row := .Rows}}<tr>{{range $j, $cell := $row}}<td>{{if and (eq $j 0) (link $links $i)}}<a href="{{link $links $i}}">{{$cell}}</a>{{else}}{{$cell}}{{end}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+</section>
+{{end}}</main>
 <footer><p>Made by vizrun. Each report is a self-contained HTML file.</p></footer>
 </body>
 </html>

@@ -86,8 +86,8 @@ func TestCheck(t *testing.T) {
 			t.Errorf("budget %s: exit %d, stderr %q; want a clear error", bad, code, errs)
 		}
 	}
-	if _, errs, code := vizrun(t, nil, "check", mixed); code != 2 || !strings.Contains(errs, "-budget") {
-		t.Errorf("check without -budget: exit %d, %q", code, errs)
+	if _, errs, code := vizrun(t, nil, "check", "-format", "xml", mixed); code != 2 || !strings.Contains(errs, "use text, github or json") {
+		t.Errorf("check -format xml: exit %d, %q", code, errs)
 	}
 }
 

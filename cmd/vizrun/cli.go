@@ -113,7 +113,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // verboseFlag are the commands with a -v flag; the others (whose flags go
 // to programs and tests too) take VIZRUN_VERBOSE=1.
-var verboseFlag = map[string]bool{"report": true, "summary": true, "diff": true, "check": true}
+var verboseFlag = map[string]bool{"report": true, "summary": true, "diff": true, "check": true, "pprof": true}
 
 // oneLine makes err one line, as every error vizrun prints is: the rest (a
 // broken trace's decoder state, many lines) is printed on stderr first when
@@ -189,7 +189,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintf(w, "\nTRACE is a Go execution trace (runtime/trace, go test -trace, the vizrun\ntracer), or - for standard input.\n")
 }
 
-var order = []string{"run", "test", "examples", "report", "summary", "diff", "check"}
+var order = []string{"run", "test", "examples", "report", "summary", "diff", "check", "pprof"}
 
 func commandOrder(name string) int {
 	for i, n := range order {

@@ -19,12 +19,18 @@ import (
 // stderr for long parses and stopping when ctx is cancelled: also while a
 // FIFO waits for its writer or a pipe or terminal for its next bytes.
 func loadTrace(ctx context.Context, e *env, path string) (*parse.Trace, error) {
-	return loadTraceWindow(ctx, e, path, [2]int64{})
+	return loadTraceWith(ctx, e, path, parse.Options{})
 }
 
 // loadTraceWindow is loadTrace for the window of the trace [w[0], w[1]) (ns
 // since its start); all of it when w is zero (see parse.Options.Window).
 func loadTraceWindow(ctx context.Context, e *env, path string, w [2]int64) (*parse.Trace, error) {
+	return loadTraceWith(ctx, e, path, parse.Options{Window: w})
+}
+
+// loadTraceWith is loadTrace with options for the parser (a window, a
+// profile to fill, a span budget).
+func loadTraceWith(ctx context.Context, e *env, path string, opt parse.Options) (*parse.Trace, error) {
 	var r io.Reader
 	var size int64
 	name := path
@@ -63,7 +69,11 @@ func loadTraceWindow(ctx context.Context, e *env, path string, w [2]int64) (*par
 	// VIZRUN_DECODERS sets how many goroutines decode generations at once
 	// (default: one per CPU beyond the first; see parse.Options.Decoders).
 	dec, _ := strconv.Atoi(os.Getenv("VIZRUN_DECODERS"))
-	t, err := parse.Read(r, parse.Options{Size: size, Progress: p.update, Decoders: dec, Window: w})
+	opt.Size, opt.Progress = size, p.update
+	if opt.Decoders == 0 {
+		opt.Decoders = dec
+	}
+	t, err := parse.Read(r, opt)
 	p.done()
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("interrupted while reading %s", name)

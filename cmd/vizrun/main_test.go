@@ -137,11 +137,11 @@ func TestUsage(t *testing.T) {
 		{[]string{"report", "-h"}, 0, "-rows"},
 		{[]string{"summary", "-h"}, 0, "-json"},
 		{[]string{"nope"}, 2, `unknown command "nope"`},
-		{[]string{"report"}, 2, "report takes one trace file"},
-		{[]string{"report", "a", "b"}, 2, "report takes one trace file"},
+		{[]string{"report"}, 2, "report needs a trace file, a directory or a pattern"},
+		{[]string{"report", "a", "b"}, 1, "a: no such file or directory"},
 		{[]string{"report", "-bogus", mixed}, 2, "flag provided but not defined: -bogus"},
 		{[]string{"report", "-rows", "0", mixed}, 2, "-rows must be at least 1"},
-		{[]string{"summary"}, 2, "summary takes one trace file"},
+		{[]string{"summary"}, 2, "summary needs a trace file, a directory or a pattern"},
 	} {
 		out, errs, code := vizrun(t, nil, c.args...)
 		if code != c.code || !strings.Contains(out+errs, c.want) {
@@ -175,6 +175,10 @@ func TestBadInput(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	pprof.StopCPUProfile()
 	notDir := write("plain-file", []byte("x"))
+	noTraces := filepath.Join(dir, "no-traces")
+	if err := os.Mkdir(noTraces, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name, input string
 		out         string // -o; "" for dir/out.html
@@ -189,7 +193,7 @@ func TestBadInput(t *testing.T) {
 		{"non-UTF-8 text", write("latin1.txt", []byte("caf\xe9 cr\xe8me\n")), "", 1, `it starts with "caf\xe9 cr\xe8me"`},
 		{"output under a file", mixed, filepath.Join(notDir, "r.html"), 1, "not a directory"},
 		{"output is a device", mixed, "/proc/version", 1, "cannot write"},
-		{"directory", dir, "", 1, "is a directory"},
+		{"directory without traces", noTraces, "", 1, "holds no trace files"},
 		{"empty file", write("empty.trace", nil), "", 1, "not a Go execution trace: the input is empty"},
 		{"random bytes", write("random.trace", rnd), "", 1, "not a Go execution trace"},
 		{"text file", write("notes.txt", []byte("TODO: buy milk\n")), "", 1, "not a Go execution trace"},

@@ -120,12 +120,73 @@ func reasonNames() string {
 
 // Check returns one line per limit the trace exceeds; none when within budget.
 func (b *Budget) Check(t *parse.Trace) []string {
-	s := summary.BuildWith(t, "", b.Thresholds.Findings())
-	var v []string
-	fail := func(format string, args ...any) { v = append(v, fmt.Sprintf(format, args...)) }
+	var out []string
+	for _, v := range b.Evaluate(t, summary.BuildWith(t, "", b.Thresholds.Findings())) {
+		out = append(out, v.Message)
+	}
+	return out
+}
+
+// Violation is one limit a trace exceeds.
+type Violation struct {
+	Limit   string `json:"limit"`   // the budget's field: "max_leaked_goroutines", "locks", ...
+	Message string `json:"message"` // one line
+	// Items are what exceeded it, each told apart from the others so
+	// that a baseline can say which are new: a leak group, a finding, a
+	// lock; a limit on the whole trace is one item.
+	Items []Item `json:"items"`
+}
+
+// Item is one thing that exceeds a limit.
+type Item struct {
+	// Key names it the same way in every trace: "leak stuck-sender @
+	// main.run.func1", "finding lock-contention mutex counter",
+	// "min_avg_parallelism".
+	Key     string             `json:"key"`
+	Message string             `json:"message"`
+	Site    *findings.Location `json:"site,omitempty"` // the source line to blame, when there is one
+	// Value is how bad it is, in Unit, for comparing with a baseline.
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit"` // "goroutines", "ns", "count", "severity" (1 warning, 2 critical), "parallelism" or "share" (lower is worse)
+	// Status, in a comparison with a baseline: "new", "worse" or "known".
+	Status string `json:"status,omitempty"`
+	Was    string `json:"was,omitempty"` // for "worse": the baseline's worst
+}
+
+// Evaluate returns the limits trace t exceeds, s being its summary built
+// with the budget's thresholds (b.Thresholds.Findings()).
+func (b *Budget) Evaluate(t *parse.Trace, s *summary.Summary) []Violation {
+	var v []Violation
 	dur := func(ns int64) string { return units.Duration(ns) }
+	whole := func(limit, unit string, value float64, format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		v = append(v, Violation{Limit: limit, Message: msg, Items: []Item{{Key: limit, Message: msg, Value: value, Unit: unit}}})
+	}
+	leakItems := func(proven bool) []Item {
+		var items []Item
+		for _, l := range s.Leaks {
+			n := l.Count
+			if proven {
+				n = l.Proven
+			}
+			if n == 0 {
+				continue
+			}
+			what := "leaked"
+			if proven {
+				what = "proven leaked"
+			}
+			it := Item{Key: "leak " + l.Name + " @ " + l.Where.Function + " " + l.Reason, Unit: "goroutines", Value: float64(n),
+				Message: fmt.Sprintf("%d goroutine%s (%s) %s: blocked on %s for the last %s of the trace", n, plural(n), l.Name, what, l.Reason, dur(s.DurationNs-l.SinceNs))}
+			if l.Where.File != "" {
+				it.Site = &findings.Location{Function: l.Where.Function, File: l.Where.File, Line: l.Where.Line}
+			}
+			items = append(items, it)
+		}
+		return items
+	}
 	if b.MaxLeakedGoroutines != nil && s.Goroutines.Leaked > *b.MaxLeakedGoroutines {
-		fail("leaked goroutines: %d, budget %d", s.Goroutines.Leaked, *b.MaxLeakedGoroutines)
+		v = append(v, Violation{Limit: "max_leaked_goroutines", Message: fmt.Sprintf("leaked goroutines: %d, budget %d", s.Goroutines.Leaked, *b.MaxLeakedGoroutines), Items: leakItems(false)})
 	}
 	if b.MaxProvenLeaks != nil {
 		proven := 0
@@ -133,25 +194,25 @@ func (b *Budget) Check(t *parse.Trace) []string {
 			proven += l.Proven
 		}
 		if proven > *b.MaxProvenLeaks {
-			fail("proven leaks: %d goroutines, budget %d", proven, *b.MaxProvenLeaks)
+			v = append(v, Violation{Limit: "max_proven_leaks", Message: fmt.Sprintf("proven leaks: %d goroutines, budget %d", proven, *b.MaxProvenLeaks), Items: leakItems(true)})
 		}
 	}
 	if b.MinAvgParallelism != nil && s.AvgParallelism < *b.MinAvgParallelism {
-		fail("average parallelism: %.2f, budget at least %.2f", s.AvgParallelism, *b.MinAvgParallelism)
+		whole("min_avg_parallelism", "parallelism", s.AvgParallelism, "average parallelism: %.2f, budget at least %.2f", s.AvgParallelism, *b.MinAvgParallelism)
 	}
 	if b.MinUtilization != nil && s.Utilization < *b.MinUtilization {
-		fail("utilization: %.2f, budget at least %.2f", s.Utilization, *b.MinUtilization)
+		whole("min_utilization", "share", s.Utilization, "utilization: %.2f, budget at least %.2f", s.Utilization, *b.MinUtilization)
 	}
 	if b.MaxSchedLatencyP99 != nil {
 		if p := t.Latency.Quantile(0.99); p > int64(*b.MaxSchedLatencyP99) {
-			fail("scheduler latency p99: %s, budget %s", dur(p), dur(int64(*b.MaxSchedLatencyP99)))
+			whole("max_scheduler_latency_p99", "ns", float64(p), "scheduler latency p99: %s, budget %s", dur(p), dur(int64(*b.MaxSchedLatencyP99)))
 		}
 	}
 	if b.MaxSchedLatency != nil && t.Latency.Max > int64(*b.MaxSchedLatency) {
-		fail("scheduler latency max: %s, budget %s", dur(t.Latency.Max), dur(int64(*b.MaxSchedLatency)))
+		whole("max_scheduler_latency", "ns", float64(t.Latency.Max), "scheduler latency max: %s, budget %s", dur(t.Latency.Max), dur(int64(*b.MaxSchedLatency)))
 	}
 	if b.MaxDuration != nil && t.Duration > int64(*b.MaxDuration) {
-		fail("wall time: %s, budget %s", dur(t.Duration), dur(int64(*b.MaxDuration)))
+		whole("max_duration", "ns", float64(t.Duration), "wall time: %s, budget %s", dur(t.Duration), dur(int64(*b.MaxDuration)))
 	}
 	for _, r := range sortedKeys(b.MaxBlocked) {
 		limit := int64(b.MaxBlocked[r])
@@ -162,49 +223,61 @@ func (b *Budget) Check(t *parse.Trace) []string {
 			}
 		}
 		if got > limit {
-			fail("blocked on %s: %s, budget %s", r, dur(got), dur(limit))
+			whole("max_blocked "+r, "ns", float64(got), "blocked on %s: %s, budget %s", r, dur(got), dur(limit))
 		}
 	}
 	for _, name := range sortedKeys(b.Locks) {
 		lim := b.Locks[name]
-		var rs []*parse.Resource
 		for i := range t.Resources {
-			if t.Resources[i].Name == name {
-				rs = append(rs, &t.Resources[i])
+			r := &t.Resources[i]
+			if r.Name != name {
+				continue // never waited on, or not in this trace: within budget
 			}
-		}
-		if len(rs) == 0 {
-			continue // never waited on, or not in this trace: within budget
-		}
-		for _, r := range rs {
 			what := fmt.Sprintf("%s %q", r.Kind, r.Name)
 			if lim.MaxTotalWait != nil && r.WaitTotal() > int64(*lim.MaxTotalWait) {
-				fail("%s total wait: %s, budget %s", what, dur(r.WaitTotal()), dur(int64(*lim.MaxTotalWait)))
+				whole("locks "+what+" max_total_wait", "ns", float64(r.WaitTotal()), "%s total wait: %s, budget %s", what, dur(r.WaitTotal()), dur(int64(*lim.MaxTotalWait)))
 			}
 			if lim.MaxP99Wait != nil && r.Hist.Quantile(0.99) > int64(*lim.MaxP99Wait) {
-				fail("%s p99 wait: %s, budget %s", what, dur(r.Hist.Quantile(0.99)), dur(int64(*lim.MaxP99Wait)))
+				whole("locks "+what+" max_p99_wait", "ns", float64(r.Hist.Quantile(0.99)), "%s p99 wait: %s, budget %s", what, dur(r.Hist.Quantile(0.99)), dur(int64(*lim.MaxP99Wait)))
 			}
 			if lim.MaxWait != nil && r.MaxWait() > int64(*lim.MaxWait) {
-				fail("%s longest wait: %s, budget %s", what, dur(r.MaxWait()), dur(int64(*lim.MaxWait)))
+				whole("locks "+what+" max_wait", "ns", float64(r.MaxWait()), "%s longest wait: %s, budget %s", what, dur(r.MaxWait()), dur(int64(*lim.MaxWait)))
 			}
 			if lim.MaxWaits != nil && r.Waits() > *lim.MaxWaits {
-				fail("%s waits: %d, budget %d", what, r.Waits(), *lim.MaxWaits)
+				whole("locks "+what+" max_waits", "count", float64(r.Waits()), "%s waits: %d, budget %d", what, r.Waits(), *lim.MaxWaits)
 			}
 		}
 	}
 	count := map[string]int{}
-	for _, f := range s.Findings {
+	bySeverity := map[string][]Item{}
+	for i := range s.Findings {
+		f := &s.Findings[i]
 		count[f.Level]++
+		it := findingItem(f)
+		bySeverity[f.Level] = append(bySeverity[f.Level], it)
 		if slices.Contains(b.ForbidFindings, f.Kind) {
-			fail("forbidden finding %s: %s", f.Kind, f.Message)
+			msg := fmt.Sprintf("forbidden finding %s: %s", f.Kind, f.Message)
+			v = append(v, Violation{Limit: "forbid_findings", Message: msg, Items: []Item{it}})
 		}
 	}
 	for _, sev := range sortedKeys(b.MaxFindings) {
 		if count[sev] > b.MaxFindings[sev] {
-			fail("%s findings: %d, budget %d", sev, count[sev], b.MaxFindings[sev])
+			v = append(v, Violation{Limit: "max_findings " + sev, Message: fmt.Sprintf("%s findings: %d, budget %d", sev, count[sev], b.MaxFindings[sev]), Items: bySeverity[sev]})
 		}
 	}
 	return v
+}
+
+// findingItem is a finding as an item of a violation.
+func findingItem(f *findings.Finding) Item {
+	return Item{Key: "finding " + f.Key(), Message: f.Title + ": " + f.Message, Site: f.Site, Value: float64(f.Severity), Unit: "severity"}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -58,6 +58,7 @@ type builder struct {
 	res         map[resKey]*resState
 	locks       map[siteLockKey]*resState // unnamed locks, by the site waited at
 	served      map[StackID]bool          // worker loops: stacks goroutines were woken from by another goroutine, and came back to
+	prof        *profileAcc               // Options.Profile's, or nil
 }
 
 func newBuilder(maxSpans int) *builder {
@@ -146,6 +147,7 @@ func (b *builder) event(ev *trace.Event) {
 				b.waitBegin(rg.Type, b.now)
 			}
 			gs.regions = append(gs.regions, openRegion{typ: rg.Type, task: TaskID(rg.Task), start: b.now, stack: b.stackID(ev.Stack())})
+			b.profileChanged(gs)
 		}
 	case trace.EventRegionEnd:
 		if gs := b.current(ev); gs != nil {
@@ -235,6 +237,7 @@ func (b *builder) rangeEvent(ev *trace.Event) {
 		case kind == trace.EventRangeActive && gs.assist < 0:
 			gs.assist = t
 		}
+		b.profileChanged(gs)
 	}
 }
 
@@ -250,6 +253,7 @@ func (b *builder) regionEnd(gs *gstate, rg trace.Region) {
 			break
 		}
 	}
+	b.profileChanged(gs)
 	// Without a beginning, it began before the trace started (Start 0).
 	b.addRegion(r, begun)
 }
@@ -444,6 +448,7 @@ func (b *builder) finish() *Trace {
 	slices.SortStableFunc(t.GC, func(a, c Window) int { return cmp.Compare(a.Start, c.Start) })
 	b.groups()
 	b.finishSites()
+	b.prof.finish()
 	return t
 }
 

@@ -123,6 +123,7 @@ func (b *builder) goTransition(ev *trace.Event, st *trace.StateTransition) {
 
 	if to == trace.GoNotExist {
 		b.closeSpan(gs, t)
+		b.profileExited(gs)
 		g.Ended = t
 		g.End = EndExited
 		b.addAlive(gs, -1)
@@ -255,6 +256,7 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 	}
 	g := gs.g
 	g.Totals.add(s)
+	b.profileSpan(gs, s)
 	if s.State == StateRunning && !g.System {
 		b.series.addTop(TopRunners, uint64(g.ID), s.Start, s.End)
 	} else if b.waits(g.System, s) {

@@ -38,6 +38,10 @@ type Options struct {
 	// DefaultMaxSpans.
 	MaxSpans int
 
+	// Profile, if not nil, is filled with the time goroutines spent by
+	// state, reason, stack and context, exactly (see Profile).
+	Profile *Profile
+
 	// Window, when its end is after its start, asks for the model of
 	// [Window[0], Window[1]) only, ns since the trace's start, at full
 	// detail: the goroutines come in as they are at its start, reading
@@ -53,6 +57,7 @@ func newBuilderFor(opt *Options) *builder {
 		b.win = &window{from: max(w[0], 0), to: w[1], prefix: newBuilder(opt.MaxSpans)}
 		b.t.Window = [2]int64{max(w[0], 0), w[1]}
 	}
+	b.prof = opt.Profile.init()
 	return b
 }
 
