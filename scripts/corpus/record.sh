@@ -97,6 +97,8 @@ prog signal-plumbing -- signal
 prog live-capture -- live
 prog daemons -- daemons
 prog exec-forkexec -- exec
+prog net-wait -- netwait
+prog child-wait -- childwait
 prog gosched-loop -- gosched
 prog rate-stall $gen -- ratelimit
 prog wallclock -- wallclock
