@@ -4,6 +4,10 @@ import (
 	"cmp"
 	"container/heap"
 	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/exp/trace"
 )
 
 // User annotations (tasks, regions, logs) can number millions in a long
@@ -236,4 +240,87 @@ func cmpOr(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// Regions and logs as the events come: the tracer's own annotations are
+// read here (see internal/protocol), the program's kept.
+
+func (b *builder) regionEnd(gs *gstate, rg trace.Region) {
+	rg.Type = valid(rg.Type)
+	r := Region{Goroutine: gs.g.ID, Task: TaskID(rg.Task), Type: rg.Type, End: b.now}
+	begun := false
+	for i := len(gs.regions) - 1; i >= 0; i-- {
+		if o := gs.regions[i]; o.typ == rg.Type {
+			r.Start, r.Stack, r.Task = o.start, o.stack, o.task
+			gs.regions = slices.Delete(gs.regions, i, i+1)
+			begun = true
+			break
+		}
+	}
+	b.profileChanged(gs)
+	// Without a beginning, it began before the trace started (Start 0).
+	b.addRegion(r, begun)
+}
+
+// addRegion books a finished region: the tracer's own become statistics of
+// named resources, the program's are listed.
+func (b *builder) addRegion(r Region, begun bool) {
+	switch {
+	case strings.HasPrefix(r.Type, RegionWait):
+		b.waitEnd(r.Type, r.Goroutine, r.Start, r.End, begun)
+	case r.Type == RegionOwn:
+		b.t.Own = append(b.t.Own, Window{Start: r.Start, End: r.End})
+	case strings.HasPrefix(r.Type, Prefix):
+	default:
+		b.addUserRegion(r)
+	}
+}
+
+func (b *builder) log(ev *trace.Event) {
+	l := ev.Log()
+	l.Category, l.Message = valid(l.Category), valid(l.Message)
+	switch l.Category {
+	case LogName:
+		if gs := b.current(ev); gs != nil {
+			b.name(gs, l.Message)
+		}
+		return
+	case LogNameOf:
+		if id, name, ok := parseNameOf(l.Message); ok {
+			b.name(b.g(id), name)
+		}
+		return
+	}
+	g := GoID(0)
+	if id := ev.Goroutine(); id != trace.NoGoroutine {
+		g = GoID(id)
+	}
+	if strings.HasPrefix(l.Category, Prefix) {
+		switch l.Category {
+		case LogRelease:
+			b.lockLog(l.Category, l.Message, g, b.now)
+		case LogStart:
+			b.started = true
+		case LogStop:
+			b.stopped = true
+		case LogLive:
+			b.t.Live = true
+		case LogLeaked:
+			b.t.LeakChecked = true
+			for _, f := range strings.Fields(l.Message) {
+				if id, err := strconv.ParseInt(f, 10, 64); err == nil && id > 0 {
+					b.g(GoID(id)).g.ProvenLeak = true
+				}
+			}
+		}
+		return
+	}
+	b.addLog(Log{Time: b.now, Goroutine: g, Task: TaskID(l.Task), Category: l.Category, Message: l.Message})
+}
+
+func (b *builder) name(gs *gstate, name string) {
+	gs.g.Label = name
+	if strings.HasPrefix(name, SystemName) {
+		b.decideSystem(gs, true, b.now)
+	}
 }
