@@ -111,7 +111,7 @@ func (b *builder) goTransition(ev *trace.Event, st *trace.StateTransition) {
 				s.Start = 0
 				gs.cur = s
 				b.addAlive(gs, 1)
-				b.countSince(gs.g.System, &s, 0, t, 1)
+				b.countSince(gs.g.System || b.own(&s), &s, 0, t, 1)
 				b.count(gs, &s, t, 1)
 				if to == trace.GoRunning {
 					b.procStart(gs, ev, t)
@@ -248,6 +248,7 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 	}
 	s.End = t
 	b.count(gs, s, t, -1)
+	own := b.own(s)
 	if s.State == StateSyscall || s.State == StateBlocked && !b.wakeBooked {
 		b.waitedOn(gs, s, s.Reason)
 	}
@@ -255,11 +256,16 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 		b.procEnd(gs, t)
 	}
 	g := gs.g
-	g.Totals.add(s)
-	b.profileSpan(gs, s)
+	sys := g.System || own
+	if own {
+		g.Totals.Own += s.End - s.Start
+	} else {
+		g.Totals.add(s)
+		b.profileSpan(gs, s)
+	}
 	if s.State == StateRunning && !g.System {
 		b.series.addTop(TopRunners, uint64(g.ID), s.Start, s.End)
-	} else if b.waits(g.System, s) {
+	} else if b.waits(sys, s) {
 		f := FrameID(0)
 		if s.Stack != 0 {
 			f = b.info(s.Stack).site
@@ -276,7 +282,7 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 		}
 		b.t.Latency.Add(d)
 	}
-	if s.State == StateBlocked || s.State == StateSyscall {
+	if (s.State == StateBlocked || s.State == StateSyscall) && !own {
 		if s.State == StateBlocked {
 			gs.lastBlocked = *s
 		} else {
@@ -299,10 +305,11 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 // count adds delta to the series counts a goroutine in span s counts
 // towards, at time t.
 func (b *builder) count(gs *gstate, s *Span, t, delta int64) {
-	if d, ok := spanDim(gs.g.System, s); ok {
+	sys := gs.g.System || b.own(s)
+	if d, ok := spanDim(sys, s); ok {
 		b.series.change(d, t, delta)
 	}
-	if b.waits(gs.g.System, s) {
+	if b.waits(sys, s) {
 		b.series.change(DimWaiting, t, delta)
 	}
 	if s.State == StateRunnable && gs.woke && !gs.g.System {

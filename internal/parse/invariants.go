@@ -47,7 +47,7 @@ func (t *Trace) Check() error {
 			}
 			sum += s.End - s.Start
 		}
-		life := tot.Running + tot.Runnable + tot.Syscall + tot.BlockedTotal()
+		life := tot.Running + tot.Runnable + tot.Syscall + tot.BlockedTotal() + tot.Own
 		if life != sum {
 			bad("G%d: state totals add up to %d ns, its spans to %d ns", g.ID, life, sum)
 		}

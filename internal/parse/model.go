@@ -124,7 +124,11 @@ type Totals struct {
 	Syscall  int64
 	Blocked  [NumReasons]int64 // by reason; ReasonSyscall is not used here (see Syscall)
 	GCAssist int64             // part of Running spent assisting the GC
-	Waits    int64             // number of blocked spans
+	// Own is time spent waiting in vizrun's own work inside the program
+	// (the leak profile's garbage collection, see ownWait): not the
+	// program's, so in none of the other totals.
+	Own   int64
+	Waits int64 // number of blocked spans
 }
 
 // BlockedTotal is the sum of Blocked over all reasons.
@@ -142,6 +146,7 @@ func (t *Totals) Add(o *Totals) {
 	t.Runnable += o.Runnable
 	t.Syscall += o.Syscall
 	t.GCAssist += o.GCAssist
+	t.Own += o.Own
 	t.Waits += o.Waits
 	for i := range t.Blocked {
 		t.Blocked[i] += o.Blocked[i]

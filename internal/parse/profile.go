@@ -242,7 +242,7 @@ func (b *builder) profileChanged(gs *gstate) {
 	if a == nil {
 		return
 	}
-	if gs.cur.State != StateNone {
+	if gs.cur.State != StateNone && !b.own(&gs.cur) {
 		b.profileBook(gs, &gs.cur, b.now, false)
 	}
 	pg := a.g(gs.g.ID)

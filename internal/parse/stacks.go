@@ -24,6 +24,7 @@ type stackInfo struct {
 	inferR uint16     // raw reason index for infer == ReasonOther
 	tracer Reason     // a wait inside the tracer's Send or Recv: chan send or receive
 	idle   bool       // a wait here is idle plumbing (see idleWait)
+	own    bool       // a wait here is vizrun's own work (see ownWait)
 	waker  WakeSource // what a wake-up from this stack stands for (wakerSource)
 	raw    bool       // inside a system call the tracer does not see (inRawSyscall)
 	site   FrameID
@@ -104,5 +105,39 @@ func (b *builder) info(id StackID) *stackInfo {
 	in.raw = inRawSyscall(frames)
 	in.site = siteFrame(ids, b.t.Frames)
 	in.idle = idleWait(frames, b.t.Frames[in.site].Func)
+	in.own = ownWait(frames)
 	return in
+}
+
+// ownWait reports whether a wait with these frames is vizrun's own work
+// inside the program: the garbage collection the runtime's goroutine leak
+// profile runs to prove leaks, which vizrun run, vizrun test and the tracer
+// take just before tracing stops. Such waits are not the program's: they
+// are booked to Totals.Own, not to its blocked time, call sites, series or
+// profiles.
+func ownWait(frames []Frame) bool {
+	for _, f := range frames {
+		if f.Func == "runtime/pprof.runtime_goroutineLeakGC" || f.Func == "runtime/pprof.writeGoroutineLeak" {
+			return true
+		}
+	}
+	return false
+}
+
+// own reports whether span s is a wait of vizrun's own work (ownWait).
+func (b *builder) own(s *Span) bool {
+	return s.State == StateBlocked && s.Stack != 0 && b.info(s.Stack).own
+}
+
+// OwnWait reports whether span s is a wait of vizrun's own work inside the
+// program (the leak profile's garbage collection): see Totals.Own.
+func (t *Trace) OwnWait(s *Span) bool {
+	if s.State != StateBlocked || s.Stack == 0 || int(s.Stack) >= len(t.Stacks) {
+		return false
+	}
+	frames := make([]Frame, 0, len(t.Stacks[s.Stack].Frames))
+	for _, f := range t.Stacks[s.Stack].Frames {
+		frames = append(frames, t.Frames[f])
+	}
+	return ownWait(frames)
 }

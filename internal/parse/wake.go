@@ -115,7 +115,7 @@ func (b *builder) wake(gs *gstate, ev *trace.Event, t int64) {
 	b.wakeBooked = true
 	b.closeSpan(gs, t)
 	b.wakeBooked = false
-	if gs.g.System {
+	if gs.g.System || b.own(&s) {
 		return
 	}
 	if b.waits(false, &s) {
@@ -133,7 +133,7 @@ func (b *builder) wake(gs *gstate, ev *trace.Event, t int64) {
 
 // waitedOn books span s of gs (a wait that ended) to what it waited on: r.
 func (b *builder) waitedOn(gs *gstate, s *Span, r Reason) {
-	if !b.waits(gs.g.System, s) {
+	if !b.waits(gs.g.System || b.own(s), s) {
 		return
 	}
 	if s.State == StateSyscall {

@@ -52,6 +52,14 @@ func criticalPaths(t *parse.Trace) []CriticalPath {
 		if m.Ended >= 0 {
 			end = m.Ended
 		}
+		// The program's work ends where vizrun's own begins: the leak
+		// profile taken on main just before tracing stops.
+		for i := range m.Spans {
+			if s := &m.Spans[i]; s.Start < end && t.OwnWait(s) {
+				end = s.Start
+				break
+			}
+		}
 		add("program", "", m.ID, m.Created, end)
 	}
 	// Tasks and regions: the median and slowest finished instance of the

@@ -421,6 +421,9 @@ func (a *analyser) close(x *g) {
 	if x.state == trace.GoNotExist || x.state == trace.GoUndetermined {
 		return
 	}
+	if x.state == trace.GoWaiting && leakCheck(x.stack) {
+		return // vizrun's own work: the leak profile's garbage collection
+	}
 	// User-goroutine figures are booked at the end, once we know which
 	// goroutines are the runtime's: keep per-goroutine sums.
 	key := ""
@@ -848,4 +851,17 @@ func refreshLabel(file string, figs map[string]int64) error {
 	}
 	buf.WriteString("\n}\n")
 	return writeFile(file, buf.Bytes())
+}
+
+// leakCheck reports whether a wait is inside the runtime's goroutine leak
+// profile (its garbage collection), which vizrun run, vizrun test, the
+// tracer and the workloads take just before tracing stops: vizrun's own
+// work, not the program's (go tool trace counts it; the figures do not).
+func leakCheck(fs []string) bool {
+	for _, f := range fs {
+		if strings.HasPrefix(f, "runtime/pprof.runtime_goroutineLeakGC ") || strings.HasPrefix(f, "runtime/pprof.writeGoroutineLeak ") {
+			return true
+		}
+	}
+	return false
 }
