@@ -160,6 +160,7 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 		t.Warnings = append(t.Warnings, deadlockWarning(t))
 	case sig != 0:
 		t.Warnings = append(t.Warnings, fmt.Sprintf("the program %s: this report shows its trace up to the last complete generation before that, and up to 200 ms before the end were not traced", ended))
+		t.MarkCut() // goroutines blocked when it was killed were not done
 	case code != 0:
 		t.Warnings = append(t.Warnings, fmt.Sprintf("the program exited with status %d; if it called os.Exit or was killed, the last fraction of a second was not traced", code))
 	}

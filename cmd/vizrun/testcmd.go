@@ -334,6 +334,7 @@ func testOne(ctx context.Context, e *env, b *goBuild, p goPackage, work, outDir 
 	switch {
 	case res.sig != 0:
 		t.Warnings = append(t.Warnings, fmt.Sprintf("the tests were killed by signal %d (%v): up to 200 ms before the end were not traced", int(res.sig), res.sig))
+		t.MarkCut() // goroutines blocked when it was killed were not done
 	case !r.passed:
 		t.Warnings = append(t.Warnings, fmt.Sprintf("the tests failed (exit status %d); a test binary that panics or runs past its -timeout loses up to the last 200 ms of its trace", res.code))
 	}

@@ -303,6 +303,10 @@ func (b *builder) log(ev *trace.Event) {
 			b.started = true
 		case LogStop:
 			b.stopped = true
+			// A live mark written into this trace by another recording
+			// (a flight snapshot taken while it ran) does not make it
+			// live: it was stopped after it.
+			b.t.Live = false
 		case LogLive:
 			b.t.Live = true
 		case LogLeaked:

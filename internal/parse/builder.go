@@ -218,6 +218,7 @@ func (b *builder) finish() *Trace {
 				g.Harness = s.Stack != 0 && isHarness(b.t.Frames[b.info(s.Stack).site].Func)
 				g.EndIdle = s.Stack != 0 && b.info(s.Stack).idle
 				g.EndServed = s.Stack != 0 && b.served[s.Stack] && waitsForInput(s.Reason)
+				g.EndAsleep = s.Reason == ReasonSleep && (s.Stack == 0 || s.Stack != gs.sleptAt)
 			case StateSyscall:
 				g.End, g.EndStack = EndSyscall, s.Stack
 			default:
@@ -306,6 +307,7 @@ func (b *builder) finish() *Trace {
 	slices.SortFunc(t.Goroutines, func(a, c *Goroutine) int { return cmp.Compare(a.ID, c.ID) })
 	slices.SortStableFunc(t.GC, func(a, c Window) int { return cmp.Compare(a.Start, c.Start) })
 	b.groups()
+	t.unjudgedWarning()
 	b.finishSites()
 	b.prof.finish()
 	return t

@@ -28,6 +28,8 @@ type gstate struct {
 	woke bool // the open span is runnable after a wake-up (counts in builder.woken)
 
 	served StackID // the stack of the last wait another goroutine woke it from
+
+	sleptAt StackID // the stack of its last sleep that ended (see Goroutine.EndAsleep)
 }
 
 type openRegion struct {
@@ -285,6 +287,9 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 	if (s.State == StateBlocked || s.State == StateSyscall) && !own {
 		if s.State == StateBlocked {
 			gs.lastBlocked = *s
+			if s.Reason == ReasonSleep {
+				gs.sleptAt = s.Stack
+			}
 		} else {
 			gs.lastSyscall = *s
 		}

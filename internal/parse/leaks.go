@@ -2,7 +2,10 @@ package parse
 
 import (
 	"cmp"
+	"fmt"
+	"path/filepath"
 	"slices"
+	"time"
 )
 
 // LeakGroup is the leaked goroutines that block at one call site for one
@@ -91,4 +94,44 @@ func (t *Trace) CreatorChain(g *Goroutine) []FrameID {
 		g = t.Goroutine(g.Parent)
 	}
 	return out
+}
+
+// unjudgedWarning says, for a live or cut trace (Trace.Live, Trace.Cut),
+// how many goroutines were still blocked at its end that a whole trace
+// would have made leak candidates, and which had waited longest: they are
+// not counted as leaks (the program went on), but a goroutine blocked for
+// seconds deserves a look.
+func (t *Trace) unjudgedWarning() {
+	if !t.Live && !t.Cut {
+		return
+	}
+	n := 0
+	var longest *Goroutine
+	for _, g := range t.Goroutines {
+		if g.System || g.Leak != NotLeaked || g.End != EndBlocked || g.Harness || g.EndIdle || g.EndServed || g.EndAsleep || g.PreExisting {
+			continue
+		}
+		n++
+		if longest == nil || g.EndSince < longest.EndSince {
+			longest = g
+		}
+	}
+	if n == 0 {
+		return
+	}
+	why := "the trace was cut before the program ended"
+	if t.Live {
+		why = "the program went on after this live capture"
+	}
+	what := "goroutines were"
+	if n == 1 {
+		what = "goroutine was"
+	}
+	where := "(no stack)"
+	if f := t.SiteOf(longest.EndStack); f != 0 {
+		fr := t.Frames[f]
+		where = fmt.Sprintf("%s (%s:%d)", fr.Func, filepath.Base(fr.File), fr.Line)
+	}
+	t.Warnings = append(t.Warnings, fmt.Sprintf("%d %s still blocked where the trace ends, the longest G%d %s for %v on %s at %s; %s, so they are not counted as leaks (only leaks the runtime's leak profile proves are)",
+		n, what, longest.ID, longest.Name, time.Duration(t.Duration-longest.EndSince).Round(time.Millisecond), t.ReasonText(longest.EndReason, longest.EndRaw), where, why))
 }

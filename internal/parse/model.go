@@ -226,6 +226,12 @@ type Goroutine struct {
 	// stuck sending is never that: nobody takes what it has.
 	EndServed bool
 
+	// EndAsleep: asleep at the end (time.Sleep) for the first time at that
+	// call site: a timer will wake it, so it is still at work, not a leak.
+	// A goroutine that slept there before is looping (a poller nobody
+	// stops) and can be one.
+	EndAsleep bool
+
 	// Leak is what the model makes of the goroutine's end (see LeakState).
 	Leak LeakState
 
@@ -256,9 +262,11 @@ const (
 // waiting for its next request, or a listener accepting: waiting for the
 // outside world, not stuck), a goroutine waiting for input where other
 // goroutines have been handed work before (a pooled worker waiting for its
-// next job: EndServed), a goroutine that existed before the trace began (a daemon
+// next job: EndServed), a goroutine asleep in a sleep it had not slept
+// before (a timer will wake it: EndAsleep), a goroutine that existed before the trace began (a daemon
 // started earlier: nothing in the trace says it was meant to end), and
-// every goroutine of a live trace (the program was not done). A goroutine
+// every goroutine of a live or cut trace (the program was not done: see
+// Trace.Live, Trace.Cut). A goroutine
 // the runtime proved leaked is a leak whatever else holds.
 func (g *Goroutine) Leaked() bool { return g.Leak != NotLeaked }
 
@@ -269,7 +277,7 @@ func (t *Trace) leakState(g *Goroutine) LeakState {
 		return NotLeaked
 	case g.ProvenLeak:
 		return LeakProven
-	case g.End != EndBlocked || g.Harness || g.EndIdle || g.EndServed || g.PreExisting || t.Live:
+	case g.End != EndBlocked || g.Harness || g.EndIdle || g.EndServed || g.EndAsleep || g.PreExisting || t.Live || t.Cut:
 		return NotLeaked
 	}
 	return LeakCandidate
@@ -442,6 +450,13 @@ type Trace struct {
 	// count.
 	Live bool
 
+	// Cut: the trace ends before the program did: the file was cut short,
+	// the program was killed (a vizrun trace without its stop mark), or the
+	// model is of a window (Options.Window) that ends before the trace. As
+	// in a live trace, goroutines blocked at its end were not necessarily
+	// done, so only proven leaks count (see MarkCut).
+	Cut bool
+
 	// LeakChecked: the trace carries the runtime's goroutine leak profile
 	// (protocol.LogLeaked), so Goroutine.ProvenLeak is known for every
 	// goroutine; else no leak is proven or disproven.
@@ -588,4 +603,19 @@ func (t *Trace) Rate() float64 {
 		return 0
 	}
 	return float64(t.Bytes) / (float64(t.Duration) / 1e9)
+}
+
+// MarkCut says the trace ends before the program did, for what the trace
+// itself cannot tell (a test binary killed by a signal, traced without
+// vizrun's start and stop marks): goroutines still blocked are no longer
+// leak candidates, only proven leaks are leaks.
+func (t *Trace) MarkCut() {
+	if t.Cut {
+		return
+	}
+	t.Cut = true
+	for _, g := range t.Goroutines {
+		g.Leak = t.leakState(g)
+	}
+	t.unjudgedWarning()
 }

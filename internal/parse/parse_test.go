@@ -389,7 +389,7 @@ func TestGenerationsAndTruncation(t *testing.T) {
 			continue
 		}
 		checkInvariants(t, tr)
-		if len(tr.Warnings) != 1 || !strings.Contains(tr.Warnings[0], "truncated") || !strings.Contains(tr.Warnings[0], "could not be used") {
+		if len(tr.Warnings) < 1 || !strings.Contains(tr.Warnings[0], "truncated") || !strings.Contains(tr.Warnings[0], "could not be used") || !onlyUnjudged(tr.Warnings[1:]) {
 			t.Errorf("cut at %.0f%%: warnings %q", frac*100, tr.Warnings)
 		}
 		if tr.Generations >= full.Generations || tr.Generations == 0 || tr.Duration >= full.Duration {
@@ -720,7 +720,7 @@ func TestTruncatedEverywhere(t *testing.T) {
 				}
 				continue
 			}
-			if len(tr.Warnings) != 1 || !strings.Contains(tr.Warnings[0], "truncated") {
+			if len(tr.Warnings) < 1 || !strings.Contains(tr.Warnings[0], "truncated") || !onlyUnjudged(tr.Warnings[1:]) {
 				t.Errorf("cut at %d, %d decoders: warnings %q, want one saying the trace is truncated", cut, decoders, tr.Warnings)
 				continue
 			}
@@ -808,4 +808,15 @@ func TestTaskTypesAcrossBatches(t *testing.T) {
 			t.Errorf("task type %q counted %d times, want 1", name, got[name])
 		}
 	}
+}
+
+// onlyUnjudged reports whether ws are only the warning of a cut trace
+// about goroutines still blocked at its end, not counted as leaks.
+func onlyUnjudged(ws []string) bool {
+	for _, w := range ws {
+		if !strings.Contains(w, "still blocked where the trace ends") {
+			return false
+		}
+	}
+	return len(ws) <= 1
 }

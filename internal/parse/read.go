@@ -170,6 +170,7 @@ func Read(r io.Reader, opt Options) (*Trace, error) {
 			return nil, fmt.Errorf("corrupt or truncated trace: no complete generation could be read: %w", readErr)
 		}
 		b.t.Warnings = append(b.t.Warnings, truncationWarning(readErr, syncBytes, opt.Size, gens))
+		b.t.Cut = true
 	} else {
 		stopWarning(b)
 	}
@@ -279,7 +280,13 @@ func rateWarning(t *Trace) {
 // boundary, but was started by the vizrun tracer and never stopped by it:
 // the program died, and what it did in its last generation is missing.
 func stopWarning(b *builder) {
+	if windowDone(b) {
+		// Reading stopped at the window's end, before the stop mark.
+		b.t.Cut = true
+		return
+	}
 	if b.started && !b.stopped {
+		b.t.Cut = true
 		b.t.Warnings = append(b.t.Warnings, "the trace is truncated: it ends without the vizrun tracer's stop mark, so the program was killed or the file cut short; what happened after the last complete generation (up to one generation period, 200 ms under vizrun run) is missing")
 	}
 }
@@ -536,6 +543,7 @@ func readParallel(br *bufio.Reader, header []byte, consumed func() int64, cr *co
 			return nil, fmt.Errorf("corrupt or truncated trace: no complete generation could be read: %w", readErr)
 		}
 		b.t.Warnings = append(b.t.Warnings, truncationWarning(readErr, []int64{good, good}, opt.Size, gens))
+		b.t.Cut = true
 	} else {
 		stopWarning(b)
 	}
