@@ -30,8 +30,8 @@ func (a *analysis) contention() {
 			}
 		}
 		readers := r.Kind == parse.KindRWMutex && r.Ops[parse.OpRLock].Total > r.Ops[parse.OpLock].Total
-		msg := fmt.Sprintf("Goroutines waited %s in all for the %s %q (%d waits by %d goroutines, up to %s each): on average %.1f goroutines were stuck waiting for it.",
-			dur(w), r.Kind, r.Name, r.Waits(), r.Waiters, dur(longest), share)
+		msg := fmt.Sprintf("Goroutines waited %s in all for the %s %q (%d wait%s by %d goroutine%s, up to %s each): on average %.1f goroutines were stuck waiting for it.",
+			dur(w), r.Kind, r.Name, r.Waits(), plural(int(r.Waits())), r.Waiters, plural(int(r.Waiters)), dur(longest), share)
 		msg += a.pattern(r.Kind == parse.KindMutex, readers, share)
 		ev := []string{
 			fmt.Sprintf("waits: %d, total %s, longest %s, p99 %s", r.Waits(), dur(w), dur(longest), dur(r.Hist.Quantile(0.99))),
@@ -54,12 +54,31 @@ func (a *analysis) contention() {
 		a.add(Finding{Severity: severity(share), Message: msg, Evidence: ev, CostNs: w,
 			Subject: r.Kind.String() + " " + r.Name, From: maxAt, To: maxAt + longest, Goroutines: gs})
 	}
+	// A goroutine stuck on a lock for good (a leak, a deadlock) is not
+	// contention: nothing let it in. Its wait, still going on where the
+	// trace ends, is the leak finding's.
+	type stuckWaits struct{ ns, n int64 }
+	stuck := map[uint64]stuckWaits{}
+	for _, g := range t.Goroutines {
+		if g.Leaked() && g.End == parse.EndBlocked && (g.EndReason == parse.ReasonMutex || g.EndReason == parse.ReasonRWMutex) {
+			k := parse.SiteKey(t.SiteOf(g.EndStack), g.EndReason)
+			st := stuck[k]
+			st.ns += t.Duration - g.EndSince
+			st.n++
+			stuck[k] = st
+		}
+	}
 	for _, s := range t.Sites {
 		if s.Reason != parse.ReasonMutex && s.Reason != parse.ReasonRWMutex {
 			continue
 		}
+		if st, ok := stuck[parse.SiteKey(s.Frame, s.Reason)]; ok {
+			s.Total -= st.ns
+			s.Count -= st.n
+			s.Max = min(s.Max, s.Total)
+		}
 		share := float64(s.Total) / float64(t.Duration)
-		if s.Total < minWait || share < a.th.ContentionMinShare || a.viaTracer(s.Stack) {
+		if s.Count <= 0 || s.Total < minWait || share < a.th.ContentionMinShare || a.viaTracer(s.Stack) {
 			continue
 		}
 		where := a.place(s.Frame)
@@ -68,10 +87,13 @@ func (a *analysis) contention() {
 		if readers {
 			what = "rwmutex (readers)"
 		}
-		msg := fmt.Sprintf("Goroutines waited %s in all on a %s at %s (%d waits, up to %s each): on average %.1f goroutines were stuck there.",
-			dur(s.Total), what, where, s.Count, dur(s.Max), share)
+		msg := fmt.Sprintf("Goroutines waited %s in all on a %s at %s (%d wait%s, up to %s each): on average %.1f goroutines were stuck there.",
+			dur(s.Total), what, where, s.Count, plural(int(s.Count)), dur(s.Max), share)
 		msg += a.pattern(s.Reason == parse.ReasonMutex, readers, share)
 		ev := []string{fmt.Sprintf("waits: %d, total %s, longest %s", s.Count, dur(s.Total), dur(s.Max))}
+		if st, ok := stuck[parse.SiteKey(s.Frame, s.Reason)]; ok {
+			ev = append(ev, fmt.Sprintf("not counted: %d goroutine(s) still stuck here where the trace ends (see the leak finding)", st.n))
+		}
 		var gs []int64
 		if len(s.Holders) > 0 {
 			msg += a.holders(s.Holders, s.HolderCount)
