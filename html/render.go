@@ -118,6 +118,9 @@ type view struct {
 	NamedIdle      []waterfallRow
 	Capacity       string
 	Latency        []latencyView
+	Paths          []pathView
+	SiteHolders    bool              // a site has holders: the table has their column
+	Pprof          map[string]string // a table's key: the vizrun pprof command exporting it
 	HasProcs       bool
 	HasSpans       bool
 	HasHeap        bool
@@ -143,6 +146,9 @@ type builder struct {
 	gIdx    map[parse.GoID]int
 	grpIdx  map[int]int
 	windows []interval
+	wakes   *wakeTable
+	// pathSteps counts the steps of pageData.Paths (budgetPathSteps).
+	pathSteps int
 }
 
 func (b *builder) chart(k string) *chartSpec {
@@ -181,9 +187,10 @@ func newBuilder(t *parse.Trace, s *summary.Summary, opt *Options) *builder {
 		b.charts[i].Series = slices.Clone(b.charts[i].Series)
 	}
 	b.stacks = newStackTable(t)
+	b.wakes = &wakeTable{b: b, idx: map[parse.Wake]int{}}
 	b.d = &pageData{
 		Duration: t.Duration, GOMAXPROCS: t.GOMAXPROCS, Source: shellWord(opt.Source), Coarsened: t.Coarsened, Offset: t.Window[0],
-		Palette: palette[:], Funcs: jsFuncs, Gs: [][2]int64{}, Wakes: []wakeData{}, Paths: []pathData{},
+		Palette: palette[:], Funcs: jsFuncs, Gs: [][2]int64{}, Wakes: []wakeData{}, Paths: []pathData{}, PathChart: pathChartData{Labels: []string{}, Parts: [][]pathPart{}},
 		Findings: []findingRef{}, GroupNames: []string{},
 	}
 	b.v = &view{
@@ -206,6 +213,7 @@ func build(t *parse.Trace, s *summary.Summary, opt *Options) (*view, error) {
 	b.buildSeries()
 	b.buildWaterfall()
 	b.buildBlocking()
+	b.buildPprof()
 	b.buildResources()
 	b.buildLeaks()
 	b.buildLatency()

@@ -342,9 +342,16 @@
         a = Math.max(a, cs.x); b = Math.min(b, cs.x + cs.width);
         children.push({ type: "rect", silent: true, shape: { x: a - 1, y: y - full / 2 - 2, width: Math.max(b - a, 1) + 2, height: full + 4 },
           style: { fill: null, stroke: vz.css("--fg"), lineWidth: 2 } });
-        if (st[2] !== undefined && st[2] !== null) {
-          var to = api.coord([st[1], st[2]]);
-          children.push({ type: "line", silent: true, shape: { x1: b, y1: y, x2: b, y2: to[1] }, style: { stroke: vz.css("--fg"), lineWidth: 1.5, lineDash: [3, 2] } });
+        if (st[2] !== undefined && st[2] !== null && st[1] >= v.a && st[1] <= v.b) {
+          // The hand-off: down (or up) to the next step's row, or to the
+          // chart's edge when that row is out of view.
+          var j = -1;
+          for (var q = 0; q < g.draw.length; q++) if (g.draw[q].row === st[2]) { j = q; break; }
+          var y2;
+          if (j >= 0) y2 = api.coord([v.a, j])[1];
+          else y2 = g.order.indexOf(st[2]) < g.first ? cs.y : cs.y + cs.height;
+          children.push({ type: "line", silent: true, shape: { x1: b, y1: y, x2: b, y2: y2 }, style: { stroke: vz.css("--fg"), lineWidth: 1.5, lineDash: [3, 2] } });
+          children.push({ type: "circle", silent: true, shape: { cx: b, cy: y2, r: 2.5 }, style: { fill: vz.css("--fg") } });
         }
       });
     }
