@@ -28,6 +28,7 @@ const (
 	budgetPathSteps   = 40000 // steps of every path in the page
 	maxGoroutinePaths = 300   // goroutine rows given a path of their own
 	maxPathParts      = 8     // parts of a path in the chart, the rest summed
+	maxTableParts     = 6     // parts of a path in the table, the rest summed
 )
 
 // wakeTable collects the page's wakes.
@@ -318,16 +319,24 @@ func (b *builder) buildPaths(plan []plannedRow, rows []rowSource) {
 			pv.Cut = fmt.Sprintf("the timeline shows its last %d hand-offs of %d", maxPathSteps, maxPathSteps+cut)
 		}
 		bar := []pathPart{}
-		var rest int64
+		var rest, restTable int64
 		for i, p := range cp.Parts {
 			code := partCode(p.Category)
-			pv.Parts = append(pv.Parts, pathPartView{Category: shorten(p.Category, maxName), Time: units.Duration(p.Ns),
-				Share: percent(float64(p.Ns) / float64(max(cp.DurationNs, 1))), Code: code})
+			if i < maxTableParts {
+				pv.Parts = append(pv.Parts, pathPartView{Category: shorten(p.Category, maxName), Time: units.Duration(p.Ns),
+					Share: percent(float64(p.Ns) / float64(max(cp.DurationNs, 1))), Code: code})
+			} else {
+				restTable += p.Ns
+			}
 			if i < maxPathParts-1 || len(cp.Parts) == maxPathParts {
 				bar = append(bar, pathPart{Name: shorten(p.Category, maxName), Ns: p.Ns, Code: code})
 			} else {
 				rest += p.Ns
 			}
+		}
+		if n := len(cp.Parts) - maxTableParts; n > 0 {
+			pv.Parts = append(pv.Parts, pathPartView{Category: plainCount(n, "more part", "more parts"), Time: units.Duration(restTable),
+				Share: percent(float64(restTable) / float64(max(cp.DurationNs, 1))), Code: catOther})
 		}
 		if rest > 0 {
 			bar = append(bar, pathPart{Name: fmt.Sprintf("%d more", len(cp.Parts)-(maxPathParts-1)), Ns: rest, Code: catOther})

@@ -35,6 +35,7 @@
     g.coarse = 0;
     g.coarseMembers = 0;
     g.steps = null; // a highlighted chain: row -> [[start, end]...]
+    g.only = null; // a Set: the rows displayed, when not all are
     byName[g.spec.series[0]] = g;
     g.layout();
   }
@@ -147,6 +148,11 @@
       return row.label.toLowerCase().indexOf(q) >= 0 || group.toLowerCase().indexOf(q) >= 0;
     }
     rows.forEach(function (row, i) {
+      if (g.only) {
+        // Only these rows (a highlighted path's), members included.
+        if (g.only.has(i) && (q === "" || match(i))) order.push(i);
+        return;
+      }
       if (row.parent >= 0) return;
       if (q === "") {
         order.push(i);

@@ -245,7 +245,8 @@
     if (!p || !p.steps.length) {
       vz.highlightPath(null);
       tl.highlight = new Set();
-      tl.refresh();
+      tl.only = null;
+      tl.relayout();
       if (note) note.hidden = true;
       return;
     }
@@ -256,6 +257,7 @@
       rows.add(s[0]);
     });
     tl.highlight = rows;
+    tl.only = vz.pathOnly === false ? null : rows;
     tl.layout();
     var from = p.steps[0][1], to = p.steps[p.steps.length - 1][2];
     if (fit && to > from) {
@@ -265,7 +267,12 @@
     var end = p.steps[p.steps.length - 1][0];
     tl.relayout();
     vz.highlightPath(p.steps);
-    if (end !== undefined) tl.select(end);
+    // The path's rows from the top; the row it ends on selected.
+    var firstRow = tl.order.length;
+    rows.forEach(function (r) { var k = tl.order.indexOf(r); if (k >= 0) firstRow = Math.min(firstRow, k); });
+    tl.first = Math.max(0, Math.min(firstRow, tl.order.length - tl.visible));
+    tl.selected = end;
+    tl.refresh();
     if (note) {
       note.textContent = "";
       var hops = 0;
@@ -273,6 +280,10 @@
       note.appendChild(document.createTextNode("Critical path of " + p.name + ": " + vz.fmt.dur(to - from) + " on " + rows.size + " row" +
         (rows.size === 1 ? "" : "s") + ", " + hops + " hand-off" + (hops === 1 ? "" : "s") + " between rows (dashed)" +
         (p.cut ? "; its first " + p.cut + " steps are left out" : "") + ". "));
+      var o = vz.el("button", "", tl.only ? "show every row" : "only the path's rows");
+      o.type = "button";
+      o.addEventListener("click", function () { vz.pathOnly = !tl.only; vz.showPath(i); });
+      note.appendChild(o);
       var b = vz.el("button", "", "clear");
       b.type = "button";
       b.addEventListener("click", function () { vz.showPath(-1); });
