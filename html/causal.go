@@ -24,11 +24,12 @@ import (
 // the path is kept: what decided the end) and budgetPathSteps in all.
 
 const (
-	maxPathSteps      = 400   // steps of one path, the last kept
-	budgetPathSteps   = 40000 // steps of every path in the page
-	maxGoroutinePaths = 300   // goroutine rows given a path of their own
-	maxPathParts      = 8     // parts of a path in the chart, the rest summed
-	maxTableParts     = 6     // parts of a path in the table, the rest summed
+	maxPathSteps      = 400              // steps of one path, the last kept
+	budgetPathSteps   = 40000            // steps of every path in the page
+	maxGoroutinePaths = 300              // goroutine rows given a path of their own
+	maxWalk           = 4 * maxPathSteps // spans a goroutine's path walks back, at most
+	maxPathParts      = 8                // parts of a path in the chart, the rest summed
+	maxTableParts     = 6                // parts of a path in the table, the rest summed
 )
 
 // wakeTable collects the page's wakes.
@@ -368,7 +369,7 @@ func (b *builder) buildPaths(plan []plannedRow, rows []rowSource) {
 			b.d.Timeline.Rows[i].Detail.Path = ref
 			continue
 		}
-		cp := t.CriticalPath(g.ID, from, to)
+		cp := t.CriticalPathLimit(g.ID, from, to, maxWalk)
 		ref, _ := b.addPath(fmt.Sprintf("G%d %s", g.ID, shorten(g.Name, maxName)), &cp, rowOf)
 		if ref == 0 {
 			break
