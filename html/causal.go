@@ -1,8 +1,10 @@
 package html
 
 import (
+	"cmp"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/vizrun/vizrun/internal/parse"
@@ -146,8 +148,50 @@ type pathView struct {
 	Of, Instance, Goroutine, Duration, Window string
 	Hops                                      int
 	Parts                                     []pathPartView
-	Path                                      int // index into pageData.Paths
+	Through                                   []string // the goroutines it went through, most time first
+	Path                                      int      // index into pageData.Paths
 	Cut                                       string
+}
+
+// maxThrough is the goroutines a path's row names.
+const maxThrough = 5
+
+// throughGoroutines names the goroutines a path spent its time on, most
+// first: "G28 worker 25.0 ms".
+func throughGoroutines(t *parse.Trace, p *parse.Path) []string {
+	type gt struct {
+		g  parse.GoID
+		ns int64
+	}
+	var order []gt
+	idx := map[parse.GoID]int{}
+	for _, s := range p.Segments {
+		i, ok := idx[s.G]
+		if !ok {
+			i = len(order)
+			idx[s.G] = i
+			order = append(order, gt{g: s.G})
+		}
+		order[i].ns += s.End - s.Start
+	}
+	slices.SortStableFunc(order, func(a, b gt) int { return cmp.Or(cmp.Compare(b.ns, a.ns), cmp.Compare(a.g, b.g)) })
+	var out []string
+	var rest int64
+	for i, x := range order {
+		if i >= maxThrough {
+			rest += x.ns
+			continue
+		}
+		name := ""
+		if g := t.Goroutine(x.g); g != nil {
+			name = " " + shorten(g.Name, maxName)
+		}
+		out = append(out, fmt.Sprintf("G%d%s %s", x.g, name, units.Duration(x.ns)))
+	}
+	if n := len(order) - maxThrough; n > 0 {
+		out = append(out, fmt.Sprintf("%s, %s", plainCount(n, "more goroutine", "more goroutines"), units.Duration(rest)))
+	}
+	return out
 }
 
 type pathPartView struct {
@@ -307,6 +351,7 @@ func (b *builder) buildPaths(plan []plannedRow, rows []rowSource) {
 		}
 		pv := pathView{Of: shorten(cp.Of, maxName), Instance: cp.Instance, Duration: col(cp.DurationNs), Hops: cp.Hops,
 			Window: atTime(cp.FromNs, u, t.Duration/10000) + " → " + atTime(cp.ToNs, u, t.Duration/10000)}
+		pv.Through = throughGoroutines(t, &cp.Path)
 		pv.Goroutine = fmt.Sprintf("G%d", cp.Goroutine)
 		if g := t.Goroutine(parse.GoID(cp.Goroutine)); g != nil {
 			pv.Goroutine += " " + shorten(g.Name, maxName)

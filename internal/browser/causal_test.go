@@ -122,6 +122,9 @@ func TestWokenBy(t *testing.T) {
 		if !strings.Contains(det, tg.Text) {
 			t.Errorf("the detail panel does not say %q: %q", tg.Text, det)
 		}
+		if c.waker == ` B$` {
+			shoot(t, p, "woken-by", false)
+		}
 		btn := eval[point](t, p, `(function () { var b = document.querySelector('#vz-detail-body button.vz-waker');
 			if (!b) return {X: -1, Y: -1}; var r = b.getBoundingClientRect(); return {X: r.left + r.width / 2, Y: r.top + r.height / 2}; })()`)
 		if btn.X < 0 {
@@ -177,6 +180,9 @@ func TestCriticalPathSection(t *testing.T) {
 	if ink := eval[int](t, p, `vz.charts.paths ? 1 : 0`); ink != 1 {
 		t.Fatal("the Critical path chart did not draw")
 	}
+	eval[bool](t, p, `(document.getElementById('critpath').scrollIntoView(), true)`)
+	p.Sleep(200 * time.Millisecond)
+	shoot(t, p, "critical-path-section", false)
 	labels := eval[[]string](t, p, `vz.charts.paths.getOption().yAxis[0].data`)
 	if len(labels) == 0 || labels[0] != "program" {
 		t.Errorf("the chart's bars are %q, want the program first", labels)

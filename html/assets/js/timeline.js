@@ -71,7 +71,7 @@
   function spanBlock(it) {
     var box = vz.el("div", "vz-span");
     box.appendChild(vz.el("h4", "", "the span clicked"));
-    box.appendChild(vz.el("p", "vz-what", name(it.c) + ": " + vz.fmt.time(it.s, 1) + " → " + vz.fmt.time(it.e, 1) + " (" + vz.fmt.dur(it.e - it.s) + ")"));
+    box.appendChild(vz.el("p", "vz-what", name(it.c) + ": " + vz.fmt.time(it.s, Math.max((it.e - it.s) / 1000, 1)) + " → " + vz.fmt.time(it.e, Math.max((it.e - it.s) / 1000, 1)) + " (" + vz.fmt.dur(it.e - it.s) + ")"));
     var w = it.x > 0 ? vz.D.wakes[it.x - 1] : null;
     if (w) {
       var p = vz.el("p", "vz-wake");
