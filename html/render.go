@@ -8,10 +8,11 @@
 // JSON read with JSON.parse and written to the DOM as text.
 //
 // The package is split by feature: each section of the report (timeline.go,
-// processors.go, parallelism.go, waterfall.go, blocking.go, resources.go,
-// latency.go, tasks.go, cards.go) builds its part of the page's data and of
-// the template's view, charts.go declares the charts with go-echarts, and
-// contract.go documents what the page's code (assets/js) receives.
+// processors.go, parallelism.go, waterfall.go, causal.go, blocking.go,
+// resources.go, latency.go, tasks.go, cards.go) builds its part of the
+// page's data and of the template's view, charts.go declares the charts
+// with go-echarts, and contract.go documents what the page's code
+// (assets/js) receives.
 package html
 
 import (
