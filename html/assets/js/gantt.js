@@ -164,7 +164,14 @@
     });
     g.members = members;
     g.order = order;
-    g.visible = Math.max(1, Math.min(order.length, g.maxVisible));
+    if (g.only) {
+      // Only some rows: the chart keeps its height (no resize, nothing
+      // below it moves).
+      g.visible = g.fullVisible || Math.max(1, Math.min(order.length, g.maxVisible));
+    } else {
+      g.visible = Math.max(1, Math.min(order.length, g.maxVisible));
+      g.fullVisible = g.visible;
+    }
     g.first = Math.max(0, Math.min(g.first, order.length - g.visible));
   };
 

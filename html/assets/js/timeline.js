@@ -55,7 +55,7 @@
   vz.gotoG = function (id, at) {
     var r = vz.rowOfG(id);
     if (r < 0) return false;
-    tl.relayout();
+    if (tl.el.style.height !== tl.height() + "px") tl.relayout(); // its group was expanded
     var v = vz.view;
     if (at !== undefined && (at < v.a || at > v.b)) {
       var half = (v.b - v.a) / 2;
@@ -220,8 +220,7 @@
   // highlightPath draws a chain of segments (pageData.Paths, issue 16's
   // critical paths) over the timeline: each step outlined, the hand-offs
   // between rows dashed. null clears it.
-  vz.highlightPath = function (steps) {
-    if (!tl) return;
+  function setSteps(steps) {
     tl.steps = null;
     if (steps && steps.length) {
       tl.steps = {};
@@ -230,6 +229,10 @@
         (tl.steps[s[0]] = tl.steps[s[0]] || []).push([s[1], s[2], next && next[0] !== s[0] ? next[0] : null]);
       });
     }
+  }
+  vz.highlightPath = function (steps) {
+    if (!tl) return;
+    setSteps(steps);
     tl.refresh();
   };
 
@@ -243,7 +246,7 @@
     var note = document.getElementById("vz-path-note");
     vz.pathShown = p ? i : -1;
     if (!p || !p.steps.length) {
-      vz.highlightPath(null);
+      setSteps(null);
       tl.highlight = new Set();
       tl.only = null;
       tl.relayout();
@@ -258,21 +261,21 @@
     });
     tl.highlight = rows;
     tl.only = vz.pathOnly === false ? null : rows;
+    setSteps(p.steps);
+    // The path's rows from the top (the chart keeps its height), the row
+    // it ends on selected; drawn once, with the new window if it moves.
     tl.layout();
-    var from = p.steps[0][1], to = p.steps[p.steps.length - 1][2];
-    if (fit && to > from) {
-      var pad = Math.max((to - from) * 0.05, 1000);
-      vz.setWindow(Math.max(0, from - pad), Math.min(vz.D.duration, to + pad));
-    }
-    var end = p.steps[p.steps.length - 1][0];
-    tl.relayout();
-    vz.highlightPath(p.steps);
-    // The path's rows from the top; the row it ends on selected.
     var firstRow = tl.order.length;
     rows.forEach(function (r) { var k = tl.order.indexOf(r); if (k >= 0) firstRow = Math.min(firstRow, k); });
     tl.first = Math.max(0, Math.min(firstRow, tl.order.length - tl.visible));
-    tl.selected = end;
-    tl.refresh();
+    tl.selected = p.steps[p.steps.length - 1][0];
+    var from = p.steps[0][1], to = p.steps[p.steps.length - 1][2], moved = false;
+    if (fit && to > from) {
+      var pad = Math.max((to - from) * 0.05, 1000), a = Math.max(0, from - pad), b = Math.min(vz.D.duration, to + pad);
+      moved = a !== vz.view.a || b !== vz.view.b;
+      if (moved) vz.setWindow(a, b);
+    }
+    if (!moved) tl.refresh();
     if (note) {
       note.textContent = "";
       var hops = 0;
