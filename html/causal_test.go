@@ -383,3 +383,26 @@ func renderWith(t *testing.T, tr *parse.Trace, s *summary.Summary, opt Options) 
 	}
 	return []byte(b.String())
 }
+
+// TestReportPathRows: every goroutine on the analysis' paths (the part the
+// page draws) has a row of its own, as those findings name do, in a trace
+// with more goroutines than rows.
+func TestReportPathRows(t *testing.T) {
+	tr := readTrace(t, "../testdata/corpus/http-mutex.trace.gz")
+	s := summary.Build(tr, "")
+	d := readData(t, renderWith(t, tr, s, Options{MaxRows: 60}))
+	own := map[int64]bool{}
+	for _, r := range d.Timeline.Rows {
+		if r.Kind == "g" {
+			own[r.G] = true
+		}
+	}
+	if len(tr.Goroutines) <= 60 {
+		t.Fatalf("%d goroutines: the test needs more than the rows", len(tr.Goroutines))
+	}
+	for _, id := range pathGoroutines(s) {
+		if g := tr.Goroutine(id); g != nil && !g.System && !own[int64(id)] {
+			t.Errorf("G%d %s is on a critical path but has no row", id, g.Name)
+		}
+	}
+}
