@@ -27,11 +27,12 @@ func (b *builder) buildTimeline() {
 			must[parse.GoID(id)] = true
 		}
 	}
+	onPaths := map[parse.GoID]bool{}
 	for _, id := range pathGoroutines(b.sum) {
-		must[id] = true
+		onPaths[id] = true
 	}
 	b.windows = append(b.windows, pathWindows(b.sum, t.Duration)...)
-	plan := planRows(t, b.opt.MaxRows, must)
+	plan := planRows(t, b.opt.MaxRows, must, onPaths)
 	rows := make([]rowSource, len(plan))
 	var main, members []int
 	individual, folded := 0, 0
