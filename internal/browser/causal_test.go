@@ -267,7 +267,7 @@ func TestUnnamedMutexServer(t *testing.T) {
 	p.Sleep(200 * time.Millisecond)
 	shoot(t, p, "unnamed-mutex-path", false)
 	t.Logf("go to a waker: %.1f ms", timed(t, p, fmt.Sprintf(`vz.gotoG(%d)`, tg.Waker)))
-	eval[bool](t, p, `(document.getElementById('sites').scrollIntoView(), true)`)
+	eval[bool](t, p, `(vz.closeDetail(), document.getElementById('sites').scrollIntoView(), true)`)
 	p.Sleep(200 * time.Millisecond)
 	shoot(t, p, "unnamed-mutex-holders", false)
 	if m := p.Console(); len(m) > 0 {
