@@ -2,10 +2,13 @@ package html
 
 import (
 	"fmt"
+	"path"
 	"strconv"
 
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/pprofout"
 	"github.com/vizrun/vizrun/internal/summary"
+	"github.com/vizrun/vizrun/internal/units"
 )
 
 // Blocking: where the program's goroutines waited, by reason, by group and
@@ -31,6 +34,9 @@ type siteRow struct {
 	Func, Loc, Reason, Total, Max, Avg string
 	Count                              int64
 	Frames                             []string
+	// Holders: for plain mutexes and RWMutexes, who held the lock while
+	// goroutines waited here (from who woke them), most blame first.
+	Holders []string
 }
 
 // buildBlocking fills the blocking bars and the view's tables.
@@ -128,8 +134,46 @@ func (b *builder) buildBlocking() {
 		b.v.Sites = append(b.v.Sites, siteRow{
 			Func: fn, Loc: loc, Reason: st.Reason, Count: st.Count,
 			Total: ct(st.TotalNs), Max: cm(st.MaxNs), Avg: ca(st.TotalNs / max(st.Count, 1)),
-			Frames: stackText(t, st.Stack),
+			Frames: stackText(t, st.Stack), Holders: holderLines(st.Holders),
 		})
+		b.v.SiteHolders = b.v.SiteHolders || len(st.Holders) > 0
+	}
+}
+
+// holderLines says who held a lock while others waited, one line each:
+// "G12 worker, released at main.handler (server.go:40): others waited 1.2s".
+func holderLines(hs []summary.Holder) []string {
+	var out []string
+	for _, h := range hs {
+		s := fmt.Sprintf("G%d %s", h.Goroutine, shorten(h.Name, maxName))
+		if h.Released != nil {
+			fn, loc := siteName(*h.Released)
+			s += ", released at " + shortFunc(fn)
+			if loc != "" {
+				s += " (" + path.Base(loc) + ")"
+			}
+		}
+		out = append(out, s+": others waited "+units.Duration(h.BlameNs))
+	}
+	return out
+}
+
+// buildPprof names, under each table a profile exports, the vizrun pprof
+// command that writes it (issue 19), for the trace as the report was
+// given it.
+func (b *builder) buildPprof() {
+	src := b.opt.Source
+	if src == "" || src == "-" {
+		src = "TRACE"
+	}
+	b.v.Pprof = map[string]string{}
+	for key, table := range map[string]string{
+		"reasons": pprofout.TableBlockedByReason, "groups": pprofout.TableBlockedByGroup,
+		"sites": pprofout.TableBlockedBySite, "named": pprofout.TableNamed, "leaks": pprofout.TableLeaks,
+	} {
+		if cmd, ok := pprofout.CommandFor(table, src); ok {
+			b.v.Pprof[key] = cmd
+		}
 	}
 }
 

@@ -142,6 +142,27 @@ func barChart(spec *chartSpec, stacked bool, tooltip string) (string, error) {
 	return optionJS(spec.Key, c)
 }
 
+// pathsChart is one horizontal bar per critical path, its parts stacked
+// (the page colours each part by its category and names it in the
+// tooltip: the names are the program's, which options never hold).
+func pathsChart(spec *chartSpec) (string, error) {
+	c := charts.NewBar()
+	c.SetGlobalOptions(common(spec.Key)...)
+	c.SetGlobalOptions(
+		charts.WithTooltipOpts(opts.Tooltip{Trigger: "item", Formatter: fn(jsTipPaths), Position: fn(jsTipPosition)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", AxisLabel: &opts.AxisLabel{Formatter: fn(jsFmtDurAxis)}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true),
+			AxisLabel: &opts.AxisLabel{Formatter: fn(jsFmtRow), Interval: "0"}}),
+		charts.WithGridOpts(opts.Grid{Left: "250", Right: "30", Top: "10", Bottom: "28"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
+	)
+	c.XYReversal()
+	for _, name := range spec.Series {
+		c.AddSeries(name, nil, charts.WithBarChartOpts(opts.BarChart{BarCategoryGap: "35%", Stack: "path"}))
+	}
+	return optionJS(spec.Key, c)
+}
+
 // histogramChart is the counts of a histogram's buckets, with markers at
 // its percentiles (set by the page for the row shown).
 func histogramChart(spec *chartSpec) (string, error) {
@@ -213,6 +234,11 @@ func (b *builder) chartOptions() (template.JS, error) {
 				continue
 			}
 			js, err = barChart(spec, true, jsTipBars)
+		case "paths":
+			if len(spec.Series) == 0 {
+				continue
+			}
+			js, err = pathsChart(spec)
 		case "latency":
 			js, err = histogramChart(spec)
 		case "flame":

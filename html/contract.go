@@ -66,6 +66,8 @@ var chartTable = []chartSpec{
 		Label: "Time user goroutines spent blocked, by reason, in goroutine-time."},
 	{Key: "groups", ID: "vz-groups", Kind: "bars", // one series per state and reason present
 		Label: "Goroutine-time of the busiest goroutine groups, by state."},
+	{Key: "paths", ID: "vz-paths", Kind: "bars", // "part 1", "part 2"...: a path's parts, largest first
+		Label: "Critical paths: what the program's and each task and region type's p50 and p99 instance spent its end-to-end time on."},
 	{Key: "latency", ID: "vz-latency", Kind: "histogram", Series: []string{"count"},
 		Label: "Histogram of the selected kind of wait, with its 50th, 90th and 99th percentiles."},
 	{Key: "flame", ID: "vz-flame", Kind: "flame", Series: []string{"wall clock"},
@@ -94,12 +96,13 @@ const (
 	jsTipWaterfall = "vz.tip.waterfall"
 	jsTipFlame     = "vz.tip.flame"
 	jsTipHistogram = "vz.tip.histogram"
+	jsTipPaths     = "vz.tip.paths"
 	jsTipPosition  = "vz.tip.position"
 )
 
 var jsFuncs = []string{
 	jsRenderGantt, jsRenderFlame, jsFmtTimeAxis, jsFmtDurAxis, jsFmtBytesAxis, jsFmtCount,
-	jsFmtRow, jsFmtBucket, jsTipLines, jsTipBars, jsTipWaterfall, jsTipFlame, jsTipHistogram, jsTipPosition,
+	jsFmtRow, jsFmtBucket, jsTipLines, jsTipBars, jsTipWaterfall, jsTipFlame, jsTipHistogram, jsTipPaths, jsTipPosition,
 }
 
 // pageData is everything the page draws.
@@ -144,12 +147,14 @@ type pageData struct {
 	Flame    *flameData   `json:"flame"` // nil without a wall-clock profile
 	Findings []findingRef `json:"findings"`
 
-	// Wakes and Paths are for causality (issue 16): who woke a goroutine,
-	// and the critical path of a goroutine or task. The analysis does not
-	// provide them yet: they are empty, and the page draws whatever they
-	// hold.
-	Wakes []wakeData `json:"wakes"`
-	Paths []pathData `json:"paths"`
+	// Wakes and Paths are for causality (issue 16): who woke a goroutine
+	// (segments' aux refers to Wakes), and critical paths to highlight on
+	// the goroutine timeline: those of the Critical path section, then one
+	// per goroutine drawn on a row of its own (rowDetail.Path).
+	// PathChart is the section's chart (html/causal.go).
+	Wakes     []wakeData    `json:"wakes"`
+	Paths     []pathData    `json:"paths"`
+	PathChart pathChartData `json:"pathChart"`
 }
 
 // ganttData is a chart of rows of segments: the goroutine timeline, the
@@ -165,8 +170,9 @@ type pageData struct {
 //	      regions), 0 for none;
 //	      merged spans: -(number of spans merged), -1 when the model
 //	      merged them (then how many is not known)
-//	aux   a span: a wake reference (index into Wakes + 1, 0: none);
-//	      merged spans: percent of the time in the dominant code (0:
+//	aux   a span: a wake reference (index into Wakes + 1, 0: none;
+//	      blocked spans of the goroutine timeline only);
+//	      merged spans (no wake, whatever they hold): percent of the time in the dominant code (0:
 //	      unknown), or for processors the busy percent
 //
 // Segments of a row are in time order and do not overlap.
@@ -201,6 +207,9 @@ type rowDetail struct {
 	Facts    [][2]string `json:"facts"`  // label, value
 	Create   int         `json:"create"` // stack reference of the go statement
 	Blocking []blockAt   `json:"blocking"`
+	// Path is the goroutine's critical path, from its creation to its
+	// end: a path reference (index into pageData.Paths + 1, 0: none).
+	Path int `json:"path,omitempty"`
 }
 
 // blockAt is where a goroutine blocked, and for how long in all.
@@ -219,7 +228,8 @@ type tileData struct {
 	Res  int64 `json:"res"`
 	// Why the tile exists: "trace" (the whole trace), "finding" (around
 	// a finding's moment), "members" (goroutines folded into groups),
-	// later "path" (a critical path).
+	// "path" (a task or region instance whose critical path the report
+	// shows).
 	Why  string    `json:"why"`
 	Rows []int     `json:"rows"` // the rows it holds
 	Segs [][]int64 `json:"segs"` // per row of Rows
@@ -299,19 +309,25 @@ type findingRef struct {
 }
 
 // wakeData says who made a goroutine runnable (issue 16): the waker
-// goroutine (a goroutine reference, 0 for none) and its stack at the wake
-// (a stack reference), or the runtime source when no goroutine did it
-// ("timer", "network poller", "GC", "syscall return").
+// goroutine (a goroutine reference, 0 for none), its stack at the wake (a
+// stack reference) and where that was in words ("chan send (pool.go:88)"),
+// or the runtime source when no goroutine did it ("a timer", "the network
+// poller", "the GC", "the runtime").
 type wakeData struct {
 	G      int    `json:"g"`
 	Stack  int    `json:"stack"`
+	At     string `json:"at,omitempty"`
 	Source string `json:"source,omitempty"`
 }
 
 // pathData is a chain of segments to highlight on the goroutine timeline:
-// [row, start, end] each, in time order; the page draws the hand-offs
-// between consecutive ones.
+// [row, start, end] each, in time order (consecutive segments on one row
+// joined; a goroutine without a row of its own is drawn on its group's
+// folded row); the page draws the hand-offs between consecutive ones. Cut
+// counts the steps left out at the start (a path is cut to its last
+// maxPathSteps).
 type pathData struct {
 	Name  string     `json:"name"`
 	Steps [][3]int64 `json:"steps"`
+	Cut   int        `json:"cut,omitempty"`
 }

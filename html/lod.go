@@ -106,6 +106,10 @@ func (m *mixer) flush(out []segment) []segment {
 type spanSource struct {
 	spans  []parse.Span
 	stacks *stackTable // nil: no stack references (counting only)
+	// g and wakes, when set, give blocked spans drawn on their own the
+	// reference of their wake-up.
+	g     *parse.Goroutine
+	wakes *wakeTable
 }
 
 // window returns the spans overlapping [from, to).
@@ -133,6 +137,9 @@ func (s spanSource) segments(from, to, res int64, out []segment) []segment {
 				seg.ref = -1 // merged by the model: mostly c, mix unknown
 			} else if s.stacks != nil {
 				seg.ref = s.stacks.ref(sp.Stack)
+			}
+			if sp.State == parse.StateBlocked && !sp.Merged() && s.wakes != nil {
+				seg.aux = s.wakes.ref(s.g, sp)
 			}
 			out = append(out, seg)
 			continue
@@ -300,8 +307,12 @@ func flat(segs []segment, from int64) []int64 {
 	return out
 }
 
-// interval is a stretch of time.
-type interval struct{ from, to int64 }
+// interval is a stretch of time; why says what it is for tiles of its own
+// ("finding" when empty, "path").
+type interval struct {
+	from, to int64
+	why      string
+}
 
 // findingWindows is the moments findings point at, with some margin,
 // overlapping ones merged, in the order of the findings.
@@ -312,11 +323,11 @@ func findingWindows(refs []findingRef, duration int64) []interval {
 			continue
 		}
 		pad := max((f.To-f.From)/4, 1000)
-		w := interval{max(f.From-pad, 0), min(f.To+pad, duration)}
+		w := interval{from: max(f.From-pad, 0), to: min(f.To+pad, duration)}
 		merged := false
 		for i := range ws {
 			if w.from < ws[i].to && ws[i].from < w.to {
-				ws[i] = interval{min(ws[i].from, w.from), max(ws[i].to, w.to)}
+				ws[i] = interval{from: min(ws[i].from, w.from), to: max(ws[i].to, w.to)}
 				merged = true
 				break
 			}
@@ -342,6 +353,9 @@ func tiles(rows []rowSource, idx []int, duration int64, budget int, windows []in
 	}
 	var need []interval
 	for _, w := range windows {
+		if w.why == "" {
+			w.why = "finding"
+		}
 		if (w.to-w.from)/windowPixels < res && len(need) < maxWindows {
 			need = append(need, w)
 		}
@@ -349,7 +363,7 @@ func tiles(rows []rowSource, idx []int, duration int64, budget int, windows []in
 	for _, w := range need {
 		wr := fitResolution(rows, idx, w.from, w.to, windowBudget/len(need))
 		if wr < res {
-			out = append(out, tile(rows, idx, w.from, w.to, wr, "finding"))
+			out = append(out, tile(rows, idx, w.from, w.to, wr, w.why))
 		}
 	}
 	return out

@@ -53,7 +53,7 @@ func TestSegmentsKeepTime(t *testing.T) {
 	g := tr.Goroutines[0]
 	src := spanSource{spans: g.Spans}
 	for _, res := range []int64{0, 100, 1000, 5000, 1 << 20} {
-		for _, w := range []interval{{0, tr.Duration}, {1234, 56789}} {
+		for _, w := range []interval{{0, tr.Duration, ""}, {1234, 56789, ""}} {
 			segs := src.segments(w.from, w.to, res, nil)
 			if n := src.count(w.from, w.to, res, 1<<30); n != len(segs) {
 				t.Errorf("res %d %v: count %d != %d segments", res, w, n, len(segs))

@@ -8,10 +8,11 @@
 // JSON read with JSON.parse and written to the DOM as text.
 //
 // The package is split by feature: each section of the report (timeline.go,
-// processors.go, parallelism.go, waterfall.go, blocking.go, resources.go,
-// latency.go, tasks.go, cards.go) builds its part of the page's data and of
-// the template's view, charts.go declares the charts with go-echarts, and
-// contract.go documents what the page's code (assets/js) receives.
+// processors.go, parallelism.go, waterfall.go, causal.go, blocking.go,
+// resources.go, latency.go, tasks.go, cards.go) builds its part of the
+// page's data and of the template's view, charts.go declares the charts
+// with go-echarts, and contract.go documents what the page's code
+// (assets/js) receives.
 package html
 
 import (
@@ -118,6 +119,9 @@ type view struct {
 	NamedIdle      []waterfallRow
 	Capacity       string
 	Latency        []latencyView
+	Paths          []pathView
+	SiteHolders    bool              // a site has holders: the table has their column
+	Pprof          map[string]string // a table's key: the vizrun pprof command exporting it
 	HasProcs       bool
 	HasSpans       bool
 	HasHeap        bool
@@ -143,6 +147,9 @@ type builder struct {
 	gIdx    map[parse.GoID]int
 	grpIdx  map[int]int
 	windows []interval
+	wakes   *wakeTable
+	// pathSteps counts the steps of pageData.Paths (budgetPathSteps).
+	pathSteps int
 }
 
 func (b *builder) chart(k string) *chartSpec {
@@ -181,9 +188,10 @@ func newBuilder(t *parse.Trace, s *summary.Summary, opt *Options) *builder {
 		b.charts[i].Series = slices.Clone(b.charts[i].Series)
 	}
 	b.stacks = newStackTable(t)
+	b.wakes = &wakeTable{b: b, idx: map[parse.Wake]int{}}
 	b.d = &pageData{
 		Duration: t.Duration, GOMAXPROCS: t.GOMAXPROCS, Source: shellWord(opt.Source), Coarsened: t.Coarsened, Offset: t.Window[0],
-		Palette: palette[:], Funcs: jsFuncs, Gs: [][2]int64{}, Wakes: []wakeData{}, Paths: []pathData{},
+		Palette: palette[:], Funcs: jsFuncs, Gs: [][2]int64{}, Wakes: []wakeData{}, Paths: []pathData{}, PathChart: pathChartData{Labels: []string{}, Parts: [][]pathPart{}},
 		Findings: []findingRef{}, GroupNames: []string{},
 	}
 	b.v = &view{
@@ -206,6 +214,7 @@ func build(t *parse.Trace, s *summary.Summary, opt *Options) (*view, error) {
 	b.buildSeries()
 	b.buildWaterfall()
 	b.buildBlocking()
+	b.buildPprof()
 	b.buildResources()
 	b.buildLeaks()
 	b.buildLatency()

@@ -11,7 +11,8 @@ import (
 // goroutines are at most MaxRows, each gets one. Past that:
 //
 //   - every goroutine a finding or a leak names gets a row (the finding's
-//     "show in the timeline" must land on it);
+//     "show in the timeline" must land on it), then those on the critical
+//     paths the report shows;
 //   - the other rows go round the groups, one member per group per round,
 //     so that a group of ten thousand cannot crowd out a group of two
 //     hundred; within a group, goroutines that ended differently (a
@@ -74,8 +75,10 @@ func byInterest(gs []*parse.Goroutine) []*parse.Goroutine {
 }
 
 // planRows picks the timeline's rows (see above): the rows shown at first,
-// in order, then the member rows of folded groups.
-func planRows(t *parse.Trace, maxRows int, must map[parse.GoID]bool) []plannedRow {
+// in order, then the member rows of folded groups. The goroutines of must
+// get rows first, then those of also (the goroutines on critical paths),
+// in the room left.
+func planRows(t *parse.Trace, maxRows int, must map[parse.GoID]bool, also ...map[parse.GoID]bool) []plannedRow {
 	var user, sys []*parse.Goroutine
 	for _, g := range t.Goroutines {
 		if g.System {
@@ -109,9 +112,11 @@ func planRows(t *parse.Trace, maxRows int, must map[parse.GoID]bool) []plannedRo
 		}
 	} else {
 		budget := maxRows * 3 / 4
-		for _, g := range user {
-			if must[g.ID] && len(keep) < min(maxMustRows, budget) {
-				keep[g.ID] = true
+		for _, set := range append([]map[parse.GoID]bool{must}, also...) {
+			for _, g := range user {
+				if set[g.ID] && len(keep) < min(maxMustRows, budget) {
+					keep[g.ID] = true
+				}
 			}
 		}
 		// Round-robin over the groups, heaviest first.

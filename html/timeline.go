@@ -27,7 +27,12 @@ func (b *builder) buildTimeline() {
 			must[parse.GoID(id)] = true
 		}
 	}
-	plan := planRows(t, b.opt.MaxRows, must)
+	onPaths := map[parse.GoID]bool{}
+	for _, id := range pathGoroutines(b.sum) {
+		onPaths[id] = true
+	}
+	b.windows = append(b.windows, pathWindows(b.sum, t.Duration)...)
+	plan := planRows(t, b.opt.MaxRows, must, onPaths)
 	rows := make([]rowSource, len(plan))
 	var main, members []int
 	individual, folded := 0, 0
@@ -37,7 +42,7 @@ func (b *builder) buildTimeline() {
 			r.Kind, r.G = "g", int64(p.g.ID)
 			r.Label = fmt.Sprintf("G%d %s", p.g.ID, shorten(p.label, maxName))
 			r.Detail = b.goroutineDetail(p.g, p.parent < 0)
-			rows[i] = rowSource{r, spanSource{spans: p.g.Spans, stacks: b.stacks}}
+			rows[i] = rowSource{r, spanSource{spans: p.g.Spans, stacks: b.stacks, g: p.g, wakes: b.wakes}}
 		} else {
 			r.Kind, r.N = "fold", len(p.members)
 			r.Label = fmt.Sprintf("%s ×%d", shorten(p.label, maxName), len(p.members))
@@ -79,6 +84,7 @@ func (b *builder) buildTimeline() {
 		note += fmt.Sprintf(". The trace was read at a resolution of %s: shorter spans were merged while reading it", units.Duration(t.Coarsened))
 	}
 	tl.Note = note + "."
+	b.buildPaths(plan, rows)
 }
 
 func boolInt(b bool) int {

@@ -115,6 +115,9 @@ var interactions = []interaction{
 	{"clear filter", `(function () { var f = document.getElementById('vz-filter'); f.value = ''; f.dispatchEvent(new Event('input')); })()`},
 	{"expand group", `vz.toggleGroup(vz.tl.rows.findIndex(function (r) { return r.kind === 'fold' && vz.tl.members[vz.tl.rows.indexOf(r)]; }))`},
 	{"select row", `vz.selectRow(vz.tl.order[5], true)`},
+	{"show critical path", `vz.showPath(vz.D.paths.length - 1, true)`},
+	{"clear critical path", `vz.showPath(-1)`},
+	{"go to a waker", `(function () { var w = vz.D.wakes.filter(function (w) { return w.g > 0; })[0]; if (w) vz.gotoG(vz.D.gs[w.g - 1][0]); })()`},
 	{"drag select", `vz.setWindow(vz.D.duration * 0.4, vz.D.duration * 0.45)`},
 	{"reset", `vz.resetWindow()`},
 }

@@ -38,6 +38,14 @@ const maxPathSteps = 1 << 20
 
 // CriticalPath walks back from goroutine g at time to, down to from.
 func (t *Trace) CriticalPath(g GoID, from, to int64) Path {
+	return t.CriticalPathLimit(g, from, to, maxPathSteps)
+}
+
+// CriticalPathLimit is CriticalPath walking at most limit spans back from
+// to: a longer path is cut at its start (Path.From says where it begins).
+// The report bounds with it the paths it draws for every goroutine.
+func (t *Trace) CriticalPathLimit(g GoID, from, to int64, limit int) Path {
+	limit = min(limit, maxPathSteps)
 	p := Path{From: from, To: to}
 	cur := t.Goroutine(g)
 	at := to
@@ -55,7 +63,7 @@ func (t *Trace) CriticalPath(g GoID, from, to int64) Path {
 		}
 		rev = append(rev, s)
 	}
-	for steps := 0; cur != nil && at > from && steps < maxPathSteps; steps++ {
+	for steps := 0; cur != nil && at > from && steps < limit; steps++ {
 		i := spanBefore(cur.Spans, at)
 		if i < 0 {
 			// Before the goroutine's first span: before it was created,

@@ -20,6 +20,10 @@ type CriticalPath struct {
 	DurationNs int64      `json:"duration_ns"`
 	Hops       int        `json:"hops"` // hand-offs between goroutines on the path
 	Parts      []PathPart `json:"parts"`
+
+	// Path is the walk itself, its segments on their goroutines, for the
+	// report to draw (not in the JSON).
+	Path parse.Path `json:"-"`
 }
 
 // PathPart is the time of a critical path spent one way.
@@ -38,7 +42,7 @@ func criticalPaths(t *parse.Trace) []CriticalPath {
 			return
 		}
 		p := t.CriticalPath(g, from, to)
-		cp := CriticalPath{Of: of, Instance: inst, Goroutine: int64(g), FromNs: from, ToNs: to, DurationNs: to - from, Hops: p.Hops, Parts: []PathPart{}}
+		cp := CriticalPath{Of: of, Instance: inst, Goroutine: int64(g), FromNs: from, ToNs: to, DurationNs: to - from, Hops: p.Hops, Parts: []PathPart{}, Path: p}
 		for _, part := range t.Breakdown(&p) {
 			cp.Parts = append(cp.Parts, PathPart{part.Category, part.Ns})
 		}

@@ -190,6 +190,31 @@
     vz.init(key, el, o);
   };
 
+  // The critical paths: bar k of series "part k" is the k-th largest part
+  // of that path (pageData.PathChart), coloured by its category.
+  vz.tip.paths = function (p) {
+    var parts = vz.D.pathChart.parts[p.dataIndex] || [], part = parts[p.seriesIndex];
+    if (!part) return "";
+    var total = parts.reduce(function (s, x) { return s + x.ns; }, 0);
+    return "<b>" + vz.esc(vz.D.pathChart.labels[p.dataIndex]) + "</b><br>" + p.marker + vz.esc(part.name) + ": " +
+      vz.esc(vz.fmt.dur(part.ns)) + " (" + (100 * part.ns / Math.max(total, 1)).toFixed(1) + "% of the path)";
+  };
+  vz.pathChart = function () {
+    var key = "paths", o = window.vzOptions[key], pc = vz.D.pathChart;
+    var el = document.getElementById(vz.spec(key).id);
+    if (!el) return;
+    if (!o || !pc.labels.length) return vz.empty(vz.spec(key).id, "No critical path.");
+    o.yAxis[0].data = pc.labels;
+    vz.spec(key).series.forEach(function (name, k) {
+      o.series[vz.seriesIndex(key, name)].data = pc.parts.map(function (parts) {
+        var part = parts[k];
+        return part ? { value: part.ns, itemStyle: { color: vz.fill(part.code), borderColor: vz.css("--bg"), borderWidth: 1 } } : "-";
+      });
+    });
+    el.style.height = Math.max(120, pc.labels.length * 30 + 50) + "px";
+    vz.init(key, el, o);
+  };
+
   vz.tip.waterfall = function (ps) {
     var p = ps[ps.length - 1];
     if (!p) return "";

@@ -61,16 +61,17 @@ var vz = (function () {
     return '<div class="vz-stack">' + st.map(function (f) { return vz.esc(vz.D.frames[f]); }).join("<br>") + "</div>";
   };
 
-  // wakeHTML says who woke a goroutine (issue 16's wake edges; the page
-  // shows them when the data has any).
-  vz.wakeHTML = function (ref) {
+  // wakeText says who woke a goroutine (pageData.Wakes): "woken by G12
+  // worker at chan send (pool.go:88)", "woken by a timer".
+  vz.wakeText = function (ref) {
     var w = ref > 0 ? vz.D.wakes[ref - 1] : null;
     if (!w) return "";
-    var who = w.g > 0 ? vz.gName(w.g) : w.source || "the runtime";
-    var at = "";
-    var st = w.stack > 0 ? vz.D.stacks[w.stack - 1] : null;
-    if (st && st.length) at = " at " + vz.D.frames[st[0]];
-    return "<div>woken by " + vz.esc(who + at) + "</div>";
+    if (!(w.g > 0)) return "woken by " + (w.source || "the runtime");
+    return "woken by " + vz.gName(w.g) + (w.at ? " at " + w.at : "");
+  };
+  vz.wakeHTML = function (ref) {
+    var t = vz.wakeText(ref);
+    return t ? '<div class="vz-wake">' + vz.esc(t) + "</div>" : "";
   };
 
   return vz;

@@ -35,6 +35,7 @@
     g.coarse = 0;
     g.coarseMembers = 0;
     g.steps = null; // a highlighted chain: row -> [[start, end]...]
+    g.only = null; // a Set: the rows displayed, when not all are
     byName[g.spec.series[0]] = g;
     g.layout();
   }
@@ -147,6 +148,11 @@
       return row.label.toLowerCase().indexOf(q) >= 0 || group.toLowerCase().indexOf(q) >= 0;
     }
     rows.forEach(function (row, i) {
+      if (g.only) {
+        // Only these rows (a highlighted path's), members included.
+        if (g.only.has(i) && (q === "" || match(i))) order.push(i);
+        return;
+      }
       if (row.parent >= 0) return;
       if (q === "") {
         order.push(i);
@@ -158,7 +164,14 @@
     });
     g.members = members;
     g.order = order;
-    g.visible = Math.max(1, Math.min(order.length, g.maxVisible));
+    if (g.only) {
+      // Only some rows: the chart keeps its height (no resize, nothing
+      // below it moves).
+      g.visible = g.fullVisible || Math.max(1, Math.min(order.length, g.maxVisible));
+    } else {
+      g.visible = Math.max(1, Math.min(order.length, g.maxVisible));
+      g.fullVisible = g.visible;
+    }
     g.first = Math.max(0, Math.min(g.first, order.length - g.visible));
   };
 
@@ -342,9 +355,16 @@
         a = Math.max(a, cs.x); b = Math.min(b, cs.x + cs.width);
         children.push({ type: "rect", silent: true, shape: { x: a - 1, y: y - full / 2 - 2, width: Math.max(b - a, 1) + 2, height: full + 4 },
           style: { fill: null, stroke: vz.css("--fg"), lineWidth: 2 } });
-        if (st[2] !== undefined && st[2] !== null) {
-          var to = api.coord([st[1], st[2]]);
-          children.push({ type: "line", silent: true, shape: { x1: b, y1: y, x2: b, y2: to[1] }, style: { stroke: vz.css("--fg"), lineWidth: 1.5, lineDash: [3, 2] } });
+        if (st[2] !== undefined && st[2] !== null && st[1] >= v.a && st[1] <= v.b) {
+          // The hand-off: down (or up) to the next step's row, or to the
+          // chart's edge when that row is out of view.
+          var j = -1;
+          for (var q = 0; q < g.draw.length; q++) if (g.draw[q].row === st[2]) { j = q; break; }
+          var y2;
+          if (j >= 0) y2 = api.coord([v.a, j])[1];
+          else y2 = g.order.indexOf(st[2]) < g.first ? cs.y : cs.y + cs.height;
+          children.push({ type: "line", silent: true, shape: { x1: b, y1: y, x2: b, y2: y2 }, style: { stroke: vz.css("--fg"), lineWidth: 1.5, lineDash: [3, 2] } });
+          children.push({ type: "circle", silent: true, shape: { cx: b, cy: y2, r: 2.5 }, style: { fill: vz.css("--fg") } });
         }
       });
     }

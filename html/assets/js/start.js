@@ -23,6 +23,8 @@
     if (o.blocked) vz.lines("blocked", vz.D.series.blocked);
     if (document.getElementById(vz.spec("heap").id)) vz.lines("heap", vz.D.series.heap);
     vz.waterfall();
+    vz.pathChart();
+    vz.bindPaths();
     vz.bars("reasons", vz.D.bars.reasons);
     if (o.groups) vz.bars("groups", vz.D.bars.groups);
     vz.latency();

@@ -50,13 +50,79 @@
     return ul;
   }
 
-  vz.showDetail = function (r) {
+  // gotoG selects goroutine id's row (expanding its group), scrolled to,
+  // with at (a time) in the window, and opens its details.
+  vz.gotoG = function (id, at) {
+    var r = vz.rowOfG(id);
+    if (r < 0) return false;
+    if (tl.el.style.height !== tl.height() + "px") tl.relayout(); // its group was expanded
+    var v = vz.view;
+    if (at !== undefined && (at < v.a || at > v.b)) {
+      var half = (v.b - v.a) / 2;
+      vz.setWindow(Math.max(0, at - half), Math.min(vz.D.duration, at + half));
+    }
+    tl.highlight = new Set([r]);
+    vz.selectRow(r, true);
+    return true;
+  };
+
+  // spanBlock is the detail panel's part about the span clicked: what it
+  // was, and for a blocked span who woke it, the waker a link to its row.
+  function spanBlock(it) {
+    var box = vz.el("div", "vz-span");
+    box.appendChild(vz.el("h4", "", "the span clicked"));
+    box.appendChild(vz.el("p", "vz-what", name(it.c) + ": " + vz.fmt.time(it.s, Math.max((it.e - it.s) / 1000, 1)) + " → " + vz.fmt.time(it.e, Math.max((it.e - it.s) / 1000, 1)) + " (" + vz.fmt.dur(it.e - it.s) + ")"));
+    var w = it.x > 0 ? vz.D.wakes[it.x - 1] : null;
+    if (w) {
+      var p = vz.el("p", "vz-wake");
+      if (w.g > 0) {
+        p.appendChild(document.createTextNode("woken by "));
+        var a = vz.el("button", "vz-link vz-waker", vz.gName(w.g));
+        a.type = "button";
+        a.title = "select the goroutine that woke it";
+        var gid = vz.D.gs[w.g - 1][0], at = it.e;
+        a.addEventListener("click", function () {
+          if (!vz.gotoG(gid, at)) a.title = "this goroutine has no row in the report";
+        });
+        p.appendChild(a);
+        if (w.at) p.appendChild(document.createTextNode(" at " + w.at));
+      } else {
+        p.textContent = vz.wakeText(it.x);
+      }
+      box.appendChild(p);
+      if (w.stack > 0) {
+        box.appendChild(vz.el("h4", "", "the waker's stack"));
+        box.appendChild(stackList(w.stack));
+      }
+    }
+    if (it.r > 0) {
+      box.appendChild(vz.el("h4", "", "where it waited"));
+      box.appendChild(stackList(it.r));
+    }
+    return box;
+  }
+
+  vz.showDetail = function (r, item) {
     var row = tl && tl.rows[r], det = row && row.detail;
     var panel = document.getElementById("vz-detail");
     if (!det || !panel) return;
     var body = document.getElementById("vz-detail-body");
     body.textContent = "";
     body.appendChild(vz.el("h3", "", det.title));
+    if (det.path > 0) {
+      var pa = vz.el("div", "vz-actions");
+      var on = vz.pathShown === det.path - 1;
+      var pb = vz.el("button", "vz-path-button", on ? "hide the critical path" : "show critical path");
+      pb.type = "button";
+      pb.title = "what decided when this goroutine ended: its own work and waits, and the goroutines it waited for";
+      pb.addEventListener("click", function () {
+        if (vz.pathShown === det.path - 1) vz.showPath(-1); else vz.showPath(det.path - 1, true);
+        vz.showDetail(r, item);
+      });
+      pa.appendChild(pb);
+      body.appendChild(pa);
+    }
+    if (item && !item.m && row.kind === "g") body.appendChild(spanBlock(item));
     if (row.kind === "fold" && tl.members[r]) {
       var acts = vz.el("div", "vz-actions");
       var b = vz.el("button", "", tl.expanded.has(r) ? "Collapse the group" : "Expand the group (" + tl.members[r].length + " rows)");
@@ -107,13 +173,14 @@
   }
   vz.toggleGroup = function (r) { toggle(r); };
 
-  // selectRow selects row r of the timeline, scrolls to it and opens it.
-  vz.selectRow = function (r, open) {
+  // selectRow selects row r of the timeline, scrolls to it and opens it
+  // (with item, the segment clicked, if any).
+  vz.selectRow = function (r, open, item) {
     tl.select(r);
     var row = tl.rows[r];
     vz.selectedG = row && row.kind === "g" ? row.g : 0;
     vz.saveFragment();
-    if (open) vz.showDetail(r);
+    if (open) vz.showDetail(r, item);
   };
 
   // rowOfG finds (or makes visible) the row of goroutine id.
@@ -153,8 +220,7 @@
   // highlightPath draws a chain of segments (pageData.Paths, issue 16's
   // critical paths) over the timeline: each step outlined, the hand-offs
   // between rows dashed. null clears it.
-  vz.highlightPath = function (steps) {
-    if (!tl) return;
+  function setSteps(steps) {
     tl.steps = null;
     if (steps && steps.length) {
       tl.steps = {};
@@ -163,7 +229,91 @@
         (tl.steps[s[0]] = tl.steps[s[0]] || []).push([s[1], s[2], next && next[0] !== s[0] ? next[0] : null]);
       });
     }
+  }
+  vz.highlightPath = function (steps) {
+    if (!tl) return;
+    setSteps(steps);
     tl.refresh();
+  };
+
+  // showPath highlights path i of pageData.Paths (-1: none): its steps
+  // outlined, its rows marked, the window fitted to it when fit is set
+  // and the goroutine it ends on selected.
+  vz.pathShown = -1;
+  vz.showPath = function (i, fit) {
+    if (!tl) return;
+    var p = i >= 0 ? vz.D.paths[i] : null;
+    var note = document.getElementById("vz-path-note");
+    vz.pathShown = p ? i : -1;
+    if (!p || !p.steps.length) {
+      setSteps(null);
+      tl.highlight = new Set();
+      tl.only = null;
+      tl.relayout();
+      if (note) note.hidden = true;
+      return;
+    }
+    var rows = new Set();
+    p.steps.forEach(function (s) {
+      var row = tl.rows[s[0]];
+      if (row && row.parent >= 0 && !tl.expanded.has(row.parent)) tl.expanded.add(row.parent);
+      rows.add(s[0]);
+    });
+    tl.highlight = rows;
+    tl.only = vz.pathOnly === false ? null : rows;
+    setSteps(p.steps);
+    // The path's rows from the top (the chart keeps its height), the row
+    // it ends on selected; drawn once, with the new window if it moves.
+    tl.layout();
+    var firstRow = tl.order.length;
+    rows.forEach(function (r) { var k = tl.order.indexOf(r); if (k >= 0) firstRow = Math.min(firstRow, k); });
+    tl.first = Math.max(0, Math.min(firstRow, tl.order.length - tl.visible));
+    tl.selected = p.steps[p.steps.length - 1][0];
+    var from = p.steps[0][1], to = p.steps[p.steps.length - 1][2], moved = false;
+    if (fit && to > from) {
+      var pad = Math.max((to - from) * 0.05, 1000), a = Math.max(0, from - pad), b = Math.min(vz.D.duration, to + pad);
+      moved = a !== vz.view.a || b !== vz.view.b;
+      if (moved) vz.setWindow(a, b);
+    }
+    if (!moved) tl.refresh();
+    if (note) {
+      note.textContent = "";
+      var hops = 0;
+      for (var k = 1; k < p.steps.length; k++) if (p.steps[k][0] !== p.steps[k - 1][0]) hops++;
+      note.appendChild(document.createTextNode("Critical path of " + p.name + ": " + vz.fmt.dur(to - from) + " on " + rows.size + " row" +
+        (rows.size === 1 ? "" : "s") + ", " + hops + " hand-off" + (hops === 1 ? "" : "s") + " between rows (dashed)" +
+        (p.cut ? "; its first " + p.cut + " steps are left out" : "") + ". "));
+      var o = vz.el("button", "", tl.only ? "show every row" : "only the path's rows");
+      o.type = "button";
+      o.addEventListener("click", function () { vz.pathOnly = !tl.only; vz.showPath(i); });
+      note.appendChild(o);
+      var b = vz.el("button", "", "clear");
+      b.type = "button";
+      b.addEventListener("click", function () { vz.showPath(-1); });
+      note.appendChild(b);
+      note.hidden = false;
+    }
+  };
+
+  // bindPaths wires the Critical path section's buttons and the copy
+  // buttons of commands.
+  vz.bindPaths = function () {
+    var bs = document.querySelectorAll("button.vz-show-path");
+    for (var i = 0; i < bs.length; i++) {
+      bs[i].addEventListener("click", function (e) {
+        var k = Number(e.currentTarget.getAttribute("data-path"));
+        var sec = document.getElementById("timeline");
+        if (sec) sec.scrollIntoView({ block: "start" });
+        vz.showPath(k, true);
+      });
+    }
+    var cs = document.querySelectorAll("button.vz-copy");
+    for (var j = 0; j < cs.length; j++) {
+      cs[j].addEventListener("click", function (e) {
+        var b = e.currentTarget, text = b.getAttribute("data-copy");
+        if (navigator.clipboard) navigator.clipboard.writeText(text).then(function () { b.textContent = "copied"; }, function () {});
+      });
+    }
   };
 
   function filter(q) {
@@ -220,7 +370,7 @@
       click: function (hit) {
         var row = tl.rows[hit.row];
         if (hit.label && row.kind === "fold") { toggle(hit.row); return; }
-        vz.selectRow(hit.row, true);
+        vz.selectRow(hit.row, true, hit.label ? null : hit.item);
       },
       keys: function (e) {
         if (e.key === "Enter") { if (tl.selected >= 0) vz.showDetail(tl.selected); return true; }
@@ -233,7 +383,7 @@
           return true;
         }
         if (e.key === "Escape") {
-          if (!vz.closeDetail()) { vz.clearMeasure(); tl.highlight = new Set(); tl.refresh(); }
+          if (!vz.closeDetail()) { vz.clearMeasure(); if (vz.pathShown >= 0) vz.showPath(-1); tl.highlight = new Set(); tl.refresh(); }
           return true;
         }
         return false;
