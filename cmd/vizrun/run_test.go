@@ -833,11 +833,11 @@ func TestInstall(t *testing.T) {
 import (
 	"log"
 
-	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 func main() {
-	s, err := tracer.Start(tracer.Config{ReportFile: "report.html"})
+	s, err := report.Start(report.Config{ReportFile: "report.html"})
 	if err != nil {
 		log.Fatal(err)
 	}

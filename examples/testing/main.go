@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 func greet(name string) string {
@@ -59,7 +60,7 @@ func sharedCounter(ctx context.Context) int {
 func main() {
 	out := flag.String("o", "testing.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		fmt.Println(greet("Sam"))
 		if _, err := fetchData(ctx, ""); err != nil {
 			fmt.Println("Error:", err)

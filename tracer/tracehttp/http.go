@@ -1,4 +1,13 @@
-package tracer
+// Package tracehttp serves live captures of a running program over HTTP,
+// as vizrun reports or raw execution traces, and the window of the running
+// tracer.FlightRecorder. Mount its Handler behind your own authentication,
+// as you would net/http/pprof:
+//
+//	mux.Handle("/debug/vizrun/", tracehttp.Handler())
+//
+// It lives apart from the tracer package, which imports only the standard
+// library, because it brings net/http, the parser and the renderer.
+package tracehttp
 
 import (
 	"bytes"
@@ -18,6 +27,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/vizrun/vizrun/internal/protocol"
+	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/internal/core"
+	"github.com/vizrun/vizrun/tracer/internal/render"
+	_ "github.com/vizrun/vizrun/tracer/leaks"
 )
 
 // Capture limits of the HTTP handler.
@@ -109,7 +124,7 @@ const captureMaxSpans = 1 << 20
 // X-Content-Type-Options: nosniff and Cache-Control: no-store. Handler
 // registers nothing on http.DefaultServeMux.
 func Handler() http.Handler {
-	handlerNames.Do(names.start)
+	handlerNames.Do(core.Names.Start)
 	return &handler{}
 }
 
@@ -187,7 +202,7 @@ func (h *handler) index(w http.ResponseWriter, r *http.Request) {
 	indexPage.Execute(w, struct {
 		Max    int
 		Flight bool
-	}{MaxCaptureSeconds, current.Load() != nil})
+	}{MaxCaptureSeconds, core.CurrentFlight.Load() != nil})
 }
 
 // query is what a request asks for.
@@ -284,10 +299,17 @@ func (h *handler) capture(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	title := "vizrun capture of " + rec.took.Round(time.Millisecond).String()
-	if rec.full {
-		title += fmt.Sprintf(" (cut short: the trace reached %s)", mib(rec.buf.Len()))
+	var cut string
+	switch {
+	case rec.stoppedElsewhere:
+		cut = "the program stopped the execution tracer (runtime/trace.Stop) during the capture"
+	case rec.full:
+		cut = fmt.Sprintf("the trace reached %s", mib(rec.buf.Len()))
 	}
-	h.answer(w, r, rec.buf, q.raw, title, rec.flight, rec.took)
+	if cut != "" {
+		title += " (cut short: " + cut + ")"
+	}
+	h.answer(w, r, rec.buf, q.raw, answerOptions{title: title, cut: cut, flight: rec.flight, window: rec.took})
 }
 
 // takeSlot takes an in-flight token, or answers 429.
@@ -314,10 +336,11 @@ func extendWriteDeadline(w http.ResponseWriter, r *http.Request) {
 
 // recorded is a finished capture.
 type recorded struct {
-	buf    *traceBuffer
-	took   time.Duration
-	full   bool // ended early, at the memory bound
-	flight bool // recorded with a flight recorder
+	buf              *traceBuffer
+	took             time.Duration
+	full             bool // ended early, at the memory bound
+	flight           bool // recorded with a flight recorder
+	stoppedElsewhere bool // ended early: the program stopped the execution tracer
 }
 
 // record captures d of execution trace into memory, or less when the
@@ -330,7 +353,7 @@ func record(ctx context.Context, d time.Duration) (rec recorded, err error) {
 		return rec, errCapturing
 	}
 	defer capturing.Store(false)
-	defer recoverTo(&err)
+	defer core.Recover(&err)
 	buf, err := newTraceBuffer()
 	if err != nil {
 		return rec, err
@@ -342,13 +365,13 @@ func record(ctx context.Context, d time.Duration) (rec recorded, err error) {
 			buf.release()
 		}
 	}()
-	stopWatch := watchBacklog(buf)
-	defer stopWatch()
 	c, err := startRecording(buf, d)
 	if err != nil {
 		return rec, err
 	}
 	defer c.stop(false) // on every early return, and on panics
+	stopWatch := watch(buf, c)
+	defer stopWatch()
 	start := time.Now()
 	timer := time.NewTimer(d)
 	defer timer.Stop()
@@ -356,11 +379,18 @@ func record(ctx context.Context, d time.Duration) (rec recorded, err error) {
 	case <-timer.C:
 	case <-buf.full:
 		rec.full = true
+	case <-c.lost:
+		rec.stoppedElsewhere = true
 	case <-ctx.Done():
 		return rec, ctx.Err()
 	}
 	if err := c.stop(true); err != nil {
 		return rec, err
+	}
+	select {
+	case <-c.lost:
+		rec.stoppedElsewhere = true
+	default:
 	}
 	rec.buf, rec.took, rec.flight = buf, time.Since(start), c.fr != nil
 	rec.full = rec.full || buf.cut.Load()
@@ -530,21 +560,28 @@ func (b *traceBuffer) release() {
 	b.reserve, b.chunks, b.next, b.off = 0, nil, 0, 0
 }
 
-// watchBacklog follows, while a capture records into b, how much trace the
-// runtime holds that is not written out yet: the trace reader goroutine
-// may fall behind a busy program, and the runtime then keeps buffering,
-// without limit. It is measured as the growth of the runtime's "other"
-// memory (trace buffers, mostly), every 10 ms. The returned func stops it.
-func watchBacklog(b *traceBuffer) (stop func()) {
+// watch follows, every 10 ms while a capture c records into b, how much
+// trace the runtime holds that is not written out yet: the trace reader
+// goroutine may fall behind a busy program, and the runtime then keeps
+// buffering, without limit. It is measured as the growth of the runtime's
+// "other" memory (trace buffers, mostly). It also sees the program stop
+// the execution tracer under a capture with runtime/trace.Stop: it then
+// closes c.lost, and the capture ends. Its goroutine is named
+// captureWatcherName in the trace. The returned func stops it.
+func watch(b *traceBuffer, c *recording) (stop func()) {
 	sample := []metrics.Sample{{Name: "/memory/classes/other:bytes"}}
 	metrics.Read(sample)
-	if sample[0].Value.Kind() != metrics.KindUint64 {
-		return func() {}
+	backlog := sample[0].Value.Kind() == metrics.KindUint64
+	var base uint64
+	if backlog {
+		base = sample[0].Value.Uint64()
 	}
-	base := sample[0].Value.Uint64()
 	done, exited := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(exited)
+		if trace.IsEnabled() {
+			trace.Log(context.Background(), protocol.LogName, captureWatcherName)
+		}
 		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
 		for {
@@ -552,6 +589,13 @@ func watchBacklog(b *traceBuffer) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
+			}
+			if c.fr == nil && !trace.IsEnabled() {
+				c.lostOnce.Do(func() { close(c.lost) })
+				return
+			}
+			if !backlog {
+				continue
 			}
 			metrics.Read(sample)
 			if v := sample[0].Value.Uint64(); v > base {
@@ -565,6 +609,11 @@ func watchBacklog(b *traceBuffer) (stop func()) {
 	return func() { close(done); <-exited }
 }
 
+// captureWatcherName is the name, in a capture's trace, of the goroutine
+// that watches the capture: the tracer's own, a system goroutine in the
+// report.
+const captureWatcherName = protocol.SystemName + "capture-watch"
+
 // rendering lets one report be rendered at a time.
 var rendering = make(chan struct{}, 1)
 
@@ -572,39 +621,60 @@ func mib(n int64) string { return fmt.Sprintf("%.4g MiB", float64(n)/(1<<20)) }
 
 // recording is a capture under way.
 type recording struct {
-	w    io.Writer
-	fr   *trace.FlightRecorder // nil when recording with runtime/trace.Start
-	once sync.Once
-	err  error
+	w        io.Writer
+	fr       *trace.FlightRecorder // nil when recording with runtime/trace.Start
+	once     sync.Once
+	err      error
+	lost     chan struct{} // closed when the program stopped the execution tracer
+	lostOnce sync.Once
 }
 
 // startRecording records into w with runtime/trace, or with a flight
 // recorder when the tracer is taken.
 func startRecording(w io.Writer, d time.Duration) (*recording, error) {
-	if err := startTrace(w); err == nil {
-		names.replay()
-		return &recording{w: w}, nil
+	if err := core.StartTrace(w); err == nil {
+		core.Names.Replay()
+		return &recording{w: w, lost: make(chan struct{})}, nil
 	}
 	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: d + time.Second, MaxBytes: uint64(maxCaptureBytes / 4)})
 	if err := fr.Start(); err != nil {
 		return nil, fmt.Errorf("%w (%v)", errNoTracer, err)
 	}
-	names.start()
-	return &recording{w: w, fr: fr}, nil
+	core.Names.Start()
+	return &recording{w: w, fr: fr, lost: make(chan struct{})}, nil
 }
 
 // stop ends the recording, the first time it is called, leaving the trace
-// in w when keep is set.
+// in w when keep is set. A trace kept ends with the goroutines the runtime
+// proves leaked (when it has the goroutine leak profile) and the mark of a
+// live trace: the program goes on, so goroutines still blocked at the end
+// are not leak candidates. When the program stopped the execution tracer
+// itself, stop leaves the tracer alone.
 func (c *recording) stop(keep bool) error {
 	c.once.Do(func() {
 		if c.fr == nil {
-			stopTrace()
+			select {
+			case <-c.lost:
+				return // not ours to stop any more
+			default:
+			}
+			if !trace.IsEnabled() {
+				c.lostOnce.Do(func() { close(c.lost) })
+				return
+			}
+			if keep {
+				core.LogLeaks()
+				core.LogLive()
+			}
+			core.StopTrace()
 			return
 		}
-		defer names.stop()
+		defer core.Names.Stop()
 		defer c.fr.Stop()
 		if keep {
-			names.replay()
+			core.Names.Replay()
+			core.LogLeaks()
+			core.LogLive()
 			_, c.err = c.fr.WriteTo(c.w)
 		}
 	})
@@ -617,7 +687,7 @@ func (h *handler) flight(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "vizrun tracer: "+err.Error())
 		return
 	}
-	f := current.Load()
+	f := core.CurrentFlight.Load()
 	if f == nil {
 		httpError(w, http.StatusNotFound, "vizrun tracer: no flight recorder is running (start one with tracer.NewFlightRecorder)")
 		return
@@ -633,7 +703,7 @@ func (h *handler) flight(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer buf.release()
-	if err := f.WriteTrace(buf); errors.Is(err, ErrNotRecording) {
+	if _, err := f.WriteTo(buf); errors.Is(err, tracer.ErrNotRecording) {
 		httpError(w, http.StatusNotFound, "vizrun tracer: the flight recorder has stopped")
 		return
 	} else if err != nil {
@@ -641,21 +711,39 @@ func (h *handler) flight(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	buf.shrink()
-	title := f.cfg.Title
+	title := f.Title
+	var cut string
 	if buf.cut.Load() {
-		title += fmt.Sprintf(" (cut short: the snapshot reached %s)", mib(buf.Len()))
+		cut = fmt.Sprintf("the snapshot reached %s", mib(buf.Len()))
+		title += " (cut short: " + cut + ")"
 	}
-	h.answer(w, r, buf, q.raw, title, false, 0)
+	h.answer(w, r, buf, q.raw, answerOptions{title: title, cut: cut})
 }
 
+// answerOptions say what an answer says about its trace.
+type answerOptions struct {
+	title  string
+	cut    string        // why the trace was cut short, or ""
+	flight bool          // the trace comes from the fallback flight recorder...
+	window time.Duration // ...which kept about window
+}
+
+// CutShortHeader is set on an answer whose trace was cut short (the
+// program stopped the execution tracer during the capture, or the trace
+// reached the memory bound): its value says why. The report's title and
+// warnings say it too.
+const CutShortHeader = "X-Vizrun-Cut-Short"
+
 // answer sends a trace, raw or as a report, and gives the trace's memory
-// back. flight says the trace comes from the fallback flight recorder,
-// which kept about window.
-func (h *handler) answer(w http.ResponseWriter, r *http.Request, buf *traceBuffer, raw bool, title string, flight bool, window time.Duration) {
+// back.
+func (h *handler) answer(w http.ResponseWriter, r *http.Request, buf *traceBuffer, raw bool, o answerOptions) {
 	defer buf.release()
 	if buf.Len() == 0 {
 		httpError(w, http.StatusInternalServerError, "vizrun tracer: the capture recorded nothing")
 		return
+	}
+	if o.cut != "" {
+		w.Header().Set(CutShortHeader, o.cut)
 	}
 	if raw {
 		extendWriteDeadline(w, r)
@@ -672,7 +760,11 @@ func (h *handler) answer(w http.ResponseWriter, r *http.Request, buf *traceBuffe
 		return // the client went away while another report was rendered
 	}
 	var page bytes.Buffer
-	err := writeReportWith(&page, buf, reportOptions{title: title, flight: flight, window: window, maxSpans: captureMaxSpans})
+	var warnings []string
+	if o.cut != "" {
+		warnings = append(warnings, "this capture was cut short: "+o.cut)
+	}
+	err := render.Write(&page, buf, render.Options{Title: o.title, Flight: o.flight, Window: o.window, MaxSpans: captureMaxSpans, Warnings: warnings})
 	<-rendering
 	buf.release()
 	if err != nil && buf.cut.Load() {
