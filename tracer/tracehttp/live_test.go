@@ -1,0 +1,126 @@
+package tracehttp
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	rtrace "runtime/trace"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/tracer"
+)
+
+// waitCapturing waits until a capture records.
+func waitCapturing(t *testing.T) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !capturing.Load(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the capture did not start")
+		}
+	}
+}
+
+// TestCaptureHostStops: the program stops the execution tracer during a
+// capture: the capture ends then, and the answer says it was cut short,
+// raw or as a report.
+func TestCaptureHostStops(t *testing.T) {
+	if err := rtrace.Start(io.Discard); err != nil {
+		t.Skip("the execution tracer is in use already:", err)
+	}
+	rtrace.Stop()
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+	for _, format := range []string{"trace", "html"} {
+		type answer struct {
+			resp *http.Response
+			body []byte
+			err  error
+		}
+		got := make(chan answer, 1)
+		start := time.Now()
+		go func() {
+			resp, err := http.Get(srv.URL + "/trace?seconds=30&format=" + format)
+			if err != nil {
+				got <- answer{err: err}
+				return
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			got <- answer{resp, b, err}
+		}()
+		waitCapturing(t)
+		time.Sleep(50 * time.Millisecond)
+		rtrace.Stop() // the host's
+		a := <-got
+		if a.err != nil {
+			t.Fatalf("%s: %v", format, a.err)
+		}
+		if time.Since(start) > 25*time.Second {
+			t.Errorf("%s: the capture ran its whole 30 s after the tracer stopped", format)
+		}
+		cut := a.resp.Header.Get(CutShortHeader)
+		if a.resp.StatusCode != http.StatusOK || !strings.Contains(cut, "stopped the execution tracer") {
+			t.Errorf("%s: %d, %s %q; want 200 saying the capture was cut short", format, a.resp.StatusCode, CutShortHeader, cut)
+		}
+		if format == "html" && !bytes.Contains(a.body, []byte("cut short")) {
+			t.Errorf("the report does not say the capture was cut short")
+		}
+		if format == "trace" {
+			if _, err := parse.Read(bytes.NewReader(a.body), parse.Options{}); err != nil {
+				t.Errorf("the trace cut short: %v", err)
+			}
+		}
+	}
+}
+
+// TestCaptureLive: a live capture's trace is of a program that goes on:
+// goroutines blocked at its end are no leak candidates, and the capture's
+// own goroutines are system goroutines.
+func TestCaptureLive(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	started := make(chan struct{})
+	tracer.Go(context.Background(), "waiting-worker", func(context.Context) { close(started); <-release })
+	<-started
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/trace?seconds=0.2&format=trace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("capture: %d %s", resp.StatusCode, b)
+	}
+	tr, err := parse.Read(bytes.NewReader(b), parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tr.Live {
+		t.Error("the capture is not marked live")
+	}
+	var worker, watcher *parse.Goroutine
+	for _, g := range tr.Goroutines {
+		if g.Leaked() && !g.ProvenLeak {
+			t.Errorf("goroutine %d (%s) is a leak candidate in a live capture", g.ID, g.Name)
+		}
+		switch g.Name {
+		case "waiting-worker":
+			worker = g
+		case captureWatcherName:
+			watcher = g
+		}
+	}
+	if worker == nil {
+		t.Error("the worker started before the capture is not named in it")
+	}
+	if watcher == nil || !watcher.System {
+		t.Errorf("the capture's watcher: %+v, want a system goroutine named %s", watcher, captureWatcherName)
+	}
+}
