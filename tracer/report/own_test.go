@@ -1,0 +1,80 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
+)
+
+// TestWriteFlightOwn: a report written while the flight recorder records
+// is the tracer's own work in the recording (a vizrun.own region), which
+// the parser keeps apart from the program's regions.
+func TestWriteFlightOwn(t *testing.T) {
+	fr := tracer.NewFlightRecorder(tracer.FlightConfig{MinAge: 5 * time.Second})
+	if err := fr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer fr.Stop()
+	var page bytes.Buffer
+	if err := report.WriteFlight(&page, fr); err != nil || !bytes.Contains(page.Bytes(), []byte("</html>")) {
+		t.Fatalf("WriteFlight: %v", err)
+	}
+	var buf bytes.Buffer
+	if _, err := fr.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := parse.Read(&buf, parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Own) == 0 {
+		t.Error("the report written inside the window is not marked as the tracer's own work")
+	}
+	for _, r := range tr.Regions {
+		if r.Type == "vizrun.own" {
+			t.Error("the tracer's own region is listed among the program's")
+		}
+	}
+	if err := fr.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.WriteFlight(io.Discard, fr); err == nil {
+		t.Error("WriteFlight of a stopped recorder succeeded")
+	}
+}
+
+// TestWallClockSamplerIsSystem: the wall-clock sampler's goroutine is the
+// tracer's, a system goroutine in the model.
+func TestWallClockSamplerIsSystem(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.trace")
+	err := report.Run(report.Config{TraceFile: path, WallClock: true}, func(ctx context.Context) error {
+		time.Sleep(50 * time.Millisecond)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := parse.ReadFile(path, parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, g := range tr.Goroutines {
+		if g.Name == "vizrun.wallclock" {
+			found = true
+			if !g.System {
+				t.Error("the wall-clock sampler is not a system goroutine")
+			}
+		}
+	}
+	if !found {
+		t.Error("no goroutine named vizrun.wallclock in the trace")
+	}
+}
