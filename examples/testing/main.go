@@ -6,7 +6,7 @@
 // Tutorial: "Testing Async Code". #[tokio::test] gives each async test a
 // runtime to run on. Go needs nothing of the kind: a test calls the
 // function, goroutines and all, and waits for it like any caller. What
-// vizrun adds is seeing those goroutines: tracetest.Record (or tracer.Run)
+// vizrun adds is seeing those goroutines: tracetest.Record (or report.Run)
 // inside a test, or vizrun test for a report of a whole test run.
 package main
 

@@ -88,7 +88,7 @@ const captureMaxSpans = 1 << 20
 // remembered by name (about a microsecond more each), so that a capture
 // names the goroutines that were running before it began.
 //
-//	mux.Handle("/debug/vizrun/", tracer.Handler())
+//	mux.Handle("/debug/vizrun/", tracehttp.Handler())
 //
 // Limits, so that no client can hurt the host:
 //
@@ -114,6 +114,15 @@ const captureMaxSpans = 1 << 20
 //     server's WriteTimeout, counted afresh from the end of the capture
 //     (which may outlast it), or 30 seconds when the server sets none; a
 //     slower client is cut off.
+//
+// A capture's trace ends with the goroutines the runtime proves leaked
+// (when it has the goroutine leak profile) and a mark saying the program
+// goes on, so that goroutines merely blocked at its end are not called
+// leaks. When the program stops the execution tracer itself
+// (runtime/trace.Stop) during a capture, the capture ends there and is
+// answered 200 with an X-Vizrun-Cut-Short header (CutShortHeader) saying
+// why; a report says so in its title and warnings. So does a trace cut at
+// the memory bound.
 //
 // Status codes: 200; 400 for a bad query (seconds not a number in range,
 // format neither html nor trace, either given twice, a malformed query or
