@@ -8,8 +8,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/vizrun/vizrun/tracer"
-	"github.com/vizrun/vizrun/tracer/internal/core"
 	"io"
 	"net"
 	"net/http"
@@ -23,6 +21,8 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/internal/core"
 )
 
 // abuseServer serves Handler at /debug/vizrun/ with a /ping beside it.

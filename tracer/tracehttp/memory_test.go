@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/vizrun/vizrun/tracer"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/vizrun/vizrun/tracer"
 )
 
 // The handler's memory: whatever the host does, the traces a Handler holds
