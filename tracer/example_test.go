@@ -41,6 +41,8 @@ func Example() {
 	done := make(chan struct{})
 	tracer.Go(context.Background(), "worker", func(ctx context.Context) { close(done) })
 	<-done
+	fmt.Println("worked")
+	// Output: worked
 }
 
 func ExampleStart() {
@@ -52,15 +54,12 @@ func ExampleStart() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("mode:", s.Mode())
 	if err := s.Stop(); err != nil {
 		log.Fatal(err)
 	}
 	_, err = os.Stat(path)
 	fmt.Println("trace written:", err == nil)
-	// Output:
-	// mode: trace
-	// trace written: true
+	// Output: trace written: true
 }
 
 // Stop of a Session that Start did not return is refused, and stops
@@ -87,25 +86,32 @@ func ExampleName() {
 		close(done)
 	}()
 	<-done
+	fmt.Println("named")
+	// Output: named
 }
 
 func ExampleRegion() {
 	ctx := context.Background()
-	parse := func() {
+	parse := func() int {
 		defer tracer.Region(ctx, "parse").End()
-		time.Sleep(time.Millisecond)
+		return len("some input")
 	}
-	parse()
+	fmt.Println(parse())
+	// Output: 10
 }
 
 func ExampleTask() {
 	ctx, task := tracer.Task(context.Background(), "request")
 	defer task.End()
 	tracer.Log(ctx, "user", "42") // belongs to the task
+	fmt.Println("served")
+	// Output: served
 }
 
 func ExampleLog() {
 	tracer.Log(context.Background(), "cache", "miss")
+	fmt.Println("logged")
+	// Output: logged
 }
 
 func ExampleNewMutex() {
@@ -216,4 +222,39 @@ func ExampleFlightRecorder_WriteTo() {
 	}
 	fmt.Println("snapshot written:", n > 0)
 	// Output: snapshot written: true
+}
+
+// Under go test -trace the execution tracer is taken: the session records
+// with a flight recorder, and Mode says so.
+func ExampleSession_Mode() {
+	dir := tempDir()
+	defer os.RemoveAll(dir)
+	s, err := tracer.Start(tracer.Config{TraceFile: filepath.Join(dir, "run.trace"), FallbackWindow: 30 * time.Second})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer func() {
+		if err := s.Stop(); err != nil {
+			log.Print(err)
+		}
+	}()
+	if s.Mode() == tracer.ModeFlight {
+		log.Print("the tracer is in use elsewhere: the trace keeps the last ", s.Window())
+	}
+	fmt.Println("recording")
+	// Output: recording
+}
+
+func ExampleMutex_TryLock() {
+	mu := tracer.NewMutex("once")
+	fmt.Println(mu.TryLock(), mu.TryLock())
+	mu.Unlock()
+	// Output: true false
+}
+
+func ExampleFlightRecorder_Config() {
+	fr := tracer.NewFlightRecorder(tracer.FlightConfig{})
+	cfg := fr.Config() // the defaults, filled in
+	fmt.Println(cfg.MinAge, cfg.MaxBytes>>20, "MiB", cfg.Title)
+	// Output: 10s 64 MiB vizrun flight recording
 }

@@ -49,9 +49,37 @@ func TestLightDeps(t *testing.T) {
 	}
 }
 
-// weightPrograms are three programs: plain runtime/trace, the tracer's
-// annotations (with Start/Stop writing a raw trace), and the report.
+// weightPrograms are four programs: plain runtime/trace recording a
+// trace with a task, a region, a goroutine and a log; the tracer's
+// annotations alone ("annotations": tracer.Go, Task, Region, NewMutex,
+// Log, no recording); the same with tracer.Start/Stop writing a raw trace
+// ("light", the plain program's match); and the three-line report.
 var weightPrograms = map[string]string{
+	"annotations": `package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/vizrun/vizrun/tracer"
+)
+
+func main() {
+	ctx, task := tracer.Task(context.Background(), "t")
+	defer task.End()
+	mu := tracer.NewMutex("m")
+	done := make(chan struct{})
+	tracer.Go(ctx, "g", func(ctx context.Context) {
+		defer tracer.Region(ctx, "r").End()
+		mu.Lock()
+		mu.Unlock()
+		close(done)
+	})
+	<-done
+	tracer.Log(ctx, "k", "v")
+	log.Print("done")
+}
+`,
 	"plain": `package main
 
 import (
@@ -134,7 +162,7 @@ func main() {
 `,
 }
 
-// TestWeight builds the three programs and compares their package counts
+// TestWeight builds the four programs and compares their package counts
 // (go list -deps) and binary sizes: the annotations cost at most 10
 // packages more than runtime/trace.
 func TestWeight(t *testing.T) {
@@ -162,13 +190,15 @@ func TestWeight(t *testing.T) {
 		size[name] = buildSize(t, dir)
 		stripped[name] = buildSize(t, dir, "-ldflags=-s -w")
 	}
-	for _, name := range []string{"plain", "light", "report"} {
-		t.Logf("%-6s %3d packages (%+d), %5.2f MB (%+.2f MB), stripped (-s -w) %5.2f MB (%+.2f MB)", name, pkgs[name], pkgs[name]-pkgs["plain"],
+	for _, name := range []string{"plain", "annotations", "light", "report"} {
+		t.Logf("%-11s %3d packages (%+d), %5.2f MB (%+.2f MB), stripped (-s -w) %5.2f MB (%+.2f MB)", name, pkgs[name], pkgs[name]-pkgs["plain"],
 			float64(size[name])/1e6, float64(size[name]-size["plain"])/1e6,
 			float64(stripped[name])/1e6, float64(stripped[name]-stripped["plain"])/1e6)
 	}
-	if d := pkgs["light"] - pkgs["plain"]; d > 10 {
-		t.Errorf("the annotations-only program has %d packages more than plain runtime/trace, want at most 10", d)
+	for _, name := range []string{"annotations", "light"} {
+		if d := pkgs[name] - pkgs["plain"]; d > 10 {
+			t.Errorf("the %s program has %d packages more than plain runtime/trace, want at most 10", name, d)
+		}
 	}
 }
 

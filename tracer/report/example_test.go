@@ -34,6 +34,8 @@ func Example() {
 	done := make(chan struct{})
 	tracer.Go(context.Background(), "worker", func(ctx context.Context) { close(done) })
 	<-done
+	fmt.Println("worked")
+	// Output: worked
 }
 
 func ExampleStart() {
@@ -129,4 +131,26 @@ func ExampleWriteFlight() {
 	}
 	fmt.Println("report written")
 	// Output: report written
+}
+
+func ExampleSession_Mode() {
+	dir, err := os.MkdirTemp("", "vizrun-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	s, err := report.Start(report.Config{ReportFile: filepath.Join(dir, "report.html")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer func() {
+		if err := s.Stop(); err != nil {
+			log.Print(err)
+		}
+	}()
+	if s.Mode() == tracer.ModeFlight { // under go test -trace
+		log.Print("the report will cover the last minute before Stop")
+	}
+	fmt.Println("recording")
+	// Output: recording
 }

@@ -3,8 +3,11 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"os"
 	"path/filepath"
+	rtrace "runtime/trace"
 	"testing"
 	"time"
 
@@ -76,5 +79,32 @@ func TestWallClockSamplerIsSystem(t *testing.T) {
 	}
 	if !found {
 		t.Error("no goroutine named vizrun.wallclock in the trace")
+	}
+}
+
+// TestReportHostStops: the program stops the execution tracer under a
+// report session: the report is still written, says the trace ends there,
+// and Stop returns tracer.ErrStoppedElsewhere.
+func TestReportHostStops(t *testing.T) {
+	dir := t.TempDir()
+	cfg := report.Config{ReportFile: filepath.Join(dir, "r.html"), TraceFile: filepath.Join(dir, "t.trace")}
+	s, err := report.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Mode() != tracer.ModeTrace {
+		s.Stop()
+		t.Skip("the execution tracer is in use already")
+	}
+	rtrace.Stop() // the host's
+	if err := s.Stop(); !errors.Is(err, tracer.ErrStoppedElsewhere) {
+		t.Errorf("Stop: %v, want ErrStoppedElsewhere", err)
+	}
+	b, err := os.ReadFile(cfg.ReportFile)
+	if err != nil || !bytes.Contains(b, []byte("stopped the execution tracer")) {
+		t.Errorf("the report (%v) does not say the program stopped the tracer", err)
+	}
+	if _, err := parse.ReadFile(cfg.TraceFile, parse.Options{}); err != nil {
+		t.Errorf("the trace: %v", err)
 	}
 }
