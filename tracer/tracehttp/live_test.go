@@ -82,30 +82,49 @@ func TestCaptureHostStops(t *testing.T) {
 // goroutines blocked at its end are no leak candidates, and the capture's
 // own goroutines are system goroutines.
 func TestCaptureLive(t *testing.T) {
+	h := Handler() // goroutines started with Go are remembered from here on
 	release := make(chan struct{})
 	defer close(release)
 	started := make(chan struct{})
 	tracer.Go(context.Background(), "waiting-worker", func(context.Context) { close(started); <-release })
 	<-started
-	srv := httptest.NewServer(Handler())
+	srv := httptest.NewServer(h)
 	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/trace?seconds=0.2&format=trace")
-	if err != nil {
-		t.Fatal(err)
+	type answer struct {
+		code int
+		body []byte
+		err  error
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("capture: %d %s", resp.StatusCode, b)
+	got := make(chan answer, 1)
+	go func() {
+		resp, err := http.Get(srv.URL + "/trace?seconds=0.3&format=trace")
+		if err != nil {
+			got <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		got <- answer{resp.StatusCode, b, err}
+	}()
+	// A goroutine started during the capture and still waiting at its
+	// end: a leak candidate in a trace of a finished program, not in a
+	// live one.
+	waitCapturing(t)
+	inCapture := make(chan struct{})
+	tracer.Go(context.Background(), "started-in-capture", func(context.Context) { close(inCapture); <-release })
+	<-inCapture
+	a := <-got
+	if a.err != nil || a.code != http.StatusOK {
+		t.Fatalf("capture: %d %v %.200s", a.code, a.err, a.body)
 	}
-	tr, err := parse.Read(bytes.NewReader(b), parse.Options{})
+	tr, err := parse.Read(bytes.NewReader(a.body), parse.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !tr.Live {
 		t.Error("the capture is not marked live")
 	}
-	var worker, watcher *parse.Goroutine
+	var worker, late, watcher *parse.Goroutine
 	for _, g := range tr.Goroutines {
 		if g.Leaked() && !g.ProvenLeak {
 			t.Errorf("goroutine %d (%s) is a leak candidate in a live capture", g.ID, g.Name)
@@ -113,12 +132,17 @@ func TestCaptureLive(t *testing.T) {
 		switch g.Name {
 		case "waiting-worker":
 			worker = g
+		case "started-in-capture":
+			late = g
 		case captureWatcherName:
 			watcher = g
 		}
 	}
 	if worker == nil {
 		t.Error("the worker started before the capture is not named in it")
+	}
+	if late == nil || late.End != parse.EndBlocked {
+		t.Errorf("the goroutine started during the capture: %+v, want it blocked at the end", late)
 	}
 	if watcher == nil || !watcher.System {
 		t.Errorf("the capture's watcher: %+v, want a system goroutine named %s", watcher, captureWatcherName)
