@@ -15,11 +15,14 @@
 // The profile needs runtime/pprof (eleven packages more in the binary),
 // which the tracer package does not import so that it stays as light as
 // runtime/trace. tracer/report and tracer/tracehttp import this package.
-// Taking the profile costs a garbage collection.
+// Taking the profile costs a garbage collection and a dump of every
+// goroutine's stack; with more than MaxGoroutines goroutines alive it is
+// not taken.
 package leaks
 
 import (
 	"bytes"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 
@@ -28,40 +31,82 @@ import (
 
 func init() { core.ProvenLeaks = Proven }
 
+// MaxGoroutines bounds the check: with more goroutines alive, Proven does
+// not take the profile (ok is false), because its text holds every
+// goroutine's stack (the runtime builds it whole, up to 64 MiB) and the
+// check would cost the host that memory.
+const MaxGoroutines = 10000
+
 // Proven returns the ids of the goroutines the runtime's goroutine leak
 // profile proves leaked, and ok false when the runtime has no such
-// profile.
+// profile or more than MaxGoroutines goroutines are alive.
 func Proven() (ids []string, ok bool) {
 	p := pprof.Lookup("goroutineleak")
-	if p == nil {
+	if p == nil || runtime.NumGoroutine() > MaxGoroutines {
 		return nil, false
 	}
-	var b bytes.Buffer
-	if err := p.WriteTo(&b, 2); err != nil {
+	sc := &headerScanner{ids: []string{}}
+	if err := p.WriteTo(sc, 2); err != nil {
 		return nil, false
 	}
-	return leakedIDs(b.String()), true
+	sc.Write([]byte("\n")) // the last line
+	return sc.ids, true
 }
 
-// leakedIDs lists the ids of the goroutines a dump (the profile at debug
-// level 2) marks leaked. Headers look like
-// "goroutine 7 [chan receive (leaked), 2 minutes]:", with more words
-// between the id and the bracket under some GOTRACEBACK settings.
-func leakedIDs(dump string) []string {
-	ids := []string{}
-	for _, line := range strings.Split(dump, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 3 || f[0] != "goroutine" || !strings.HasSuffix(line, ":") {
-			continue
+// maxLine is as much of a line as headerScanner keeps: a goroutine header
+// is shorter.
+const maxLine = 512
+
+// headerScanner reads a goroutine dump line by line as it is written,
+// keeping only the ids of the goroutines marked leaked.
+type headerScanner struct {
+	line []byte
+	ids  []string
+}
+
+func (s *headerScanner) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		end := i
+		if i < 0 {
+			end = len(p)
 		}
-		open, end := strings.IndexByte(line, '['), strings.LastIndexByte(line, ']')
-		if open < 0 || end < open {
-			continue
+		if room := maxLine - len(s.line); room > 0 {
+			s.line = append(s.line, p[:min(end, room)]...)
 		}
-		status, _, _ := strings.Cut(line[open+1:end], ",")
-		if strings.HasSuffix(status, " (leaked)") {
-			ids = append(ids, f[1])
+		if i < 0 {
+			break
 		}
+		if id, ok := leakedHeader(string(s.line)); ok {
+			s.ids = append(s.ids, id)
+		}
+		s.line = s.line[:0]
+		p = p[i+1:]
 	}
-	return ids
+	return n, nil
+}
+
+// leakedIDs lists the ids of the goroutines a dump marks leaked.
+func leakedIDs(dump string) []string {
+	sc := &headerScanner{ids: []string{}}
+	sc.Write([]byte(dump + "\n"))
+	return sc.ids
+}
+
+// leakedHeader reads a goroutine header marked leaked, returning its id.
+// Headers look like "goroutine 7 [chan receive (leaked), 2 minutes]:",
+// with more words between the id and the bracket under some GOTRACEBACK
+// settings.
+func leakedHeader(line string) (id string, ok bool) {
+	f := strings.Fields(line)
+	if len(f) < 3 || f[0] != "goroutine" || !strings.HasSuffix(line, ":") {
+		return "", false
+	}
+	open, end := strings.IndexByte(line, '['), strings.LastIndexByte(line, ']')
+	if open < 0 || end < open {
+		return "", false
+	}
+	status, _, _ := strings.Cut(line[open+1:end], ",")
+	return f[1], strings.HasSuffix(status, " (leaked)")
 }

@@ -374,12 +374,13 @@ func record(ctx context.Context, d time.Duration) (rec recorded, err error) {
 			buf.release()
 		}
 	}()
+	base, backlog := otherMemory() // before the runtime's trace buffers
 	c, err := startRecording(buf, d)
 	if err != nil {
 		return rec, err
 	}
 	defer c.stop(false) // on every early return, and on panics
-	stopWatch := watch(buf, c)
+	stopWatch := watch(buf, c, base, backlog)
 	defer stopWatch()
 	start := time.Now()
 	timer := time.NewTimer(d)
@@ -393,6 +394,9 @@ func record(ctx context.Context, d time.Duration) (rec recorded, err error) {
 	case <-ctx.Done():
 		return rec, ctx.Err()
 	}
+	// At the memory bound the leak check (a garbage collection, every
+	// goroutine's stack) is left out: the trace it would add might not fit.
+	c.leaks = !rec.full && !buf.cut.Load()
 	if err := c.stop(true); err != nil {
 		return rec, err
 	}
@@ -573,18 +577,14 @@ func (b *traceBuffer) release() {
 // trace the runtime holds that is not written out yet: the trace reader
 // goroutine may fall behind a busy program, and the runtime then keeps
 // buffering, without limit. It is measured as the growth of the runtime's
-// "other" memory (trace buffers, mostly). It also sees the program stop
+// "other" memory (trace buffers, mostly) from base, read before the
+// recording started (backlog false: the runtime has no such metric). It
+// also sees the program stop
 // the execution tracer under a capture with runtime/trace.Stop: it then
 // closes c.lost, and the capture ends. Its goroutine is named
 // captureWatcherName in the trace. The returned func stops it.
-func watch(b *traceBuffer, c *recording) (stop func()) {
-	sample := []metrics.Sample{{Name: "/memory/classes/other:bytes"}}
-	metrics.Read(sample)
-	backlog := sample[0].Value.Kind() == metrics.KindUint64
-	var base uint64
-	if backlog {
-		base = sample[0].Value.Uint64()
-	}
+func watch(b *traceBuffer, c *recording, base uint64, backlog bool) (stop func()) {
+	sample := []metrics.Sample{{Name: otherMetric}}
 	done, exited := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(exited)
@@ -618,6 +618,19 @@ func watch(b *traceBuffer, c *recording) (stop func()) {
 	return func() { close(done); <-exited }
 }
 
+// otherMetric is the runtime's "other" memory, trace buffers mostly.
+const otherMetric = "/memory/classes/other:bytes"
+
+// otherMemory reads otherMetric; ok is false when the runtime lacks it.
+func otherMemory() (v uint64, ok bool) {
+	sample := []metrics.Sample{{Name: otherMetric}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0, false
+	}
+	return sample[0].Value.Uint64(), true
+}
+
 // captureWatcherName is the name, in a capture's trace, of the goroutine
 // that watches the capture: the tracer's own, a system goroutine in the
 // report.
@@ -636,6 +649,7 @@ type recording struct {
 	err      error
 	lost     chan struct{} // closed when the program stopped the execution tracer
 	lostOnce sync.Once
+	leaks    bool // stop(true) logs the goroutines the runtime proves leaked
 }
 
 // startRecording records into w with runtime/trace, or with a flight
@@ -655,8 +669,8 @@ func startRecording(w io.Writer, d time.Duration) (*recording, error) {
 
 // stop ends the recording, the first time it is called, leaving the trace
 // in w when keep is set. A trace kept ends with the goroutines the runtime
-// proves leaked (when it has the goroutine leak profile) and the mark of a
-// live trace: the program goes on, so goroutines still blocked at the end
+// proves leaked (when c.leaks is set and the runtime has the goroutine
+// leak profile) and the mark of a live trace: the program goes on, so goroutines still blocked at the end
 // are not leak candidates. When the program stopped the execution tracer
 // itself, stop leaves the tracer alone.
 func (c *recording) stop(keep bool) error {
@@ -672,7 +686,9 @@ func (c *recording) stop(keep bool) error {
 				return
 			}
 			if keep {
-				core.LogLeaks()
+				if c.leaks {
+					core.LogLeaks()
+				}
 				core.LogLive()
 			}
 			core.StopTrace()
@@ -682,7 +698,9 @@ func (c *recording) stop(keep bool) error {
 		defer c.fr.Stop()
 		if keep {
 			core.Names.Replay()
-			core.LogLeaks()
+			if c.leaks {
+				core.LogLeaks()
+			}
 			core.LogLive()
 			_, c.err = c.fr.WriteTo(c.w)
 		}
