@@ -116,7 +116,9 @@ const captureMaxSpans = 1 << 20
 //     slower client is cut off.
 //
 // A capture's trace ends with the goroutines the runtime proves leaked
-// (when it has the goroutine leak profile) and a mark saying the program
+// (when it has the goroutine leak profile, at most 10,000 goroutines are
+// alive and the capture was not cut at the memory bound: see
+// tracer/leaks) and a mark saying the program
 // goes on, so that goroutines merely blocked at its end are not called
 // leaks. When the program stops the execution tracer itself
 // (runtime/trace.Stop) during a capture, the capture ends there and is
