@@ -40,6 +40,21 @@ func TestZeroSessionStop(t *testing.T) {
 	if _, err := parse.ReadFile(path, parse.Options{}); err != nil {
 		t.Errorf("the running session's trace: %v", err)
 	}
+
+	// A stopped session stopped again does not touch the next one.
+	s2, err := tracer.Start(tracer.Config{TraceFile: filepath.Join(t.TempDir(), "t2.trace")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stop(); err != nil || !rtrace.IsEnabled() {
+		t.Errorf("the old session's Stop: %v, tracer still on %v", err, rtrace.IsEnabled())
+	}
+	if _, err := tracer.Start(tracer.Config{TraceFile: filepath.Join(t.TempDir(), "t3.trace")}); !errors.Is(err, tracer.ErrActive) {
+		t.Errorf("Start beside the second session: %v, want ErrActive", err)
+	}
+	if err := s2.Stop(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestHostStopsTracer: the program stops the execution tracer under a
