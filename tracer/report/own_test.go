@@ -108,3 +108,26 @@ func TestReportHostStops(t *testing.T) {
 		t.Errorf("the trace: %v", err)
 	}
 }
+
+// TestStartChecksOutputs: every output file is checked at Start, so that a
+// bad path fails there and not at Stop, with nothing started.
+func TestStartChecksOutputs(t *testing.T) {
+	dir := t.TempDir()
+	ok := filepath.Join(dir, "ok")
+	for _, cfg := range []report.Config{
+		{},
+		{ReportFile: dir},
+		{ReportFile: ok + ".html", TraceFile: dir},
+		{ReportFile: ok + ".html", WallClock: true, ProfileFile: dir},
+		{ReportFile: filepath.Join(dir, "no", "such", "r.html")},
+		{ReportFile: ok + ".html", ProfileFile: ok + ".pprof"}, // without WallClock
+	} {
+		if s, err := report.Start(cfg); err == nil {
+			s.Stop()
+			t.Errorf("Start(%+v) succeeded", cfg)
+		}
+		if rtrace.IsEnabled() {
+			t.Fatalf("Start(%+v) failed but left the tracer on", cfg)
+		}
+	}
+}
