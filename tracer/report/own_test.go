@@ -114,6 +114,7 @@ func TestReportHostStops(t *testing.T) {
 func TestStartChecksOutputs(t *testing.T) {
 	dir := t.TempDir()
 	ok := filepath.Join(dir, "ok")
+	before := rtrace.IsEnabled() // under go test -trace: on throughout
 	for _, cfg := range []report.Config{
 		{},
 		{ReportFile: dir},
@@ -126,7 +127,7 @@ func TestStartChecksOutputs(t *testing.T) {
 			s.Stop()
 			t.Errorf("Start(%+v) succeeded", cfg)
 		}
-		if rtrace.IsEnabled() {
+		if rtrace.IsEnabled() != before {
 			t.Fatalf("Start(%+v) failed but left the tracer on", cfg)
 		}
 	}
