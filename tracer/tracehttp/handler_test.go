@@ -69,6 +69,7 @@ func TestHandler(t *testing.T) {
 }
 
 func TestHandlerBusyAndCancel(t *testing.T) {
+	tracingBefore := rtrace.IsEnabled() // by go test -trace
 	srv := httptest.NewServer(tracehttp.Handler())
 	defer srv.Close()
 	before := runtime.NumGoroutine()
@@ -119,7 +120,7 @@ func TestHandlerBusyAndCancel(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if rtrace.IsEnabled() {
+	if rtrace.IsEnabled() && !tracingBefore {
 		t.Error("tracing still on after the captures")
 	}
 	// No goroutine left behind (the server's idle connections aside).
