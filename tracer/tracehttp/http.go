@@ -601,8 +601,7 @@ func watch(b *traceBuffer, c *recording, base uint64, backlog bool) (stop func()
 				return
 			case <-t.C:
 			}
-			if c.fr == nil && !trace.IsEnabled() {
-				c.lostOnce.Do(func() { close(c.lost) })
+			if c.fr == nil && c.tracerLost() {
 				return
 			}
 			if !backlog {
@@ -652,6 +651,21 @@ type recording struct {
 	lost     chan struct{} // closed when the program stopped the execution tracer
 	lostOnce sync.Once
 	leaks    bool // stop(true) logs the goroutines the runtime proves leaked
+
+	mu      sync.Mutex // orders the watch's look at the tracer and stop
+	stopped bool       // stop began: the tracer going off is ours
+}
+
+// tracerLost reports whether the program stopped the execution tracer
+// under the capture (not stop), closing c.lost the first time.
+func (c *recording) tracerLost() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped || trace.IsEnabled() {
+		return false
+	}
+	c.lostOnce.Do(func() { close(c.lost) })
+	return true
 }
 
 // startRecording records into w with runtime/trace, or with a flight
@@ -678,14 +692,12 @@ func startRecording(w io.Writer, d time.Duration) (*recording, error) {
 func (c *recording) stop(keep bool) error {
 	c.once.Do(func() {
 		if c.fr == nil {
-			select {
-			case <-c.lost:
+			lost := c.tracerLost()
+			c.mu.Lock()
+			c.stopped = true // from here on the tracer going off is ours
+			c.mu.Unlock()
+			if lost {
 				return // not ours to stop any more
-			default:
-			}
-			if !trace.IsEnabled() {
-				c.lostOnce.Do(func() { close(c.lost) })
-				return
 			}
 			if keep {
 				if c.leaks {

@@ -148,3 +148,22 @@ func TestCaptureLive(t *testing.T) {
 		t.Errorf("the capture's watcher: %+v, want a system goroutine named %s", watcher, captureWatcherName)
 	}
 }
+
+// TestCaptureNotCutByItself: the capture's own stop of the tracer is not
+// taken for the program's (the watch looks every 10 ms, also while the
+// capture stops): short captures are never called cut short.
+func TestCaptureNotCutByItself(t *testing.T) {
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+	for i := range 30 {
+		resp, err := http.Get(srv.URL + "/trace?seconds=0.012&format=trace")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if cut := resp.Header.Get(CutShortHeader); resp.StatusCode != http.StatusOK || cut != "" {
+			t.Fatalf("capture %d: %d, cut short: %q", i, resp.StatusCode, cut)
+		}
+	}
+}
