@@ -81,8 +81,8 @@ type Profile struct {
 }
 
 // Start starts sampling every goroutine's stack, on a goroutine of its own
-// (named "vizrun.wallclock" in a trace being recorded: the tracer's, not
-// the program's). Call Stop to end it and get the profile.
+// (named "vizrun.wallclock" in any trace recorded meanwhile: the tracer's,
+// not the program's). Call Stop to end it and get the profile.
 func Start() *Profile {
 	w := &Profile{stopCh: make(chan struct{}), done: make(chan struct{}), start: time.Now()}
 	go w.loop()
@@ -94,9 +94,6 @@ const samplerName = protocol.SystemName + "wallclock"
 
 func (w *Profile) loop() {
 	defer close(w.done)
-	if trace.IsEnabled() {
-		trace.Log(context.Background(), protocol.LogName, samplerName)
-	}
 	defer func() {
 		if p := recover(); p != nil {
 			w.mu.Lock()
@@ -105,6 +102,10 @@ func (w *Profile) loop() {
 		}
 	}()
 	for {
+		// Named again at every window: a trace may have started since.
+		if trace.IsEnabled() {
+			trace.Log(context.Background(), protocol.LogName, samplerName)
+		}
 		n := runtime.NumGoroutine()
 		var buf bytes.Buffer
 		stop := fgprof.Start(&buf, fgprof.FormatPprof)
