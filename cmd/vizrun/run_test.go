@@ -591,7 +591,7 @@ func TestRunTraceStart(t *testing.T) {
 }
 
 // TestRunTracedExample: a program that uses the vizrun tracer itself gets
-// one report, vizrun run's: its own tracer.Run joins the recording.
+// one report, vizrun run's: its own report.Run joins the recording.
 func TestRunTracedExample(t *testing.T) {
 	needsBuilds(t)
 	dir := t.TempDir()
