@@ -10,8 +10,9 @@
 //
 // The annotations (tracer.Go, tracer.Region, tracer.NewMutex...) are in
 // package tracer, which imports only the standard library; this package
-// adds the parser and the renderer (go-echarts), and, with
-// Config.WallClock, fgprof: a service that only annotates, or only keeps
+// adds the parser, the renderer (go-echarts), fgprof (for
+// Config.WallClock, see tracer/wallclock) and runtime/pprof (for proven
+// leaks, see tracer/leaks): a service that only annotates, or only keeps
 // raw traces with tracer.Start, does not carry them.
 package report
 
