@@ -2,11 +2,11 @@ package tracer
 
 import (
 	"context"
-	"io"
 	"runtime/trace"
 	"unicode/utf8"
 
 	"github.com/vizrun/vizrun/internal/protocol"
+	"github.com/vizrun/vizrun/tracer/internal/core"
 )
 
 // MaxName is the longest name, in bytes, the tracer passes on to the
@@ -38,23 +38,6 @@ func clampTo(s string, max int) string {
 	return s[:n]
 }
 
-// startTrace starts the execution tracer into w and marks the start;
-// stopTrace marks the end and stops it. A trace with a start mark and no
-// end mark was cut short (the program was killed), which its bytes alone
-// cannot always tell.
-func startTrace(w io.Writer) error {
-	if err := trace.Start(w); err != nil {
-		return err
-	}
-	trace.Log(context.Background(), protocol.LogStart, "")
-	return nil
-}
-
-func stopTrace() {
-	trace.Log(context.Background(), protocol.LogStop, "")
-	trace.Stop()
-}
-
 // Go starts fn on a new goroutine named name. The name is what the report
 // calls the goroutine, and goroutines sharing a name are grouped. When no
 // trace is being recorded, Go costs what a go statement costs plus one
@@ -64,7 +47,7 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) {
 		ctx = context.Background()
 	}
 	go func() {
-		if trace.IsEnabled() || names.active() {
+		if trace.IsEnabled() || core.Names.Active() {
 			runNamed(ctx, name, fn)
 			return
 		}
@@ -77,8 +60,8 @@ func runNamed(ctx context.Context, name string, fn func(ctx context.Context)) {
 	if trace.IsEnabled() {
 		trace.Log(ctx, protocol.LogName, name)
 	}
-	if names.active() {
-		defer names.add(name)()
+	if core.Names.Active() {
+		defer core.Names.Add(name)()
 	}
 	fn(ctx)
 }

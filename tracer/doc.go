@@ -1,18 +1,26 @@
 // Package tracer records what a Go program's goroutines do, so that vizrun
 // can show it: where they ran, where they waited and on what, and how much
-// parallelism the program got.
+// parallelism the program got. Like runtime/trace, it imports only the
+// standard library; the report writer, the wall-clock profile and the HTTP
+// handler are packages of their own (tracer/report, tracer/wallclock,
+// tracer/tracehttp), as net/http/pprof sits beside runtime/pprof.
 //
 // # Three lines
 //
-//	s, err := tracer.Start(tracer.Config{ReportFile: "report.html"})
+// The report comes from tracer/report:
+//
+//	s, err := report.Start(report.Config{ReportFile: "report.html"})
 //	if err != nil { log.Fatal(err) }
 //	defer s.Stop()
 //
-// When the program returns from main, report.html holds an offline HTML
-// report: open it in a browser. Set Config.TraceFile to keep the execution
-// trace too (vizrun report and go tool trace read it), and Config.WallClock
-// to add a wall-clock flame graph. Run does Start, a function and Stop in
-// one call, and writes the report even when the function panics.
+// This package's Start and Stop write the execution trace alone (vizrun
+// report and go tool trace read it):
+//
+//	s, err := tracer.Start(tracer.Config{TraceFile: "run.trace"})
+//	if err != nil { log.Fatal(err) }
+//	defer func() {
+//		if err := s.Stop(); err != nil { log.Print(err) }
+//	}()
 //
 // # Naming things
 //
@@ -28,8 +36,8 @@
 //	mu := tracer.NewMutex("counter") // a sync.Mutex whose waits the report shows by name,
 //	rw := tracer.NewRWMutex("cache") // with the goroutines that held it meanwhile
 //
-//	tracer.Send(ctx, "orders", ch, v)       // a channel send whose waits are named
-//	v, ok := tracer.Recv(ctx, "orders", ch) // and a receive
+//	err := tracer.Send(ctx, "orders", ch, v)  // a channel send whose waits are named
+//	v, err := tracer.Recv(ctx, "orders", ch)  // and a receive; both fail alike
 //
 // # Flight recorder
 //
@@ -39,34 +47,34 @@
 //	fr := tracer.NewFlightRecorder(tracer.FlightConfig{MinAge: 10 * time.Second})
 //	fr.Start()
 //	...
-//	if slow { fr.WriteReport(f) } // or fr.WriteTrace(f)
-//
-// # Live captures over HTTP
-//
-// Handler serves a page from which a running program can be traced for a
-// few seconds, and the flight recorder's window fetched, as reports or raw
-// traces. Mount it behind your own authentication, as you would
-// net/http/pprof:
-//
-//	mux.Handle("/debug/vizrun/", tracer.Handler())
-//
-// One capture records at a time and stops when its client goes away; the
-// tracer is free again before the answer is sent, and a client that reads
-// too slowly is cut off. Handler's documentation lists its limits and
-// status codes.
+//	if slow { fr.WriteTo(f) } // or report.WriteFlight(f, fr)
 //
 // # Inside go test -trace
 //
 // The Go execution tracer can be started once per process. When it is
 // already in use (go test -trace, net/http/pprof's trace endpoint), Start
 // records with a flight recorder instead and the report says so; the
-// report then covers the last Config.FallbackWindow (a minute by default)
+// trace then covers the last Config.FallbackWindow (a minute by default)
 // before Stop. Set FallbackWindow to a negative value to get ErrTracerBusy
 // instead.
+//
+// # Leaks
+//
+// Stop takes the runtime's goroutine leak profile before the tracer stops,
+// when the runtime has it (Go 1.27; Go 1.26 built with
+// GOEXPERIMENT=goroutineleakprofile), and writes the goroutines it proves
+// leaked into the trace: the report calls them proven leaks, not only
+// goroutines still blocked at the end.
 //
 // # Safety
 //
 // The tracer never panics its host: internal failures become errors.
 // Files are written whole or not at all (a temporary file renamed into
-// place). Only one Session runs at a time; a second Start returns ErrActive.
+// place), and checked at Start. Only one Session runs at a time; a second
+// Start returns ErrActive. Stop of a Session Start did not return (a zero
+// Session) is refused (ErrNotStarted) and stops nothing; when the program
+// stops the execution tracer itself (runtime/trace.Stop) under a session,
+// Stop says so (ErrStoppedElsewhere). A program that stops the tracer and
+// starts its own trace before Stop gets that trace stopped: the tracer
+// cannot tell the two apart.
 package tracer

@@ -2,9 +2,9 @@ package tracer_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -12,53 +12,177 @@ import (
 	"github.com/vizrun/vizrun/tracer"
 )
 
-func Example() {
-	dir, _ := os.MkdirTemp("", "vizrun-example")
-	defer os.RemoveAll(dir)
-
-	s, err := tracer.Start(tracer.Config{ReportFile: filepath.Join(dir, "report.html")})
+// tempDir is where the examples write their files.
+func tempDir() string {
+	dir, err := os.MkdirTemp("", "vizrun-example")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer s.Stop()
+	return dir
+}
+
+// Record a trace of the whole program; vizrun report or go tool trace
+// reads it. (tracer/report writes the HTML report directly.)
+func Example() {
+	dir := tempDir()
+	defer os.RemoveAll(dir)
+
+	s, err := tracer.Start(tracer.Config{TraceFile: filepath.Join(dir, "run.trace")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer func() {
+		if err := s.Stop(); err != nil {
+			log.Print(err)
+		}
+	}()
 
 	// ... the program ...
 	done := make(chan struct{})
 	tracer.Go(context.Background(), "worker", func(ctx context.Context) { close(done) })
 	<-done
+	fmt.Println("worked")
+	// Output: worked
 }
 
-func ExampleRun() {
-	dir, _ := os.MkdirTemp("", "vizrun-example")
+func ExampleStart() {
+	dir := tempDir()
 	defer os.RemoveAll(dir)
-	report := filepath.Join(dir, "report.html")
+	path := filepath.Join(dir, "run.trace")
 
-	err := tracer.Run(tracer.Config{ReportFile: report}, func(ctx context.Context) error {
-		mu := tracer.NewMutex("counter")
-		counter := 0
-		done := make(chan struct{})
-		for range 5 {
-			tracer.Go(ctx, "incrementer", func(ctx context.Context) {
-				mu.Lock()
-				counter++
-				mu.Unlock()
-				done <- struct{}{}
-			})
-		}
-		for range 5 {
-			<-done
-		}
-		fmt.Println("counter:", counter)
-		return nil
-	})
+	s, err := tracer.Start(tracer.Config{TraceFile: path})
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, err = os.Stat(report)
-	fmt.Println("report written:", err == nil)
+	if err := s.Stop(); err != nil {
+		log.Fatal(err)
+	}
+	_, err = os.Stat(path)
+	fmt.Println("trace written:", err == nil)
+	// Output: trace written: true
+}
+
+// Stop of a Session that Start did not return is refused, and stops
+// nothing.
+func ExampleSession_Stop() {
+	var zero tracer.Session
+	err := zero.Stop()
+	fmt.Println(errors.Is(err, tracer.ErrNotStarted))
+	// Output: true
+}
+
+func ExampleGo() {
+	ctx := context.Background()
+	done := make(chan string)
+	tracer.Go(ctx, "greeter", func(ctx context.Context) { done <- "hello" })
+	fmt.Println(<-done)
+	// Output: hello
+}
+
+func ExampleName() {
+	done := make(chan struct{})
+	go func() { // started elsewhere, say by a worker pool
+		tracer.Name(context.Background(), "pool-worker")
+		close(done)
+	}()
+	<-done
+	fmt.Println("named")
+	// Output: named
+}
+
+func ExampleRegion() {
+	ctx := context.Background()
+	parse := func() int {
+		defer tracer.Region(ctx, "parse").End()
+		return len("some input")
+	}
+	fmt.Println(parse())
+	// Output: 10
+}
+
+func ExampleTask() {
+	ctx, task := tracer.Task(context.Background(), "request")
+	defer task.End()
+	tracer.Log(ctx, "user", "42") // belongs to the task
+	fmt.Println("served")
+	// Output: served
+}
+
+func ExampleLog() {
+	tracer.Log(context.Background(), "cache", "miss")
+	fmt.Println("logged")
+	// Output: logged
+}
+
+func ExampleNewMutex() {
+	mu := tracer.NewMutex("counter")
+	counter := 0
+	done := make(chan struct{})
+	for range 4 {
+		tracer.Go(context.Background(), "incrementer", func(ctx context.Context) {
+			mu.Lock()
+			counter++
+			mu.Unlock()
+			done <- struct{}{}
+		})
+	}
+	for range 4 {
+		<-done
+	}
+	fmt.Println(counter)
+	// Output: 4
+}
+
+func ExampleNewRWMutex() {
+	rw := tracer.NewRWMutex("cache")
+	cache := map[string]string{}
+	rw.Lock()
+	cache["k"] = "v"
+	rw.Unlock()
+	rw.RLock()
+	fmt.Println(cache["k"])
+	rw.RUnlock()
+	// Output: v
+}
+
+// Send and Recv fail alike: ctx.Err() when ctx ends first, ErrClosed for
+// a closed channel.
+func ExampleSend() {
+	ctx := context.Background()
+	orders := make(chan string)
+	served := make(chan struct{})
+	tracer.Go(ctx, "kitchen", func(ctx context.Context) {
+		defer close(served)
+		for {
+			order, err := tracer.Recv(ctx, "orders", orders)
+			if err != nil {
+				fmt.Println("kitchen:", err)
+				return
+			}
+			fmt.Println("cooking", order)
+		}
+	})
+	if err := tracer.Send(ctx, "orders", orders, "soup"); err != nil {
+		log.Fatal(err)
+	}
+	close(orders)
+	<-served
+	if err := tracer.Send(ctx, "orders", orders, "tea"); errors.Is(err, tracer.ErrClosed) {
+		fmt.Println("no more orders:", err)
+	}
 	// Output:
-	// counter: 5
-	// report written: true
+	// cooking soup
+	// kitchen: vizrun tracer: the channel is closed
+	// no more orders: vizrun tracer: the channel is closed
+}
+
+func ExampleRecv() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	never := make(chan int)
+	_, err := tracer.Recv(ctx, "never", never)
+	fmt.Println(err)
+	// Output: context deadline exceeded
 }
 
 func ExampleNewFlightRecorder() {
@@ -66,37 +190,71 @@ func ExampleNewFlightRecorder() {
 	if err := fr.Start(); err != nil {
 		log.Fatal(err)
 	}
-	defer fr.Stop()
+	defer func() {
+		if err := fr.Stop(); err != nil {
+			log.Print(err)
+		}
+	}()
+	fmt.Println("recording:", fr.Enabled())
+	// Output: recording: true
+}
 
-	// ... when something goes wrong, keep the last seconds:
-	f, err := os.CreateTemp("", "incident-*.html")
+// When something goes wrong, keep the last seconds.
+func ExampleFlightRecorder_WriteTo() {
+	fr := tracer.NewFlightRecorder(tracer.FlightConfig{})
+	if err := fr.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer func() {
+		if err := fr.Stop(); err != nil {
+			log.Print(err)
+		}
+	}()
+	// ... the program runs; something is slow ...
+	f, err := os.CreateTemp("", "incident-*.trace")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer os.Remove(f.Name())
-	if err := fr.WriteReport(f); err != nil {
+	n, err := fr.WriteTo(f)
+	if err := errors.Join(err, f.Close()); err != nil {
 		log.Fatal(err)
 	}
-	f.Close()
+	fmt.Println("snapshot written:", n > 0)
+	// Output: snapshot written: true
 }
 
-func ExampleHandler() {
-	mux := http.NewServeMux()
-	mux.Handle("/debug/vizrun/", tracer.Handler())
-	// http.ListenAndServe("localhost:6060", mux), behind your own auth.
-}
-
-func ExampleSend() {
-	ctx := context.Background()
-	orders := make(chan string)
-	tracer.Go(ctx, "kitchen", func(ctx context.Context) {
-		order, _ := tracer.Recv(ctx, "orders", orders)
-		fmt.Println("cooking", order)
-		close(orders)
-	})
-	if err := tracer.Send(ctx, "orders", orders, "soup"); err != nil {
+// Under go test -trace the execution tracer is taken: the session records
+// with a flight recorder, and Mode says so.
+func ExampleSession_Mode() {
+	dir := tempDir()
+	defer os.RemoveAll(dir)
+	s, err := tracer.Start(tracer.Config{TraceFile: filepath.Join(dir, "run.trace"), FallbackWindow: 30 * time.Second})
+	if err != nil {
 		log.Fatal(err)
 	}
-	<-orders // wait for the kitchen
-	// Output: cooking soup
+	defer func() {
+		if err := s.Stop(); err != nil {
+			log.Print(err)
+		}
+	}()
+	if s.Mode() == tracer.ModeFlight {
+		log.Print("the tracer is in use elsewhere: the trace keeps the last ", s.Window())
+	}
+	fmt.Println("recording")
+	// Output: recording
+}
+
+func ExampleMutex_TryLock() {
+	mu := tracer.NewMutex("once")
+	fmt.Println(mu.TryLock(), mu.TryLock())
+	mu.Unlock()
+	// Output: true false
+}
+
+func ExampleFlightRecorder_Config() {
+	fr := tracer.NewFlightRecorder(tracer.FlightConfig{})
+	cfg := fr.Config() // the defaults, filled in
+	fmt.Println(cfg.MinAge, cfg.MaxBytes>>20, "MiB", cfg.Title)
+	// Output: 10s 64 MiB vizrun flight recording
 }

@@ -1,14 +1,14 @@
 package tracer
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"runtime/trace"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/vizrun/vizrun/tracer/internal/core"
 )
 
 // FlightConfig configures a FlightRecorder. Its zero value is valid.
@@ -21,7 +21,8 @@ type FlightConfig struct {
 	// Zero means 64 MiB.
 	MaxBytes uint64
 
-	// Title heads reports of snapshots. Empty means "vizrun flight
+	// Title heads reports of snapshots (tracer/report.WriteFlight, the
+	// flight page of tracer/tracehttp). Empty means "vizrun flight
 	// recording".
 	Title string
 }
@@ -29,7 +30,8 @@ type FlightConfig struct {
 // FlightRecorder keeps the last seconds of execution trace in memory, so
 // that when something goes wrong (a slow request, a stuck job) the moments
 // before it can be written out and looked at. It is runtime/trace's flight
-// recorder, plus reports and goroutine names that survive the window.
+// recorder, plus goroutine names that survive the window; tracer/report
+// writes reports of its snapshots, and tracer/tracehttp serves them.
 //
 // Only one flight recorder runs at a time in a process; one may run beside a
 // Session or go test -trace.
@@ -37,13 +39,12 @@ type FlightRecorder struct {
 	cfg FlightConfig
 	fr  *trace.FlightRecorder
 
+	ref *core.Flight // what tracehttp sees while it runs
+
 	mu      sync.Mutex // serialises snapshots
 	started bool
 	stopped bool
 }
-
-// current is the running flight recorder, for Handler's flight endpoint.
-var current atomic.Pointer[FlightRecorder]
 
 // ErrNotRecording is returned by snapshots of a recorder that is not running.
 var ErrNotRecording = errors.New("vizrun tracer: the flight recorder is not running")
@@ -65,7 +66,7 @@ func NewFlightRecorder(cfg FlightConfig) *FlightRecorder {
 // Start begins recording. It fails when another flight recorder runs, or
 // when this one was started before.
 func (f *FlightRecorder) Start() (err error) {
-	defer recoverTo(&err)
+	defer core.Recover(&err)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.started {
@@ -76,22 +77,23 @@ func (f *FlightRecorder) Start() (err error) {
 		return fmt.Errorf("vizrun tracer: %w", err)
 	}
 	f.started = true
-	names.start()
-	current.Store(f)
+	core.Names.Start()
+	f.ref = &core.Flight{WriteTo: f.WriteTo, Title: f.cfg.Title}
+	core.CurrentFlight.Store(f.ref)
 	return nil
 }
 
 // Stop ends recording. Stop twice is fine.
 func (f *FlightRecorder) Stop() (err error) {
-	defer recoverTo(&err)
+	defer core.Recover(&err)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.started || f.stopped {
 		return nil
 	}
 	f.stopped = true
-	current.CompareAndSwap(f, nil)
-	names.stop()
+	core.CurrentFlight.CompareAndSwap(f.ref, nil)
+	core.Names.Stop()
 	f.fr.Stop()
 	return nil
 }
@@ -103,24 +105,30 @@ func (f *FlightRecorder) Enabled() bool {
 	return f.started && !f.stopped
 }
 
-// WriteTrace writes a snapshot of the window as an execution trace.
-func (f *FlightRecorder) WriteTrace(w io.Writer) (err error) {
-	defer recoverTo(&err)
+// Config returns the recorder's configuration, defaults filled in.
+func (f *FlightRecorder) Config() FlightConfig { return f.cfg }
+
+// WriteTo writes a snapshot of the window to w as an execution trace and
+// returns the number of bytes written, like runtime/trace's
+// FlightRecorder.WriteTo (FlightRecorder is an io.WriterTo). The snapshot
+// is marked as one of a program that goes on running (protocol.LogLive):
+// goroutines still blocked at its end are not leak candidates. It returns
+// ErrNotRecording when the recorder is not running; only one snapshot is
+// written at a time.
+func (f *FlightRecorder) WriteTo(w io.Writer) (n int64, err error) {
+	defer core.Recover(&err)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.started || f.stopped {
-		return ErrNotRecording
+		return 0, ErrNotRecording
 	}
-	names.replay()
-	_, err = f.fr.WriteTo(w)
-	return err
+	core.Names.Replay()
+	core.LogLive()
+	n, err = f.fr.WriteTo(w)
+	if err != nil {
+		err = fmt.Errorf("vizrun tracer: %w", err)
+	}
+	return n, err
 }
 
-// WriteReport writes the HTML report of a snapshot of the window.
-func (f *FlightRecorder) WriteReport(w io.Writer) error {
-	var buf bytes.Buffer
-	if err := f.WriteTrace(&buf); err != nil {
-		return err
-	}
-	return writeReport(w, &buf, nil, f.cfg.Title, false, 0)
-}
+var _ io.WriterTo = (*FlightRecorder)(nil)

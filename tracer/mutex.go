@@ -2,6 +2,8 @@ package tracer
 
 import (
 	"context"
+	"errors"
+	"runtime"
 	"runtime/trace"
 	"sync"
 	"sync/atomic"
@@ -134,18 +136,26 @@ func (rw *RWMutex) RUnlock() {
 func (rw *RWMutex) TryLock() bool  { return rw.mu.TryLock() }
 func (rw *RWMutex) TryRLock() bool { return rw.mu.TryRLock() }
 
-// Send sends v on ch. While a trace is recorded, a send that has to wait is
-// marked as a wait on the channel called name, in the task of ctx if any.
-// It gives up when ctx is done first and returns ctx.Err(); nil once v is
-// sent.
-func Send[T any](ctx context.Context, name string, ch chan<- T, v T) error {
+// ErrClosed is returned by Send and Recv for a closed channel.
+var ErrClosed = errors.New("vizrun tracer: the channel is closed")
+
+// Send sends v on ch and returns nil once v is sent. It gives up when ctx
+// is done first and returns ctx.Err(); on a closed channel it returns
+// ErrClosed, where a plain send would panic. While a trace is recorded, a
+// send that has to wait is marked as a wait on the channel called name, in
+// the task of ctx if any.
+func Send[T any](ctx context.Context, name string, ch chan<- T, v T) (err error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	defer sendClosed(&err)
 	select {
 	case ch <- v:
 		return nil
 	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if trace.IsEnabled() {
 		defer trace.StartRegion(ctx, protocol.RegionWait+"send:"+clampResource(name)).End()
@@ -158,25 +168,49 @@ func Send[T any](ctx context.Context, name string, ch chan<- T, v T) error {
 	}
 }
 
-// Recv receives from ch; ok is false when ch is closed or ctx is done first
-// (ctx.Err() tells which). While a trace is recorded, a receive that has to
-// wait is marked as a wait on the channel called name.
-func Recv[T any](ctx context.Context, name string, ch <-chan T) (v T, ok bool) {
+// sendClosed turns the panic of a send on a closed channel into ErrClosed;
+// other panics go on.
+func sendClosed(err *error) {
+	if p := recover(); p != nil {
+		if e, ok := p.(runtime.Error); ok && e.Error() == "send on closed channel" {
+			*err = ErrClosed
+			return
+		}
+		panic(p)
+	}
+}
+
+// Recv receives a value from ch and returns it with a nil error. It gives
+// up when ctx is done first and returns ctx.Err(); on a closed channel it
+// returns ErrClosed, as Send does. While a trace is recorded, a receive
+// that has to wait is marked as a wait on the channel called name.
+func Recv[T any](ctx context.Context, name string, ch <-chan T) (v T, err error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	var ok bool
 	select {
 	case v, ok = <-ch:
-		return v, ok
+		return v, closedErr(ok)
 	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return v, err
 	}
 	if trace.IsEnabled() {
 		defer trace.StartRegion(ctx, protocol.RegionWait+"recv:"+clampResource(name)).End()
 	}
 	select {
 	case v, ok = <-ch:
-		return v, ok
+		return v, closedErr(ok)
 	case <-ctx.Done():
-		return v, false
+		return v, ctx.Err()
 	}
+}
+
+func closedErr(ok bool) error {
+	if ok {
+		return nil
+	}
+	return ErrClosed
 }

@@ -54,8 +54,11 @@ var annotated = kit{
 		mu := tracer.NewMutex("shared")
 		return mu.Lock, mu.Unlock
 	},
-	send:   func(ctx context.Context, ch chan int, v int) { tracer.Send(ctx, "items", ch, v) },
-	recv:   func(ctx context.Context, ch chan int) (int, bool) { return tracer.Recv(ctx, "items", ch) },
+	send: func(ctx context.Context, ch chan int, v int) { tracer.Send(ctx, "items", ch, v) },
+	recv: func(ctx context.Context, ch chan int) (int, bool) {
+		v, err := tracer.Recv(ctx, "items", ch)
+		return v, err == nil
+	},
 	region: func(ctx context.Context) func() { return tracer.Region(ctx, "item").End },
 }
 

@@ -6,61 +6,37 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime/trace"
 	"sync"
 	"time"
 
-	"github.com/vizrun/vizrun/html"
 	"github.com/vizrun/vizrun/internal/outfile"
-	"github.com/vizrun/vizrun/internal/parse"
 	"github.com/vizrun/vizrun/internal/protocol"
-	"github.com/vizrun/vizrun/internal/summary"
+	"github.com/vizrun/vizrun/tracer/internal/core"
 )
 
-// Config says what a Session records and where it writes it. At least one of
-// TraceFile and ReportFile must be set; Start checks the fields.
+// Config says where a Session writes its trace. Start checks the fields.
 type Config struct {
-	// TraceFile is where the execution trace is kept. It is written while
-	// the session runs, under a temporary name in the same directory, and
-	// renamed when the session stops. Empty means the trace is not kept: it
-	// is recorded in a temporary file and removed once the report is made.
-	// A TraceFile that is not a regular file (a device, a FIFO,
-	// /dev/stdout) is written into when the session stops, never replaced.
+	// TraceFile is where the execution trace is written; it must be set.
+	// The trace is written while the session runs, under a temporary name
+	// in the same directory, and renamed when the session stops, so that
+	// no half-written trace is ever left at TraceFile (mode 0666 less the
+	// umask for a new file; an existing one keeps its mode). A TraceFile
+	// that is not a regular file (a device, a FIFO, /dev/stdout) is
+	// written into when the session stops, never replaced; a symbolic link
+	// is followed. A directory is refused.
 	TraceFile string
-
-	// ReportFile is where the HTML report is written when the session
-	// stops. Empty means no report. Like TraceFile and ProfileFile, it is
-	// written all at once when it is a regular file or a new path (mode
-	// 0666 less the umask for a new file; an existing one keeps its mode),
-	// and straight into anything else (a device, a FIFO), never replacing
-	// it; a symbolic link is followed.
-	ReportFile string
-
-	// Title heads the report. Empty means "vizrun report of <program>".
-	Title string
-
-	// WallClock also records a wall-clock profile of every goroutine, on and
-	// off CPU, with fgprof, shown as a flame graph in the report. False
-	// means no profile. Its sampling rate is lowered when many goroutines are
-	// alive, see WallClockRate.
-	WallClock bool
-
-	// ProfileFile is where the wall-clock profile is written, in pprof
-	// format, when the session stops. Empty means it is only shown in the
-	// report. It requires WallClock.
-	ProfileFile string
 
 	// FallbackWindow is how much recent history is kept when the execution
 	// tracer is already in use when Start is called (as in a test run with
 	// go test -trace): Start then records with a flight recorder instead,
-	// and the trace and report cover at least the last FallbackWindow before
-	// Stop. Zero means one minute. A negative value disables the fallback:
-	// Start then fails with ErrTracerBusy.
+	// and the trace covers at least the last FallbackWindow before Stop.
+	// Zero means one minute. A negative value disables the fallback: Start
+	// then fails with ErrTracerBusy.
 	FallbackWindow time.Duration
 }
 
-// Errors of Start.
+// Errors of Start and Stop.
 var (
 	// ErrActive: another session is running; Stop it first.
 	ErrActive = errors.New("vizrun tracer: a session is already running (call Stop before starting another)")
@@ -69,6 +45,16 @@ var (
 	// -trace, net/http/pprof, or runtime/trace.Start elsewhere) and the
 	// flight-recorder fallback is disabled or also in use.
 	ErrTracerBusy = errors.New("vizrun tracer: the Go execution tracer is already in use (go test -trace, net/http/pprof or runtime/trace.Start)")
+
+	// ErrNotStarted: Stop was called on a Session that Start did not
+	// return (a zero Session, or a copy of one). Stop then does nothing.
+	ErrNotStarted = errors.New("vizrun tracer: Stop of a Session that Start did not return (a zero Session or a copy): nothing was stopped")
+
+	// ErrStoppedElsewhere: someone else (the program's own
+	// runtime/trace.Stop) stopped the execution tracer while the session
+	// recorded. Stop still writes the trace, which ends where the tracer
+	// was stopped.
+	ErrStoppedElsewhere = errors.New("vizrun tracer: the execution tracer was stopped by someone else (runtime/trace.Stop) before Session.Stop: the trace ends there")
 )
 
 // Mode says how a session records.
@@ -90,16 +76,16 @@ func (m Mode) String() string {
 	return "trace"
 }
 
-// Session is one recording, from Start to Stop.
+// Session is one recording, from Start to Stop. Only a *Session that Start
+// returned can be stopped.
 type Session struct {
-	cfg   Config
-	mode  Mode
-	title string
+	cfg  Config
+	mode Mode
+	self *Session // set by Start: a zero Session or a copy is not its own
 
 	file   *os.File      // the trace being written
 	out    *outfile.File // TraceFile being written, whose temporary file is file
 	flight *trace.FlightRecorder
-	wall   *wallClock
 
 	stopOnce sync.Once
 	stopErr  error
@@ -111,22 +97,11 @@ var (
 )
 
 func (c *Config) validate() error {
-	if c.TraceFile == "" && c.ReportFile == "" {
-		return errors.New("vizrun tracer: Config sets neither TraceFile nor ReportFile: nothing would be written")
+	if c.TraceFile == "" {
+		return errors.New("vizrun tracer: Config.TraceFile is not set: nothing would be written (tracer/report writes reports)")
 	}
-	if c.ProfileFile != "" && !c.WallClock {
-		return errors.New("vizrun tracer: Config.ProfileFile needs Config.WallClock")
-	}
-	for _, f := range []string{c.TraceFile, c.ReportFile, c.ProfileFile} {
-		if f == "" {
-			continue
-		}
-		if st, err := os.Stat(filepath.Dir(f)); err != nil || !st.IsDir() {
-			return fmt.Errorf("vizrun tracer: cannot write %s: no such directory", f)
-		}
-		if _, err := outfile.Inspect(f); err != nil {
-			return fmt.Errorf("vizrun tracer: %w", err)
-		}
+	if err := core.CheckOutput(c.TraceFile); err != nil {
+		return err
 	}
 	if c.FallbackWindow == 0 {
 		c.FallbackWindow = time.Minute
@@ -134,17 +109,17 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// Start starts recording. Only one session runs at a time: a second Start
-// before Stop returns ErrActive. When the execution tracer is already in use
-// (go test -trace), Start falls back to a flight recorder (see
-// Config.FallbackWindow) and Session.Mode says so.
+// Start starts recording the execution trace into cfg.TraceFile. Only one
+// session runs at a time: a second Start before Stop returns ErrActive.
+// When the execution tracer is already in use (go test -trace), Start
+// falls back to a flight recorder (see Config.FallbackWindow) and
+// Session.Mode says so.
 //
 // A program run by vizrun run is traced from the start of main to its end,
 // and vizrun run writes the report. Start then records nothing more: the
-// session joins that recording (ModeJoined), and the Config's files are not
-// written.
+// session joins that recording (ModeJoined), and TraceFile is not written.
 func Start(cfg Config) (s *Session, err error) {
-	defer recoverTo(&err)
+	defer core.Recover(&err)
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -153,24 +128,17 @@ func Start(cfg Config) (s *Session, err error) {
 	if active != nil {
 		return nil, ErrActive
 	}
-	s = &Session{cfg: cfg, title: cfg.Title}
+	s = &Session{cfg: cfg}
+	s.self = s
 	if os.Getenv(protocol.EnvTraceOut) != "" && trace.IsEnabled() {
 		s.mode = ModeJoined
 		active = s
 		return s, nil
 	}
-	if s.title == "" {
-		s.title = "vizrun report of " + filepath.Base(os.Args[0])
-	}
 	// The trace goes to a temporary file next to TraceFile (put in place
-	// at Stop), or in the temporary directory when it is not kept or
-	// TraceFile is a device or FIFO (written into at Stop).
-	inPlace := false
-	if cfg.TraceFile != "" {
-		k, _ := outfile.Inspect(cfg.TraceFile)
-		inPlace = k != outfile.Stream
-	}
-	if inPlace {
+	// at Stop), or in the temporary directory when TraceFile is a device
+	// or FIFO (written into at Stop).
+	if k, _ := outfile.Inspect(cfg.TraceFile); k != outfile.Stream {
 		out, err := outfile.Create(context.Background(), cfg.TraceFile)
 		if err != nil {
 			return nil, fmt.Errorf("vizrun tracer: %w", err)
@@ -183,8 +151,7 @@ func Start(cfg Config) (s *Session, err error) {
 		}
 		s.file = f
 	}
-	f := s.file
-	if err := startTrace(f); err != nil {
+	if err := core.StartTrace(s.file); err != nil {
 		if cfg.FallbackWindow < 0 {
 			s.discard()
 			return nil, fmt.Errorf("%w: %v", ErrTracerBusy, err)
@@ -195,10 +162,7 @@ func Start(cfg Config) (s *Session, err error) {
 			return nil, fmt.Errorf("%w: %v; flight recorder: %v", ErrTracerBusy, err, ferr)
 		}
 		s.mode, s.flight = ModeFlight, fr
-		names.start()
-	}
-	if cfg.WallClock {
-		s.wall = startWallClock()
+		core.Names.Start()
 	}
 	active = s
 	return s, nil
@@ -210,16 +174,30 @@ const fallbackBytes = 256 << 20
 // Mode says how the session records.
 func (s *Session) Mode() Mode { return s.mode }
 
-// Stop ends the recording and writes the trace, profile and report that the
-// Config asked for, each all at once (a temporary file renamed into place),
-// so none is ever left half-written. Stop may be called more than once: later
-// calls do nothing and return the first call's error.
+// Window is how much history a ModeFlight session keeps
+// (Config.FallbackWindow, defaults filled in).
+func (s *Session) Window() time.Duration { return s.cfg.FallbackWindow }
+
+// Stop ends the recording and puts the trace in place. Before the tracer
+// stops, the runtime's goroutine leak profile is taken when the runtime
+// has it (Go 1.27, or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile)
+// and the goroutines it proves leaked are logged in the trace, so that the
+// report can call them proven leaks.
+//
+// Stop may be called more than once: later calls do nothing and return the
+// first call's error. Stop of a Session that Start did not return (a zero
+// Session, a copy) returns ErrNotStarted and stops nothing; a nil *Session
+// returns nil. When someone else stopped the execution tracer meanwhile,
+// Stop writes the trace and returns ErrStoppedElsewhere.
 func (s *Session) Stop() error {
 	if s == nil {
 		return nil
 	}
+	if s.self != s {
+		return ErrNotStarted
+	}
 	s.stopOnce.Do(func() {
-		defer recoverTo(&s.stopErr)
+		defer core.Recover(&s.stopErr)
 		s.stopErr = s.stop()
 	})
 	return s.stopErr
@@ -232,60 +210,47 @@ func (s *Session) stop() error {
 	}
 	activeMu.Unlock()
 
-	if s.mode == ModeJoined {
-		return nil
-	}
-	var profile []byte
 	var errs []error
-	if s.wall != nil {
-		p, err := s.wall.stop()
-		profile = p
-		errs = append(errs, err)
-	}
 	switch s.mode {
+	case ModeJoined:
+		return nil
 	case ModeTrace:
-		stopTrace()
+		if trace.IsEnabled() {
+			core.LogLeaks()
+			core.StopTrace()
+		} else {
+			errs = append(errs, ErrStoppedElsewhere)
+		}
 	case ModeFlight:
-		names.replay()
+		core.LogLeaks()
+		core.Names.Replay()
 		_, err := s.flight.WriteTo(s.file)
 		s.flight.Stop()
-		names.stop()
-		errs = append(errs, err)
-	}
-	if err := errors.Join(errs...); err != nil {
-		s.discard()
-		return fmt.Errorf("vizrun tracer: %w", err)
-	}
-	if s.cfg.ProfileFile != "" && profile != nil {
-		errs = append(errs, writeFileAtomic(s.cfg.ProfileFile, func(w io.Writer) error { _, err := w.Write(profile); return err }))
-	}
-	if s.cfg.ReportFile != "" {
-		errs = append(errs, writeFileAtomic(s.cfg.ReportFile, func(w io.Writer) error {
-			if _, err := s.file.Seek(0, io.SeekStart); err != nil {
-				return err
-			}
-			return writeReport(w, s.file, profile, s.title, s.mode == ModeFlight, s.cfg.FallbackWindow)
-		}))
+		core.Names.Stop()
+		if err != nil {
+			s.discard()
+			return fmt.Errorf("vizrun tracer: %w", err)
+		}
 	}
 	switch {
 	case s.out != nil:
-		errs = append(errs, s.out.Commit())
-	case s.cfg.TraceFile != "":
-		errs = append(errs, writeFileAtomic(s.cfg.TraceFile, func(w io.Writer) error {
+		if err := s.out.Commit(); err != nil {
+			errs = append(errs, fmt.Errorf("vizrun tracer: %w", err))
+		}
+	default:
+		err := outfile.Write(context.Background(), s.cfg.TraceFile, func(w io.Writer) error {
 			if _, err := s.file.Seek(0, io.SeekStart); err != nil {
 				return err
 			}
 			_, err := io.Copy(w, s.file)
 			return err
-		}))
+		})
 		s.discard()
-	default:
-		s.discard()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("vizrun tracer: %w", err))
+		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("vizrun tracer: %w", err)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // discard closes and removes the session's trace file.
@@ -296,75 +261,4 @@ func (s *Session) discard() {
 	}
 	s.file.Close()
 	os.Remove(s.file.Name())
-}
-
-// writeReport parses a trace and renders it.
-func writeReport(w io.Writer, r io.Reader, profile []byte, title string, flight bool, window time.Duration) error {
-	return writeReportWith(w, r, reportOptions{profile: profile, title: title, flight: flight, window: window})
-}
-
-// reportOptions are writeReport's, and the model's bound.
-type reportOptions struct {
-	profile  []byte
-	title    string
-	flight   bool          // the trace comes from the fallback flight recorder...
-	window   time.Duration // ...which kept about window
-	maxSpans int           // parse.Options.MaxSpans
-}
-
-func writeReportWith(w io.Writer, r io.Reader, o reportOptions) (err error) {
-	defer recoverTo(&err)
-	profile, title, flight, window := o.profile, o.title, o.flight, o.window
-	t, err := parse.Read(r, parse.Options{MaxSpans: o.maxSpans})
-	if err != nil {
-		return fmt.Errorf("reading the trace: %w", err)
-	}
-	if flight {
-		t.Warnings = append(t.Warnings, fmt.Sprintf("the execution tracer was in use elsewhere (go test -trace?), so this report comes from a flight recorder and covers about the last %v before Stop", window))
-	}
-	opt := html.Options{Title: title}
-	if profile != nil {
-		if p, err := parseProfile(profile); err == nil {
-			opt.WallClock = p
-		} else {
-			t.Warnings = append(t.Warnings, "the wall-clock profile could not be read: "+err.Error())
-		}
-	}
-	return html.Render(w, t, summary.Build(t, ""), opt)
-}
-
-// Run starts a session, calls fn and stops the session, also when fn
-// panics: the trace and report of what happened before the panic are
-// written, then the panic goes on. It returns fn's error joined with Stop's.
-func Run(cfg Config, fn func(ctx context.Context) error) (err error) {
-	s, err := Start(cfg)
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	panicked := true
-	defer func() {
-		if panicked {
-			s.Stop() // the panic matters more than a Stop error
-		}
-	}()
-	ferr := fn(ctx)
-	panicked = false
-	return errors.Join(ferr, s.Stop())
-}
-
-// recoverTo turns a panic inside the tracer into an error: the tracer must
-// never bring its host down.
-func recoverTo(err *error) {
-	if p := recover(); p != nil {
-		*err = fmt.Errorf("vizrun tracer: internal error: %v", p)
-	}
-}
-
-// writeFileAtomic writes path through fn as internal/outfile does: via a
-// temporary file in the same directory, put in place only when everything
-// succeeded, for a regular file or a new path; straight into a device or
-// FIFO, which is never replaced.
-func writeFileAtomic(path string, fn func(w io.Writer) error) error {
-	return outfile.Write(context.Background(), path, fn)
 }

@@ -5,19 +5,14 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	rtrace "runtime/trace"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/google/pprof/profile"
 
 	"github.com/vizrun/vizrun/html"
 	"github.com/vizrun/vizrun/internal/parse"
@@ -32,8 +27,12 @@ func record(t *testing.T, cfg tracer.Config, fn func(ctx context.Context)) *pars
 	if cfg.TraceFile == "" {
 		cfg.TraceFile = filepath.Join(dir, "t.trace")
 	}
-	err := tracer.Run(cfg, func(ctx context.Context) error { fn(ctx); return nil })
+	s, err := tracer.Start(cfg)
 	if err != nil {
+		t.Fatal(err)
+	}
+	fn(context.Background())
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	tr, err := parse.ReadFile(cfg.TraceFile, parse.Options{})
@@ -226,11 +225,11 @@ func TestStartStop(t *testing.T) {
 	if _, err := tracer.Start(tracer.Config{}); err == nil {
 		t.Error("Start with nothing to write succeeded")
 	}
-	if _, err := tracer.Start(tracer.Config{ReportFile: filepath.Join(dir, "no", "such", "r.html")}); err == nil {
-		t.Error("Start with an unwritable report path succeeded")
+	if _, err := tracer.Start(tracer.Config{TraceFile: filepath.Join(dir, "no", "such", "t.trace")}); err == nil {
+		t.Error("Start with an unwritable trace path succeeded")
 	}
-	if _, err := tracer.Start(tracer.Config{ReportFile: filepath.Join(dir, "r.html"), ProfileFile: "p"}); err == nil {
-		t.Error("ProfileFile without WallClock accepted")
+	if _, err := tracer.Start(tracer.Config{TraceFile: dir}); err == nil || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("Start with a directory as TraceFile: %v, want it refused", err)
 	}
 
 	// Concurrent Starts: exactly one wins.
@@ -269,7 +268,7 @@ func TestStartStop(t *testing.T) {
 		t.Errorf("Stop: %v, %v", errs[0], errs[1])
 	}
 	// After Stop, a new session may start; no temporary files are left.
-	s2, err := tracer.Start(tracer.Config{ReportFile: filepath.Join(dir, "again.html")})
+	s2, err := tracer.Start(tracer.Config{TraceFile: filepath.Join(dir, "again.trace")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,44 +283,6 @@ func TestStartStop(t *testing.T) {
 	}
 }
 
-// TestRunPanic: the trace and report of what happened before a panic are
-// written, then the panic goes on.
-func TestRunPanic(t *testing.T) {
-	dir := t.TempDir()
-	cfg := tracer.Config{TraceFile: filepath.Join(dir, "t.trace"), ReportFile: filepath.Join(dir, "r.html")}
-	func() {
-		defer func() {
-			if p := recover(); p != "boom" {
-				t.Errorf("recovered %v, want the panic to go on", p)
-			}
-		}()
-		tracer.Run(cfg, func(ctx context.Context) error {
-			done := make(chan struct{})
-			tracer.Go(ctx, "before-the-panic", func(ctx context.Context) { time.Sleep(5 * time.Millisecond); close(done) })
-			<-done
-			panic("boom")
-		})
-	}()
-	tr, err := parse.ReadFile(cfg.TraceFile, parse.Options{})
-	if err != nil {
-		t.Fatalf("trace after a panic: %v", err)
-	}
-	found := false
-	for _, g := range tr.Goroutines {
-		found = found || g.Name == "before-the-panic"
-	}
-	if !found {
-		t.Error("the goroutine that ran before the panic is not in the trace")
-	}
-	if b, err := os.ReadFile(cfg.ReportFile); err != nil || !bytes.Contains(b, []byte("before-the-panic")) {
-		t.Errorf("report after a panic: %v", err)
-	}
-	// Run's error is fn's.
-	if err := tracer.Run(tracer.Config{ReportFile: filepath.Join(dir, "r2.html")}, func(context.Context) error { return io.ErrUnexpectedEOF }); !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Errorf("Run returned %v, want fn's error", err)
-	}
-}
-
 // TestFallbackWhenTracing: with the execution tracer taken (as under go
 // test -trace), Start records with a flight recorder.
 func TestFallbackWhenTracing(t *testing.T) {
@@ -330,10 +291,10 @@ func TestFallbackWhenTracing(t *testing.T) {
 	}
 	defer rtrace.Stop()
 	dir := t.TempDir()
-	if _, err := tracer.Start(tracer.Config{ReportFile: filepath.Join(dir, "x.html"), FallbackWindow: -1}); !errors.Is(err, tracer.ErrTracerBusy) {
+	if _, err := tracer.Start(tracer.Config{TraceFile: filepath.Join(dir, "x.trace"), FallbackWindow: -1}); !errors.Is(err, tracer.ErrTracerBusy) {
 		t.Errorf("Start without fallback: %v, want ErrTracerBusy", err)
 	}
-	cfg := tracer.Config{TraceFile: filepath.Join(dir, "f.trace"), ReportFile: filepath.Join(dir, "f.html")}
+	cfg := tracer.Config{TraceFile: filepath.Join(dir, "f.trace")}
 	s, err := tracer.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -358,15 +319,11 @@ func TestFallbackWhenTracing(t *testing.T) {
 	if !found {
 		t.Error("the named goroutine is not in the flight recording")
 	}
-	b, _ := os.ReadFile(cfg.ReportFile)
-	if !bytes.Contains(b, []byte("flight recorder")) {
-		t.Error("the report does not say it comes from a flight recorder")
-	}
 }
 
 func TestFlightRecorder(t *testing.T) {
 	fr := tracer.NewFlightRecorder(tracer.FlightConfig{MinAge: time.Second})
-	if err := fr.WriteTrace(io.Discard); !errors.Is(err, tracer.ErrNotRecording) {
+	if _, err := fr.WriteTo(io.Discard); !errors.Is(err, tracer.ErrNotRecording) {
 		t.Errorf("snapshot before Start: %v", err)
 	}
 	// A goroutine named before the window, still alive at the snapshot.
@@ -383,8 +340,9 @@ func TestFlightRecorder(t *testing.T) {
 	<-started
 	time.Sleep(20 * time.Millisecond)
 	var buf bytes.Buffer
-	if err := fr.WriteTrace(&buf); err != nil {
-		t.Fatal(err)
+	n, err := fr.WriteTo(&buf)
+	if err != nil || n != int64(buf.Len()) {
+		t.Fatalf("WriteTo: %d bytes, %v; %d written", n, err, buf.Len())
 	}
 	close(release)
 	tr, err := parse.Read(&buf, parse.Options{})
@@ -397,192 +355,15 @@ func TestFlightRecorder(t *testing.T) {
 			g = x
 		}
 	}
-	if g == nil || !g.Leaked() || g.EndReason != parse.ReasonChanRecv {
-		t.Errorf("long-lived goroutine in the snapshot: %+v", g)
-	}
-	var page bytes.Buffer
-	if err := fr.WriteReport(&page); err != nil || !bytes.Contains(page.Bytes(), []byte("long-lived")) {
-		t.Errorf("flight report: %v", err)
+	// Blocked at the end of a snapshot of a program that goes on: no
+	// leak candidate.
+	if g == nil || g.Leaked() || g.EndReason != parse.ReasonChanRecv || !tr.Live {
+		t.Errorf("long-lived goroutine in the snapshot: %+v (live trace %v)", g, tr.Live)
 	}
 	if err := fr.Stop(); err != nil {
 		t.Error(err)
 	}
 	if err := fr.Stop(); err != nil {
 		t.Error("second Stop:", err)
-	}
-}
-
-func TestWallClock(t *testing.T) {
-	dir := t.TempDir()
-	cfg := tracer.Config{ReportFile: filepath.Join(dir, "r.html"), WallClock: true, ProfileFile: filepath.Join(dir, "wall.pprof")}
-	err := tracer.Run(cfg, func(ctx context.Context) error {
-		done := make(chan struct{})
-		tracer.Go(ctx, "sleeper", func(ctx context.Context) { sleepyFunction(); close(done) })
-		<-done
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(cfg.ProfileFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	p, err := profile.Parse(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Off-CPU time shows: the sleeping function is in the profile.
-	var sleeping int64
-	for _, s := range p.Sample {
-		for _, loc := range s.Location {
-			for _, l := range loc.Line {
-				if l.Function != nil && strings.HasSuffix(l.Function.Name, "sleepyFunction") {
-					sleeping += s.Value[len(s.Value)-1]
-				}
-			}
-		}
-	}
-	if time.Duration(sleeping) < 100*time.Millisecond {
-		t.Errorf("sleepyFunction has %v of wall-clock time, want about 300ms", time.Duration(sleeping))
-	}
-	b, _ := os.ReadFile(cfg.ReportFile)
-	if !bytes.Contains(b, []byte(`id="vz-flame"`)) || !bytes.Contains(b, []byte("sleepyFunction")) {
-		t.Error("the report has no flame graph with sleepyFunction")
-	}
-}
-
-func sleepyFunction() { time.Sleep(300 * time.Millisecond) }
-
-func TestWallClockRate(t *testing.T) {
-	if r := tracer.WallClockRate(10); r != 99 {
-		t.Errorf("rate with 10 goroutines %v, want fgprof's 99 Hz", r)
-	}
-	// Beyond the budget the cost stays at 2% of a core: rate * n * 0.73µs.
-	for _, n := range []int{1000, 10000, 100000} {
-		r := tracer.WallClockRate(n)
-		cost := r * float64(n) * 0.73e-6
-		if r >= 99 || cost > 0.0201 || cost < 0.019 {
-			t.Errorf("%d goroutines: %.2f Hz costs %.3f of a core, want 0.02", n, r, cost)
-		}
-	}
-}
-
-func TestHandler(t *testing.T) {
-	h := tracer.Handler()
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	get := func(path string) (*http.Response, string) {
-		t.Helper()
-		resp, err := http.Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp, string(b)
-	}
-	for _, c := range []struct {
-		path, ctype, body string
-		code              int
-	}{
-		{"/debug/vizrun/", "text/html", "Trace 5 seconds", 200},
-		{"/debug/vizrun/trace?seconds=1", "text/html", `id="vz-timeline"`, 200},
-		{"/debug/vizrun/trace?seconds=1&format=trace", "application/octet-stream", "go 1.", 200},
-		{"/debug/vizrun/trace?seconds=abc", "text/plain", "seconds must be", 400},
-		{"/debug/vizrun/trace?seconds=-3", "text/plain", "seconds must be", 400},
-		{"/debug/vizrun/flight", "text/plain", "no flight recorder", 404},
-	} {
-		resp, body := get(c.path)
-		if resp.StatusCode != c.code || !strings.HasPrefix(resp.Header.Get("Content-Type"), c.ctype) || !strings.Contains(body, c.body) {
-			t.Errorf("%s: %d %s, body %.60q; want %d %s containing %q", c.path, resp.StatusCode, resp.Header.Get("Content-Type"), body, c.code, c.ctype, c.body)
-		}
-		if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
-			t.Errorf("%s: no nosniff", c.path)
-		}
-	}
-	// POST is refused.
-	resp, err := http.Post(srv.URL+"/debug/vizrun/trace", "text/plain", nil)
-	if err == nil {
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusMethodNotAllowed {
-			t.Errorf("POST: %d", resp.StatusCode)
-		}
-	}
-	// The flight endpoint serves the running recorder.
-	fr := tracer.NewFlightRecorder(tracer.FlightConfig{})
-	if err := fr.Start(); err != nil {
-		t.Fatal(err)
-	}
-	resp, body := get("/debug/vizrun/flight")
-	if resp.StatusCode != 200 || !strings.Contains(body, `id="vz-timeline"`) {
-		t.Errorf("flight: %d %.80q", resp.StatusCode, body)
-	}
-	fr.Stop()
-}
-
-func TestHandlerBusyAndCancel(t *testing.T) {
-	srv := httptest.NewServer(tracer.Handler())
-	defer srv.Close()
-	before := runtime.NumGoroutine()
-	// A long capture whose client goes away.
-	ctx, cancel := context.WithCancel(context.Background())
-	firstDone := make(chan error, 1)
-	go func() {
-		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/trace?seconds=30", nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		firstDone <- err
-	}()
-	// While it runs, another capture is refused.
-	var code int
-	for i := 0; i < 100; i++ {
-		time.Sleep(20 * time.Millisecond)
-		resp, err := http.Get(srv.URL + "/trace?seconds=1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		code = resp.StatusCode
-		if code == http.StatusTooManyRequests {
-			break
-		}
-	}
-	if code != http.StatusTooManyRequests {
-		t.Errorf("concurrent capture: %d, want 429", code)
-	}
-	start := time.Now()
-	cancel()
-	<-firstDone
-	// The capture stops with its client: soon a new one may start.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		resp, err := http.Get(srv.URL + "/trace?seconds=1&format=trace")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("capture still busy %v after its client left", time.Since(start))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if rtrace.IsEnabled() {
-		t.Error("tracing still on after the captures")
-	}
-	// No goroutine left behind (the server's idle connections aside).
-	srv.CloseClientConnections()
-	deadline = time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before+2 {
-		t.Errorf("%d goroutines after the captures, %d before", n, before)
 	}
 }

@@ -25,7 +25,12 @@ func writeFile(t *testing.T, dir, name, content string) string {
 func traceOf(t *testing.T, dir, name string, fn func(ctx context.Context)) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
-	if err := tracer.Run(tracer.Config{TraceFile: p}, func(ctx context.Context) error { fn(ctx); return nil }); err != nil {
+	s, err := tracer.Start(tracer.Config{TraceFile: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn(context.Background())
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -591,7 +591,7 @@ func TestRunTraceStart(t *testing.T) {
 }
 
 // TestRunTracedExample: a program that uses the vizrun tracer itself gets
-// one report, vizrun run's: its own tracer.Run joins the recording.
+// one report, vizrun run's: its own report.Run joins the recording.
 func TestRunTracedExample(t *testing.T) {
 	needsBuilds(t)
 	dir := t.TempDir()
@@ -833,11 +833,11 @@ func TestInstall(t *testing.T) {
 import (
 	"log"
 
-	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 func main() {
-	s, err := tracer.Start(tracer.Config{ReportFile: "report.html"})
+	s, err := report.Start(report.Config{ReportFile: "report.html"})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 const (
@@ -141,7 +142,7 @@ func run(ctx context.Context) (blocking, cooperative result) {
 func main() {
 	out := flag.String("o", "blocking-runtime.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		blocking, cooperative := run(ctx)
 		for _, p := range []struct {
 			name string

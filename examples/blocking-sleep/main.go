@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 const (
@@ -85,7 +86,7 @@ func inSyscall(ctx context.Context) {
 func main() {
 	out := flag.String("o", "blocking-sleep.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		fmt.Printf("%d goroutines slept %v each, in %v\n", sleepers, nap, manySleeps(ctx).Round(time.Millisecond))
 		fmt.Printf("busy-waiting %v took %d spins of a CPU\n", spin, spinVersusSleep(ctx))
 		inSyscall(ctx)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 // perIteration starts one goroutine per loop iteration. Since Go 1.22 each
@@ -98,7 +99,7 @@ func handOver(ctx context.Context) string {
 func main() {
 	out := flag.String("o", "capture.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		fmt.Println("each goroutine saw:", perIteration(ctx, 5))
 		greeting, name := moveByValue(ctx)
 		fmt.Printf("%s (the caller's variable now holds %q)\n", greeting, name)

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 // fetchUser and fetchOrder stand for network calls: they wait, as a
@@ -76,7 +77,7 @@ func withErrgroup(ctx context.Context) (user, order string, err error) {
 func main() {
 	out := flag.String("o", "concurrent.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		start := time.Now()
 		user, order := withWaitGroup(ctx)
 		fmt.Printf("waitgroup: %s %s in %v\n", user, order, time.Since(start).Round(time.Millisecond))

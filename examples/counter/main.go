@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 // hold is how long each goroutine keeps the lock: long enough that the
@@ -65,7 +66,7 @@ func sharedCounter(ctx context.Context) int {
 func main() {
 	out := flag.String("o", "counter.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		start := time.Now()
 		n := sharedCounter(ctx)
 		fmt.Printf("counter = %d after %v\n", n, time.Since(start).Round(time.Millisecond))

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 // The fake endpoints: how long each takes to answer and whether it fails.
@@ -102,7 +103,7 @@ func fetchAll(ctx context.Context) (map[string]string, error) {
 func main() {
 	out := flag.String("o", "errors.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		fmt.Println("process(\"\"):", process(ctx, ""))
 		start := time.Now()
 		results, err := fetchAll(ctx)

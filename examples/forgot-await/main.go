@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 const (
@@ -109,7 +110,7 @@ func neverRead(ctx context.Context) <-chan string {
 func main() {
 	out := flag.String("o", "forgot-await.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		got, late := forgetWait(ctx)
 		fmt.Printf("forgot wg.Wait: %d of %d results: %q\n", len(got), workers, got)
 		fmt.Printf("with wg.Wait:   %q\n", withWait(ctx))

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 func greet(name string) string { return fmt.Sprintf("Hello, %s!", name) }
@@ -41,7 +42,7 @@ func run(ctx context.Context) string {
 func main() {
 	out := flag.String("o", "greet.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		fmt.Println(run(ctx))
 		return nil
 	})

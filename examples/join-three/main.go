@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 type User struct {
@@ -81,7 +82,7 @@ func dependent(ctx context.Context) (User, []string) {
 func main() {
 	out := flag.String("o", "join-three.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		start := time.Now()
 		user, orders, settings := independent(ctx)
 		fmt.Printf("independent: %v %v %v in %v\n", user, orders, settings, time.Since(start).Round(time.Millisecond))

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 const (
@@ -105,8 +106,9 @@ func channelOwned(ctx context.Context) (time.Duration, int) {
 	tracer.Go(ctx, "state-owner", func(ctx context.Context) {
 		s := state{token: "secret"}
 		for {
-			r, ok := tracer.Recv(ctx, "requests", requests)
-			if !ok {
+			r, err := tracer.Recv(ctx, "requests", requests)
+			if err != nil { // requests closed: the work is done
+
 				calls <- s.calls
 				return
 			}
@@ -131,7 +133,7 @@ func channelOwned(ctx context.Context) (time.Duration, int) {
 func main() {
 	out := flag.String("o", "lock-across-await.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		for _, p := range []struct {
 			name string
 			run  func(context.Context) (time.Duration, int)

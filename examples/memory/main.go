@@ -27,6 +27,7 @@ import (
 	"sync"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 const (
@@ -149,7 +150,7 @@ func measureThreads(ctx context.Context) cost {
 func main() {
 	out := flag.String("o", "memory.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		fmt.Println("goroutines:", measureGoroutines(ctx))
 		fmt.Println("threads:   ", measureThreads(ctx))
 		return nil

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 // sleep waits for d or until ctx is done, whichever comes first: the
@@ -70,7 +71,7 @@ func race(ctx context.Context) string {
 func main() {
 	out := flag.String("o", "select.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		start := time.Now()
 		result := race(ctx)
 		fmt.Printf("%s after %v\n", result, time.Since(start).Round(time.Millisecond))

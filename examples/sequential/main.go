@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 // fetchUser and fetchOrder stand for network calls: they wait, as a
@@ -39,7 +40,7 @@ func sequentialRequests(ctx context.Context) (string, string) {
 func main() {
 	out := flag.String("o", "sequential.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		start := time.Now()
 		user, order := sequentialRequests(ctx)
 		fmt.Printf("%s %s in %v\n", user, order, time.Since(start).Round(time.Millisecond))

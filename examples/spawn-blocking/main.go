@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 const (
@@ -112,7 +113,7 @@ func run(ctx context.Context) (jobs int, late ticks) {
 func main() {
 	out := flag.String("o", "spawn-blocking.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		jobs, late := run(ctx)
 		fmt.Printf("%d workers did %d jobs; the ticker woke %d times, at most %v late\n",
 			runtime.GOMAXPROCS(0), jobs, len(late), late.max().Round(10*time.Microsecond))

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 // handle is a spawned task's JoinHandle: the channel its result arrives on.
@@ -49,7 +50,7 @@ func spawnTasks(ctx context.Context) []string {
 func main() {
 	out := flag.String("o", "spawn.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		start := time.Now()
 		results := spawnTasks(ctx)
 		fmt.Printf("%q in %v\n", results, time.Since(start).Round(time.Millisecond))

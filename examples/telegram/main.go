@@ -26,6 +26,7 @@ import (
 	"github.com/gotd/td/tg"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 const (
@@ -111,7 +112,7 @@ func run(ctx context.Context) (result, error) {
 func main() {
 	out := flag.String("o", "telegram.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		r, err := run(ctx)
 		if err != nil {
 			return err

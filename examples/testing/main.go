@@ -6,7 +6,7 @@
 // Tutorial: "Testing Async Code". #[tokio::test] gives each async test a
 // runtime to run on. Go needs nothing of the kind: a test calls the
 // function, goroutines and all, and waits for it like any caller. What
-// vizrun adds is seeing those goroutines: tracetest.Record (or tracer.Run)
+// vizrun adds is seeing those goroutines: tracetest.Record (or report.Run)
 // inside a test, or vizrun test for a report of a whole test run.
 package main
 
@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 func greet(name string) string {
@@ -59,7 +60,7 @@ func sharedCounter(ctx context.Context) int {
 func main() {
 	out := flag.String("o", "testing.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		fmt.Println(greet("Sam"))
 		if _, err := fetchData(ctx, ""); err != nil {
 			fmt.Println("Error:", err)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 const deadline = 150 * time.Millisecond
@@ -83,7 +84,7 @@ func run(ctx context.Context) (fast, slow error) {
 func main() {
 	out := flag.String("o", "timeout.html", "write the report to `file`")
 	flag.Parse()
-	err := tracer.Run(tracer.Config{ReportFile: *out}, func(ctx context.Context) error {
+	err := report.Run(report.Config{ReportFile: *out}, func(ctx context.Context) error {
 		start := time.Now()
 		fast, slow := run(ctx)
 		fmt.Printf("fast call: err=%v\n", fast)

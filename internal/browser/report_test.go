@@ -21,6 +21,7 @@ import (
 	"github.com/vizrun/vizrun/internal/parse"
 	"github.com/vizrun/vizrun/internal/workload"
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 const repo = "../.."
@@ -385,7 +386,7 @@ func TestHostileNames(t *testing.T) {
 	const payload = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>`
 	dir := t.TempDir()
 	tracePath := filepath.Join(dir, "evil.trace")
-	err := tracer.Run(tracer.Config{TraceFile: tracePath}, func(ctx context.Context) error {
+	err := report.Run(report.Config{TraceFile: tracePath}, func(ctx context.Context) error {
 		ctx, task := tracer.Task(ctx, payload)
 		defer task.End()
 		mu := tracer.NewMutex(payload)

@@ -5,7 +5,6 @@
 package tracetest
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 
@@ -19,8 +18,15 @@ import (
 func Record(t testing.TB, fn func()) *parse.Trace {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "record.trace")
-	err := tracer.Run(tracer.Config{TraceFile: path}, func(context.Context) error { fn(); return nil })
+	s, err := tracer.Start(tracer.Config{TraceFile: path})
 	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer s.Stop() // fn's panic, if any, goes on after the trace is written
+		fn()
+	}()
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	tr, err := parse.ReadFile(path, parse.Options{})

@@ -94,7 +94,7 @@ func run(ctx context.Context) {
 	spawn("consumer", func(ctx context.Context) {
 		defer tracer.Region(tctx, "consume").End()
 		for {
-			if _, ok := tracer.Recv(tctx, "orders", orders); !ok {
+			if _, err := tracer.Recv(tctx, "orders", orders); err != nil {
 				return
 			}
 		}

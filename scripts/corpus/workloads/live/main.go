@@ -1,4 +1,4 @@
-// Command live is a small HTTP service with vizrun's tracer.Handler mounted,
+// Command live is a small HTTP service with vizrun's tracehttp.Handler mounted,
 // under light load (two clients, a request every 20 ms each, 1 ms of CPU per
 // request). The program captures one second of itself through its own
 // handler (GET /debug/vizrun/trace?seconds=1&format=trace), as an operator
@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/scripts/corpus/internal/rec"
-	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/tracehttp"
 )
 
 func work(w http.ResponseWriter, r *http.Request) {
@@ -41,7 +41,7 @@ func main() {
 	out := rec.Out()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/work", work)
-	mux.Handle("/debug/vizrun/", tracer.Handler())
+	mux.Handle("/debug/vizrun/", tracehttp.Handler())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		rec.Fail(err)

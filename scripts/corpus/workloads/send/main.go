@@ -13,6 +13,7 @@ import (
 
 	"github.com/vizrun/vizrun/scripts/corpus/internal/rec"
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 func producer(ctx context.Context, jobs chan<- int, wg *sync.WaitGroup) {
@@ -26,7 +27,7 @@ func producer(ctx context.Context, jobs chan<- int, wg *sync.WaitGroup) {
 
 func consumer(ctx context.Context, jobs <-chan int, deadline time.Time) {
 	for time.Now().Before(deadline) {
-		if _, ok := tracer.Recv(ctx, "jobs", jobs); !ok {
+		if _, err := tracer.Recv(ctx, "jobs", jobs); err != nil {
 			return
 		}
 		rec.Spin(time.Millisecond)
@@ -41,7 +42,7 @@ func main() {
 		rec.Fail(err)
 	}
 	defer os.RemoveAll(dir)
-	s, err := tracer.Start(tracer.Config{TraceFile: out, ReportFile: filepath.Join(dir, "report.html")})
+	s, err := report.Start(report.Config{TraceFile: out, ReportFile: filepath.Join(dir, "report.html")})
 	if err != nil {
 		rec.Fail(err)
 	}

@@ -1,5 +1,5 @@
 // Command wallclock records itself with vizrun's tracer and its wall-clock
-// profile on (tracer.Config{WallClock: true}): 4000 goroutines wait on a
+// profile on (report.Config{WallClock: true}): 4000 goroutines wait on a
 // channel, so each fgprof sample has many stacks to take, while two workers
 // do CPU work for one second. The tracer writes the trace and an HTML report
 // when the session stops.
@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/scripts/corpus/internal/rec"
-	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 func parked(gate <-chan struct{}, wg *sync.WaitGroup) {
@@ -37,7 +37,7 @@ func main() {
 		rec.Fail(err)
 	}
 	defer os.RemoveAll(dir)
-	s, err := tracer.Start(tracer.Config{TraceFile: out, ReportFile: filepath.Join(dir, "report.html"), WallClock: true})
+	s, err := report.Start(report.Config{TraceFile: out, ReportFile: filepath.Join(dir, "report.html"), WallClock: true})
 	if err != nil {
 		rec.Fail(err)
 	}

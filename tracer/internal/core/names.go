@@ -1,7 +1,6 @@
-package tracer
+package core
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 	"runtime/trace"
@@ -12,29 +11,36 @@ import (
 	"github.com/vizrun/vizrun/internal/protocol"
 )
 
-// names remembers the names of live goroutines started with Go while a
-// flight recorder runs or once a Handler exists: a flight recording keeps
+// Names remembers the names of live goroutines started with tracer.Go
+// while a flight recorder runs or once a tracehttp Handler exists: a flight recording keeps
 // only the last seconds, and the log that named a goroutine at its start
 // may have fallen out of it; a live capture starts after the goroutines
 // it shows. Before a snapshot and at the start of a capture, every
 // remembered name is logged again.
-var names registry
+var Names Registry
 
-type registry struct {
+// Registry is the type of Names.
+type Registry struct {
 	users atomic.Int32 // flight recorders running, and 1 once a Handler exists
 	mu    sync.Mutex
 	byID  map[int64]string
 }
 
-func (r *registry) active() bool { return r.users.Load() > 0 }
+// Active reports whether names are being remembered.
+func (r *Registry) Active() bool { return r.users.Load() > 0 }
 
-func (r *registry) start() { r.users.Add(1) }
-func (r *registry) stop()  { r.users.Add(-1) }
+// Start and Stop count a user of the registry (a flight recorder, a
+// capture, the Handler): names are remembered while there is one.
+func (r *Registry) Start() { r.users.Add(1) }
+func (r *Registry) Stop()  { r.users.Add(-1) }
 
-// add remembers the calling goroutine's name and returns the func that
+// Users is the number of users (Start less Stop).
+func (r *Registry) Users() int32 { return r.users.Load() }
+
+// Add remembers the calling goroutine's name and returns the func that
 // forgets it.
-func (r *registry) add(name string) func() {
-	id := goid()
+func (r *Registry) Add(name string) func() {
+	id := Goid()
 	if id == 0 {
 		return func() {}
 	}
@@ -55,9 +61,9 @@ func (r *registry) add(name string) func() {
 // with names of 1 KiB would otherwise put 100 MB into the trace at once.
 const maxReplay = 4 << 20
 
-// replay logs the remembered names into the trace, up to maxReplay bytes
+// Replay logs the remembered names into the trace, up to maxReplay bytes
 // of them.
-func (r *registry) replay() {
+func (r *Registry) Replay() {
 	if !trace.IsEnabled() {
 		return
 	}
@@ -73,15 +79,22 @@ func (r *registry) replay() {
 	}
 }
 
-// goid returns the calling goroutine's id, read from its stack header
+// Goid returns the calling goroutine's id, read from its stack header
 // ("goroutine 123 [running]:"). It costs about a microsecond, which is why
 // it is only done while a flight recorder runs.
-func goid() int64 {
+func Goid() int64 {
 	var buf [64]byte
 	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
+	const prefix = "goroutine "
+	if len(b) < len(prefix) || string(b[:len(prefix)]) != prefix {
+		return 0
+	}
+	b = b[len(prefix):]
+	for i, c := range b {
+		if c == ' ' {
+			b = b[:i]
+			break
+		}
 	}
 	id, err := strconv.ParseInt(string(b), 10, 64)
 	if err != nil {

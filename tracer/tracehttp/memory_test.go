@@ -1,4 +1,4 @@
-package tracer
+package tracehttp
 
 import (
 	"context"
@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/vizrun/vizrun/tracer"
 )
 
 // The handler's memory: whatever the host does, the traces a Handler holds
@@ -30,12 +32,12 @@ import (
 func hostileHost(pairs int) (stop func()) {
 	var quit atomic.Bool
 	var wg sync.WaitGroup
-	pad := strings.Repeat("x", MaxName)
+	pad := strings.Repeat("x", tracer.MaxName)
 	for i := range pairs {
-		m := NewMutex(fmt.Sprintf("lock-%d-%s", i, pad))
+		m := tracer.NewMutex(fmt.Sprintf("lock-%d-%s", i, pad))
 		for j := range 2 {
 			wg.Add(1)
-			Go(context.Background(), fmt.Sprintf("g-%d-%d-%s", i, j, pad), func(context.Context) {
+			tracer.Go(context.Background(), fmt.Sprintf("g-%d-%d-%s", i, j, pad), func(context.Context) {
 				defer wg.Done()
 				for !quit.Load() {
 					m.Lock()
@@ -221,7 +223,7 @@ func memoryHelper(t *testing.T) {
 func TestHandlerFlightBound(t *testing.T) {
 	defer func(n int) { maxCaptureBytes = n }(maxCaptureBytes)
 	maxCaptureBytes = 1 << 20
-	fr := NewFlightRecorder(FlightConfig{MinAge: time.Minute, MaxBytes: 64 << 20})
+	fr := tracer.NewFlightRecorder(tracer.FlightConfig{MinAge: time.Minute, MaxBytes: 64 << 20})
 	if err := fr.Start(); err != nil {
 		t.Fatal(err)
 	}

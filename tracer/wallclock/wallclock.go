@@ -1,15 +1,28 @@
-package tracer
+// Package wallclock records a wall-clock profile of every goroutine, on and
+// off CPU, with fgprof: where time goes, waiting included. tracer/report
+// starts one when its Config.WallClock is set and shows it as a flame
+// graph; it can also be used on its own, and its profile read by go tool
+// pprof.
+//
+// It lives apart from the tracer package, which imports only the standard
+// library, because fgprof and the pprof format are not.
+package wallclock
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"runtime"
+	"runtime/trace"
 	"sync"
 	"time"
 
 	"github.com/felixge/fgprof"
 	"github.com/google/pprof/profile"
+
+	"github.com/vizrun/vizrun/internal/protocol"
 )
 
 // The wall-clock profile is fgprof's: 99 times a second it takes the stack
@@ -18,7 +31,7 @@ import (
 // many goroutines sampling all the time would cost more than a core. The
 // tracer therefore samples in windows of half a second and pauses between
 // them so that the average cost stays near wallClockBudget of one core:
-// see WallClockRate. The profile's times are scaled by the elapsed time over
+// see Rate. The profile's times are scaled by the elapsed time over
 // the sampled time, so they estimate the whole session.
 const (
 	fgprofHz        = 99
@@ -28,11 +41,11 @@ const (
 	maxWallPause    = time.Minute
 )
 
-// WallClockRate is the average number of wall-clock samples per second the
-// tracer takes while n goroutines are alive: fgprof's 99 Hz while n*0.73 µs
+// Rate is the average number of wall-clock samples per second a Profile
+// takes while n goroutines are alive: fgprof's 99 Hz while n*0.73 µs
 // per sample stays within 2% of one core (n <= 276), and proportionally
 // fewer beyond, by pausing between half-second windows of sampling.
-func WallClockRate(n int) float64 {
+func Rate(n int) float64 {
 	return fgprofHz * wallClockDuty(n)
 }
 
@@ -55,7 +68,8 @@ func wallPause(n int) time.Duration {
 	return min(p, maxWallPause)
 }
 
-type wallClock struct {
+// A Profile is a wall-clock profile being recorded, from Start to Stop.
+type Profile struct {
 	stopCh chan struct{}
 	done   chan struct{}
 	start  time.Time
@@ -66,13 +80,19 @@ type wallClock struct {
 	err      error
 }
 
-func startWallClock() *wallClock {
-	w := &wallClock{stopCh: make(chan struct{}), done: make(chan struct{}), start: time.Now()}
+// Start starts sampling every goroutine's stack, on a goroutine of its own
+// (named "vizrun.wallclock" in any trace recorded meanwhile: the tracer's,
+// not the program's). Call Stop to end it and get the profile.
+func Start() *Profile {
+	w := &Profile{stopCh: make(chan struct{}), done: make(chan struct{}), start: time.Now()}
 	go w.loop()
 	return w
 }
 
-func (w *wallClock) loop() {
+// samplerName is the name the sampler's goroutine has in a trace.
+const samplerName = protocol.SystemName + "wallclock"
+
+func (w *Profile) loop() {
 	defer close(w.done)
 	defer func() {
 		if p := recover(); p != nil {
@@ -82,6 +102,10 @@ func (w *wallClock) loop() {
 		}
 	}()
 	for {
+		// Named again at every window: a trace may have started since.
+		if trace.IsEnabled() {
+			trace.Log(context.Background(), protocol.LogName, samplerName)
+		}
 		n := runtime.NumGoroutine()
 		var buf bytes.Buffer
 		stop := fgprof.Start(&buf, fgprof.FormatPprof)
@@ -117,8 +141,21 @@ func (w *wallClock) loop() {
 	}
 }
 
-// stop ends profiling and returns the merged profile in pprof format.
-func (w *wallClock) stop() ([]byte, error) {
+// Stop ends profiling and returns the profile in pprof format (gzipped
+// protocol buffers, as go tool pprof reads), its times scaled to the whole
+// time from Start to Stop. The samples of the profiler itself are left
+// out. Stop twice fails.
+func (w *Profile) Stop() (b []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("wall-clock profile: internal error: %v", p)
+		}
+	}()
+	select {
+	case <-w.stopCh:
+		return nil, errors.New("wall-clock profile: already stopped")
+	default:
+	}
 	close(w.stopCh)
 	<-w.done
 	w.mu.Lock()
@@ -133,6 +170,7 @@ func (w *wallClock) stop() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wall-clock profile: %w", err)
 	}
+	p.FilterSamplesByName(nil, ownFrames, nil, nil)
 	elapsed := time.Since(w.start)
 	if w.sampled > 0 && elapsed > w.sampled {
 		p.Scale(float64(elapsed) / float64(w.sampled))
@@ -145,4 +183,6 @@ func (w *wallClock) stop() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func parseProfile(b []byte) (*profile.Profile, error) { return profile.ParseData(b) }
+// ownFrames are the functions of the profiler itself: samples with one of
+// them are its own goroutines, not the program's.
+var ownFrames = regexp.MustCompile(`^(github\.com/vizrun/vizrun/tracer/wallclock\.|github\.com/felixge/fgprof\.)`)

@@ -1,4 +1,4 @@
-package tracer
+package tracehttp
 
 // Tests of Handler under abuse: concurrent captures, absurd parameters,
 // clients that go away or read slowly. After each test no goroutine of the
@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/internal/core"
 )
 
 // abuseServer serves Handler at /debug/vizrun/ with a /ping beside it.
@@ -124,8 +126,8 @@ func (s *abuseServer) checkClean(t *testing.T, base int, traced bool) {
 		t.Errorf("%d goroutines after the test, %d before", n, base)
 	}
 	// The name registry has one user left: Handler's, for good.
-	if capturing.Load() || len(inFlight) != 0 || names.users.Load() != 1 {
-		t.Errorf("handler state after the test: capturing %v, %d traces in flight, %d name users (want Handler's 1)", capturing.Load(), len(inFlight), names.users.Load())
+	if capturing.Load() || len(inFlight) != 0 || core.Names.Users() != 1 {
+		t.Errorf("handler state after the test: capturing %v, %d traces in flight, %d name users (want Handler's 1)", capturing.Load(), len(inFlight), core.Names.Users())
 	}
 	if trace.IsEnabled() != traced {
 		t.Errorf("execution tracer enabled %v after the test, %v before", trace.IsEnabled(), traced)
@@ -146,7 +148,7 @@ func lingering(traced bool) []string {
 	}
 	var out []string
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		for _, frame := range []string{"net/http.(*conn).serve", "vizrun/tracer.(*handler)", "vizrun/tracer.record", "runtime/trace.", "runtime.ReadTrace"} {
+		for _, frame := range []string{"net/http.(*conn).serve", "vizrun/tracer/tracehttp.(*handler)", "vizrun/tracer/tracehttp.record", "runtime/trace.", "runtime.ReadTrace"} {
 			if strings.Contains(g, frame) && !(traced && strings.Contains(strings.ToLower(frame), "trace")) {
 				out = append(out, g)
 				break
@@ -505,7 +507,7 @@ func TestHandlerAbuseDisconnect(t *testing.T) {
 	clientDone = s.startLong(t, ctx, "flight")
 	stopped("canceled flight capture", "flight", false, cancel)
 	<-clientDone
-	fr := NewFlightRecorder(FlightConfig{})
+	fr := tracer.NewFlightRecorder(tracer.FlightConfig{})
 	if err := fr.Start(); err != nil {
 		t.Errorf("a flight recorder cannot start after a canceled flight capture: %v", err)
 	}
@@ -527,7 +529,7 @@ func TestHandlerTracerTaken(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, "flight recorder") {
 		t.Errorf("capture with the tracer taken: %d, flight recorder mentioned %v", resp.StatusCode, strings.Contains(body, "flight recorder"))
 	}
-	fr := NewFlightRecorder(FlightConfig{MinAge: time.Second})
+	fr := tracer.NewFlightRecorder(tracer.FlightConfig{MinAge: time.Second})
 	if err := fr.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -665,7 +667,7 @@ func TestHandlerAbuseInFlight(t *testing.T) {
 	}
 	resp, body := s.get(t, "/debug/vizrun/trace?seconds=0.05", nil)
 	checkError(t, "a capture with all slots held", resp, body, http.StatusTooManyRequests)
-	fr := NewFlightRecorder(FlightConfig{})
+	fr := tracer.NewFlightRecorder(tracer.FlightConfig{})
 	if err := fr.Start(); err != nil {
 		t.Fatal(err)
 	}

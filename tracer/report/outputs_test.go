@@ -1,6 +1,6 @@
 //go:build linux
 
-package tracer_test
+package report_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/report"
 )
 
 // someWork gives a session something to record.
@@ -55,8 +56,8 @@ func typeOf(t *testing.T, path string) fs.FileMode {
 // replaced by a regular file.
 func TestOutputsNotReplaced(t *testing.T) {
 	dir := t.TempDir()
-	report, traceFIFO := filepath.Join(dir, "report.fifo"), filepath.Join(dir, "trace.fifo")
-	for _, p := range []string{report, traceFIFO} {
+	reportFIFO, traceFIFO := filepath.Join(dir, "report.fifo"), filepath.Join(dir, "trace.fifo")
+	for _, p := range []string{reportFIFO, traceFIFO} {
 		if err := syscall.Mkfifo(p, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -64,8 +65,8 @@ func TestOutputsNotReplaced(t *testing.T) {
 	link := filepath.Join(dir, "report.html")
 	os.Symlink("report.fifo", link)
 
-	gotReport, gotTrace := drain(report), drain(traceFIFO)
-	if err := tracer.Run(tracer.Config{ReportFile: link, TraceFile: traceFIFO}, someWork); err != nil {
+	gotReport, gotTrace := drain(reportFIFO), drain(traceFIFO)
+	if err := report.Run(report.Config{ReportFile: link, TraceFile: traceFIFO}, someWork); err != nil {
 		t.Fatal(err)
 	}
 	if b := <-gotReport; !bytes.Contains(b, []byte("</html>")) {
@@ -74,7 +75,7 @@ func TestOutputsNotReplaced(t *testing.T) {
 	if b := <-gotTrace; !bytes.HasPrefix(b, []byte("go 1.")) {
 		t.Errorf("the trace FIFO's reader got %d bytes, not a trace", len(b))
 	}
-	for _, p := range []string{report, traceFIFO} {
+	for _, p := range []string{reportFIFO, traceFIFO} {
 		if k := typeOf(t, p); k != fs.ModeNamedPipe {
 			t.Errorf("%s is now %v, not a FIFO", filepath.Base(p), k)
 		}
@@ -87,7 +88,7 @@ func TestOutputsNotReplaced(t *testing.T) {
 	if err := syscall.Mknod(null, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
 		t.Logf("cannot make a device node (needs root or CAP_MKNOD): %v; the device case is skipped", err)
 	} else {
-		if err := tracer.Run(tracer.Config{ReportFile: null, TraceFile: null}, someWork); err != nil {
+		if err := report.Run(report.Config{ReportFile: null, TraceFile: null}, someWork); err != nil {
 			t.Fatal(err)
 		}
 		if k := typeOf(t, null); k != fs.ModeDevice|fs.ModeCharDevice {
@@ -102,7 +103,7 @@ func TestOutputsNotReplaced(t *testing.T) {
 	}
 	got := make(chan []byte, 1)
 	go func() { b, _ := io.ReadAll(r); got <- b }()
-	err = tracer.Run(tracer.Config{ReportFile: fmt.Sprintf("/proc/self/fd/%d", w.Fd())}, someWork)
+	err = report.Run(report.Config{ReportFile: fmt.Sprintf("/proc/self/fd/%d", w.Fd())}, someWork)
 	w.Close()
 	if b := <-got; err != nil || !bytes.Contains(b, []byte("</html>")) {
 		t.Errorf("report into /proc/self/fd of a pipe: %v, %d bytes", err, len(b))
@@ -126,14 +127,14 @@ func TestOutputModes(t *testing.T) {
 	old := syscall.Umask(0o027)
 	defer syscall.Umask(old)
 	newReport, newTrace := filepath.Join(dir, "new.html"), filepath.Join(dir, "new.trace")
-	if err := tracer.Run(tracer.Config{ReportFile: newReport, TraceFile: newTrace}, someWork); err != nil {
+	if err := report.Run(report.Config{ReportFile: newReport, TraceFile: newTrace}, someWork); err != nil {
 		t.Fatal(err)
 	}
 	oldReport, oldTrace := filepath.Join(dir, "old.html"), filepath.Join(dir, "old.trace")
 	os.WriteFile(oldReport, []byte("old"), 0o600)
 	os.WriteFile(oldTrace, []byte("old"), 0o600)
 	os.Chmod(oldTrace, 0o644)
-	if err := tracer.Run(tracer.Config{ReportFile: oldReport, TraceFile: oldTrace}, someWork); err != nil {
+	if err := report.Run(report.Config{ReportFile: oldReport, TraceFile: oldTrace}, someWork); err != nil {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]fs.FileMode{newReport: 0o640, newTrace: 0o640, oldReport: 0o600, oldTrace: 0o644} {

@@ -1,4 +1,13 @@
-package tracer
+// Package tracehttp serves live captures of a running program over HTTP,
+// as vizrun reports or raw execution traces, and the window of the running
+// tracer.FlightRecorder. Mount its Handler behind your own authentication,
+// as you would net/http/pprof:
+//
+//	mux.Handle("/debug/vizrun/", tracehttp.Handler())
+//
+// It lives apart from the tracer package, which imports only the standard
+// library, because it brings net/http, the parser and the renderer.
+package tracehttp
 
 import (
 	"bytes"
@@ -18,6 +27,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/vizrun/vizrun/internal/protocol"
+	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/internal/core"
+	"github.com/vizrun/vizrun/tracer/internal/render"
+	_ "github.com/vizrun/vizrun/tracer/leaks"
 )
 
 // Capture limits of the HTTP handler.
@@ -73,7 +88,7 @@ const captureMaxSpans = 1 << 20
 // remembered by name (about a microsecond more each), so that a capture
 // names the goroutines that were running before it began.
 //
-//	mux.Handle("/debug/vizrun/", tracer.Handler())
+//	mux.Handle("/debug/vizrun/", tracehttp.Handler())
 //
 // Limits, so that no client can hurt the host:
 //
@@ -100,6 +115,17 @@ const captureMaxSpans = 1 << 20
 //     (which may outlast it), or 30 seconds when the server sets none; a
 //     slower client is cut off.
 //
+// A capture's trace ends with the goroutines the runtime proves leaked
+// (when it has the goroutine leak profile, at most 10,000 goroutines are
+// alive and the capture was not cut at the memory bound: see
+// tracer/leaks) and a mark saying the program
+// goes on, so that goroutines merely blocked at its end are not called
+// leaks. When the program stops the execution tracer itself
+// (runtime/trace.Stop) during a capture, the capture ends there and is
+// answered 200 with an X-Vizrun-Cut-Short header (CutShortHeader) saying
+// why; a report says so in its title and warnings. So does a trace cut at
+// the memory bound.
+//
 // Status codes: 200; 400 for a bad query (seconds not a number in range,
 // format neither html nor trace, either given twice, a malformed query or
 // more than 10000 parameters); 404 for flight when no flight recorder
@@ -109,7 +135,7 @@ const captureMaxSpans = 1 << 20
 // X-Content-Type-Options: nosniff and Cache-Control: no-store. Handler
 // registers nothing on http.DefaultServeMux.
 func Handler() http.Handler {
-	handlerNames.Do(names.start)
+	handlerNames.Do(core.Names.Start)
 	return &handler{}
 }
 
@@ -187,7 +213,7 @@ func (h *handler) index(w http.ResponseWriter, r *http.Request) {
 	indexPage.Execute(w, struct {
 		Max    int
 		Flight bool
-	}{MaxCaptureSeconds, current.Load() != nil})
+	}{MaxCaptureSeconds, core.CurrentFlight.Load() != nil})
 }
 
 // query is what a request asks for.
@@ -284,10 +310,17 @@ func (h *handler) capture(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	title := "vizrun capture of " + rec.took.Round(time.Millisecond).String()
-	if rec.full {
-		title += fmt.Sprintf(" (cut short: the trace reached %s)", mib(rec.buf.Len()))
+	var cut string
+	switch {
+	case rec.stoppedElsewhere:
+		cut = "the program stopped the execution tracer (runtime/trace.Stop) during the capture"
+	case rec.full:
+		cut = fmt.Sprintf("the trace reached %s", mib(rec.buf.Len()))
 	}
-	h.answer(w, r, rec.buf, q.raw, title, rec.flight, rec.took)
+	if cut != "" {
+		title += " (cut short: " + cut + ")"
+	}
+	h.answer(w, r, rec.buf, q.raw, answerOptions{title: title, cut: cut, flight: rec.flight, window: rec.took})
 }
 
 // takeSlot takes an in-flight token, or answers 429.
@@ -314,10 +347,11 @@ func extendWriteDeadline(w http.ResponseWriter, r *http.Request) {
 
 // recorded is a finished capture.
 type recorded struct {
-	buf    *traceBuffer
-	took   time.Duration
-	full   bool // ended early, at the memory bound
-	flight bool // recorded with a flight recorder
+	buf              *traceBuffer
+	took             time.Duration
+	full             bool // ended early, at the memory bound
+	flight           bool // recorded with a flight recorder
+	stoppedElsewhere bool // ended early: the program stopped the execution tracer
 }
 
 // record captures d of execution trace into memory, or less when the
@@ -330,7 +364,7 @@ func record(ctx context.Context, d time.Duration) (rec recorded, err error) {
 		return rec, errCapturing
 	}
 	defer capturing.Store(false)
-	defer recoverTo(&err)
+	defer core.Recover(&err)
 	buf, err := newTraceBuffer()
 	if err != nil {
 		return rec, err
@@ -342,13 +376,14 @@ func record(ctx context.Context, d time.Duration) (rec recorded, err error) {
 			buf.release()
 		}
 	}()
-	stopWatch := watchBacklog(buf)
-	defer stopWatch()
+	base, backlog := otherMemory() // before the runtime's trace buffers
 	c, err := startRecording(buf, d)
 	if err != nil {
 		return rec, err
 	}
 	defer c.stop(false) // on every early return, and on panics
+	stopWatch := watch(buf, c, base, backlog)
+	defer stopWatch()
 	start := time.Now()
 	timer := time.NewTimer(d)
 	defer timer.Stop()
@@ -356,11 +391,21 @@ func record(ctx context.Context, d time.Duration) (rec recorded, err error) {
 	case <-timer.C:
 	case <-buf.full:
 		rec.full = true
+	case <-c.lost:
+		rec.stoppedElsewhere = true
 	case <-ctx.Done():
 		return rec, ctx.Err()
 	}
+	// At the memory bound the leak check (a garbage collection, every
+	// goroutine's stack) is left out: the trace it would add might not fit.
+	c.leaks = !rec.full && !buf.cut.Load()
 	if err := c.stop(true); err != nil {
 		return rec, err
+	}
+	select {
+	case <-c.lost:
+		rec.stoppedElsewhere = true
+	default:
 	}
 	rec.buf, rec.took, rec.flight = buf, time.Since(start), c.fr != nil
 	rec.full = rec.full || buf.cut.Load()
@@ -530,21 +575,24 @@ func (b *traceBuffer) release() {
 	b.reserve, b.chunks, b.next, b.off = 0, nil, 0, 0
 }
 
-// watchBacklog follows, while a capture records into b, how much trace the
-// runtime holds that is not written out yet: the trace reader goroutine
-// may fall behind a busy program, and the runtime then keeps buffering,
-// without limit. It is measured as the growth of the runtime's "other"
-// memory (trace buffers, mostly), every 10 ms. The returned func stops it.
-func watchBacklog(b *traceBuffer) (stop func()) {
-	sample := []metrics.Sample{{Name: "/memory/classes/other:bytes"}}
-	metrics.Read(sample)
-	if sample[0].Value.Kind() != metrics.KindUint64 {
-		return func() {}
-	}
-	base := sample[0].Value.Uint64()
+// watch follows, every 10 ms while a capture c records into b, how much
+// trace the runtime holds that is not written out yet: the trace reader
+// goroutine may fall behind a busy program, and the runtime then keeps
+// buffering, without limit. It is measured as the growth of the runtime's
+// "other" memory (trace buffers, mostly) from base, read before the
+// recording started (backlog false: the runtime has no such metric). It
+// also sees the program stop
+// the execution tracer under a capture with runtime/trace.Stop: it then
+// closes c.lost, and the capture ends. Its goroutine is named
+// captureWatcherName in the trace. The returned func stops it.
+func watch(b *traceBuffer, c *recording, base uint64, backlog bool) (stop func()) {
+	sample := []metrics.Sample{{Name: otherMetric}}
 	done, exited := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(exited)
+		if trace.IsEnabled() {
+			trace.Log(context.Background(), protocol.LogName, captureWatcherName)
+		}
 		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
 		for {
@@ -552,6 +600,12 @@ func watchBacklog(b *traceBuffer) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
+			}
+			if c.fr == nil && c.tracerLost() {
+				return
+			}
+			if !backlog {
+				continue
 			}
 			metrics.Read(sample)
 			if v := sample[0].Value.Uint64(); v > base {
@@ -565,6 +619,24 @@ func watchBacklog(b *traceBuffer) (stop func()) {
 	return func() { close(done); <-exited }
 }
 
+// otherMetric is the runtime's "other" memory, trace buffers mostly.
+const otherMetric = "/memory/classes/other:bytes"
+
+// otherMemory reads otherMetric; ok is false when the runtime lacks it.
+func otherMemory() (v uint64, ok bool) {
+	sample := []metrics.Sample{{Name: otherMetric}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0, false
+	}
+	return sample[0].Value.Uint64(), true
+}
+
+// captureWatcherName is the name, in a capture's trace, of the goroutine
+// that watches the capture: the tracer's own, a system goroutine in the
+// report.
+const captureWatcherName = protocol.SystemName + "capture-watch"
+
 // rendering lets one report be rendered at a time.
 var rendering = make(chan struct{}, 1)
 
@@ -572,39 +644,78 @@ func mib(n int64) string { return fmt.Sprintf("%.4g MiB", float64(n)/(1<<20)) }
 
 // recording is a capture under way.
 type recording struct {
-	w    io.Writer
-	fr   *trace.FlightRecorder // nil when recording with runtime/trace.Start
-	once sync.Once
-	err  error
+	w        io.Writer
+	fr       *trace.FlightRecorder // nil when recording with runtime/trace.Start
+	once     sync.Once
+	err      error
+	lost     chan struct{} // closed when the program stopped the execution tracer
+	lostOnce sync.Once
+	leaks    bool // stop(true) logs the goroutines the runtime proves leaked
+
+	mu      sync.Mutex // orders the watch's look at the tracer and stop
+	stopped bool       // stop began: the tracer going off is ours
+}
+
+// tracerLost reports whether the program stopped the execution tracer
+// under the capture (not stop), closing c.lost the first time.
+func (c *recording) tracerLost() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped || trace.IsEnabled() {
+		return false
+	}
+	c.lostOnce.Do(func() { close(c.lost) })
+	return true
 }
 
 // startRecording records into w with runtime/trace, or with a flight
 // recorder when the tracer is taken.
 func startRecording(w io.Writer, d time.Duration) (*recording, error) {
-	if err := startTrace(w); err == nil {
-		names.replay()
-		return &recording{w: w}, nil
+	if err := core.StartTrace(w); err == nil {
+		core.Names.Replay()
+		return &recording{w: w, lost: make(chan struct{})}, nil
 	}
 	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: d + time.Second, MaxBytes: uint64(maxCaptureBytes / 4)})
 	if err := fr.Start(); err != nil {
 		return nil, fmt.Errorf("%w (%v)", errNoTracer, err)
 	}
-	names.start()
-	return &recording{w: w, fr: fr}, nil
+	core.Names.Start()
+	return &recording{w: w, fr: fr, lost: make(chan struct{})}, nil
 }
 
 // stop ends the recording, the first time it is called, leaving the trace
-// in w when keep is set.
+// in w when keep is set. A trace kept ends with the goroutines the runtime
+// proves leaked (when c.leaks is set and the runtime has the goroutine
+// leak profile) and the mark of a live trace: the program goes on, so goroutines still blocked at the end
+// are not leak candidates. When the program stopped the execution tracer
+// itself, stop leaves the tracer alone.
 func (c *recording) stop(keep bool) error {
 	c.once.Do(func() {
 		if c.fr == nil {
-			stopTrace()
+			lost := c.tracerLost()
+			c.mu.Lock()
+			c.stopped = true // from here on the tracer going off is ours
+			c.mu.Unlock()
+			if lost {
+				return // not ours to stop any more
+			}
+			if keep {
+				if c.leaks {
+					core.LogLeaks()
+				}
+				core.LogLive()
+			}
+			core.StopTrace()
 			return
 		}
-		defer names.stop()
+		defer core.Names.Stop()
 		defer c.fr.Stop()
 		if keep {
-			names.replay()
+			core.Names.Replay()
+			if c.leaks {
+				core.LogLeaks()
+			}
+			core.LogLive()
 			_, c.err = c.fr.WriteTo(c.w)
 		}
 	})
@@ -617,7 +728,7 @@ func (h *handler) flight(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "vizrun tracer: "+err.Error())
 		return
 	}
-	f := current.Load()
+	f := core.CurrentFlight.Load()
 	if f == nil {
 		httpError(w, http.StatusNotFound, "vizrun tracer: no flight recorder is running (start one with tracer.NewFlightRecorder)")
 		return
@@ -633,7 +744,7 @@ func (h *handler) flight(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer buf.release()
-	if err := f.WriteTrace(buf); errors.Is(err, ErrNotRecording) {
+	if _, err := f.WriteTo(buf); errors.Is(err, tracer.ErrNotRecording) {
 		httpError(w, http.StatusNotFound, "vizrun tracer: the flight recorder has stopped")
 		return
 	} else if err != nil {
@@ -641,21 +752,39 @@ func (h *handler) flight(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	buf.shrink()
-	title := f.cfg.Title
+	title := f.Title
+	var cut string
 	if buf.cut.Load() {
-		title += fmt.Sprintf(" (cut short: the snapshot reached %s)", mib(buf.Len()))
+		cut = fmt.Sprintf("the snapshot reached %s", mib(buf.Len()))
+		title += " (cut short: " + cut + ")"
 	}
-	h.answer(w, r, buf, q.raw, title, false, 0)
+	h.answer(w, r, buf, q.raw, answerOptions{title: title, cut: cut})
 }
 
+// answerOptions say what an answer says about its trace.
+type answerOptions struct {
+	title  string
+	cut    string        // why the trace was cut short, or ""
+	flight bool          // the trace comes from the fallback flight recorder...
+	window time.Duration // ...which kept about window
+}
+
+// CutShortHeader is set on an answer whose trace was cut short (the
+// program stopped the execution tracer during the capture, or the trace
+// reached the memory bound): its value says why. The report's title and
+// warnings say it too.
+const CutShortHeader = "X-Vizrun-Cut-Short"
+
 // answer sends a trace, raw or as a report, and gives the trace's memory
-// back. flight says the trace comes from the fallback flight recorder,
-// which kept about window.
-func (h *handler) answer(w http.ResponseWriter, r *http.Request, buf *traceBuffer, raw bool, title string, flight bool, window time.Duration) {
+// back.
+func (h *handler) answer(w http.ResponseWriter, r *http.Request, buf *traceBuffer, raw bool, o answerOptions) {
 	defer buf.release()
 	if buf.Len() == 0 {
 		httpError(w, http.StatusInternalServerError, "vizrun tracer: the capture recorded nothing")
 		return
+	}
+	if o.cut != "" {
+		w.Header().Set(CutShortHeader, o.cut)
 	}
 	if raw {
 		extendWriteDeadline(w, r)
@@ -672,7 +801,11 @@ func (h *handler) answer(w http.ResponseWriter, r *http.Request, buf *traceBuffe
 		return // the client went away while another report was rendered
 	}
 	var page bytes.Buffer
-	err := writeReportWith(&page, buf, reportOptions{title: title, flight: flight, window: window, maxSpans: captureMaxSpans})
+	var warnings []string
+	if o.cut != "" {
+		warnings = append(warnings, "this capture was cut short: "+o.cut)
+	}
+	err := render.Write(&page, buf, render.Options{Title: o.title, Flight: o.flight, Window: o.window, MaxSpans: captureMaxSpans, Warnings: warnings})
 	<-rendering
 	buf.release()
 	if err != nil && buf.cut.Load() {

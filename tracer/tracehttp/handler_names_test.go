@@ -1,4 +1,4 @@
-package tracer_test
+package tracehttp_test
 
 import (
 	"bytes"
@@ -9,12 +9,13 @@ import (
 
 	"github.com/vizrun/vizrun/internal/parse"
 	"github.com/vizrun/vizrun/tracer"
+	"github.com/vizrun/vizrun/tracer/tracehttp"
 )
 
 // TestCaptureNamesEarlierGoroutines: a live capture names the goroutines
 // started with Go before it began, such as a server's workers.
 func TestCaptureNamesEarlierGoroutines(t *testing.T) {
-	srv := httptest.NewServer(tracer.Handler())
+	srv := httptest.NewServer(tracehttp.Handler())
 	defer srv.Close()
 	stop := make(chan struct{})
 	started := make(chan struct{}, 3)
