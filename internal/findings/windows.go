@@ -27,6 +27,16 @@ func waitingOn(s *parse.Series, i int, rs ...parse.Reason) float64 {
 	return w
 }
 
+// lockWaiting is the goroutines blocked on a Mutex or RWMutex in bucket i
+// of s, on average, by their own reason (not what their waker waited on):
+// while goroutines of the program queue for a lock, the lock is what holds
+// it back, whatever else its other goroutines wait on (the contention
+// rule's finding). A client waiting on the network for a server in the
+// same process that is stuck behind a lock waits on the lock.
+func lockWaiting(s *parse.Series, i int) float64 {
+	return s.Avg(parse.BlockedDim(parse.ReasonMutex), i) + s.Avg(parse.BlockedDim(parse.ReasonRWMutex), i)
+}
+
 // window is a stretch of series buckets [from, to).
 type window struct{ from, to int }
 
@@ -327,9 +337,9 @@ func (a *analysis) stall() {
 	busy := func(i int) float64 { return s.Avg(parse.DimRunning, i) + s.Avg(parse.DimRunningSystem, i) }
 	waiting := func(i int) float64 { return waitingOn(s, i, syncWaits...) }
 	ws := scan(s, gapBuckets(s, stallGap), func(i int) bool {
-		return open[i] > 0 && busy(i) < 0.1 && waiting(i) >= a.th.StallMinWaiting
+		return open[i] > 0 && busy(i) < 0.1 && waiting(i) >= a.th.StallMinWaiting && lockWaiting(s, i) < 0.5
 	}, func(w window) bool {
-		return avg(w, busy) < 0.1 && avg(w, waiting) >= a.th.StallMinWaiting
+		return avg(w, busy) < 0.1 && avg(w, waiting) >= a.th.StallMinWaiting && avg(w, func(i int) float64 { return lockWaiting(s, i) }) < 0.5
 	})
 	st := a.gather(ws, int64(a.th.StallMinDuration), syncWaits)
 	if len(st.ws) == 0 || float64(st.total) < a.th.StallMinShare*float64(t.Duration) {
@@ -453,6 +463,9 @@ func (a *analysis) ioBound(reason parse.Reason, what string) {
 		}
 		if reason == parse.ReasonNetwork && waitingOn(s, i, parse.ReasonSyscall) >= 0.5 {
 			return false // a system-call stretch
+		}
+		if reason == parse.ReasonNetwork && lockWaiting(s, i) >= 0.5 {
+			return false // waits on the network for goroutines that wait on a lock
 		}
 		return waitingOn(s, i, reason) >= 0.5
 	}, func(window) bool { return false })

@@ -98,6 +98,7 @@ suite conc-stream github.com/sourcegraph/conc@v0.3.0 stream
 prog http-mutex -- http mutex
 prog http-healthy -- http healthy
 prog http-alloc -- http alloc
+prog http-mutex-sleep -- http mutex-sleep
 prog cpu-exact -- cpu 1
 prog cpu-oversub -- cpu 4
 prog alloc-heavy -- alloc

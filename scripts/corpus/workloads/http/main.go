@@ -1,7 +1,9 @@
 // Command http serves HTTP on loopback to four keep-alive clients in the same
 // program for one second. Each request costs 2 ms of CPU. With the argument
 // "mutex" every request holds one global sync.Mutex for its 2 ms, which
-// serialises the server; with "healthy" nothing is shared; with "alloc" the
+// serialises the server; with "mutex-sleep" 16 clients call a handler that
+// holds the mutex across a 2 ms sleep (a slow call made under a lock:
+// nothing runs, everyone waits); with "healthy" nothing is shared; with "alloc" the
 // handler also builds a 1 MiB answer of small allocations (moderate GC
 // load). The trace stops before the server closes: its keep-alive
 // connections are still waiting for the next request.
@@ -29,6 +31,10 @@ func handler(mode string) http.HandlerFunc {
 		case "mutex":
 			mu.Lock()
 			rec.Spin(2 * time.Millisecond)
+			mu.Unlock()
+		case "mutex-sleep":
+			mu.Lock()
+			time.Sleep(2 * time.Millisecond) // a slow call made under the lock
 			mu.Unlock()
 		case "alloc":
 			rec.Spin(2 * time.Millisecond)
@@ -58,14 +64,18 @@ func main() {
 	srv := &http.Server{Handler: handler(mode)}
 	go srv.Serve(ln)
 	url := "http://" + ln.Addr().String() + "/"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 
 	stop := rec.Start()
 	deadline := time.Now().Add(time.Second)
 	var wg sync.WaitGroup
 	var mu2 sync.Mutex
 	n := 0
-	for c := 0; c < 4; c++ {
+	clients := 4
+	if mode == "mutex-sleep" {
+		clients = 16
+	}
+	for c := 0; c < clients; c++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
