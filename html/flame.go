@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/google/pprof/profile"
+
+	"github.com/vizrun/vizrun/internal/protocol"
 )
 
 // The wall-clock flame graph: callers on top, callees below (an icicle),
@@ -126,7 +128,7 @@ func flameGraph(p *profile.Profile) *flameData {
 func profilerStack(stack []string) bool {
 	for _, f := range stack {
 		if strings.HasPrefix(f, "runtime/trace.") || strings.HasPrefix(f, "github.com/felixge/fgprof.") ||
-			strings.HasPrefix(f, "github.com/vizrun/vizrun/tracer.(*wallClock)") || f == "runtime.ReadTrace" {
+			strings.HasPrefix(f, protocol.TracerPkg+".(*wallClock)") || strings.HasPrefix(f, protocol.TracerPkg+"/wallclock.") || f == "runtime.ReadTrace" {
 			return true
 		}
 	}

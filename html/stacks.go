@@ -21,13 +21,10 @@ const (
 // hiddenFrame reports whether a frame is vizrun's rather than the program's.
 func hiddenFrame(f parse.Frame) bool {
 	fn := f.Func
-	if strings.HasPrefix(fn, protocol.TracerPkg) {
-		rest := fn[len(protocol.TracerPkg):]
-		// The package itself ("tracer.(*Mutex).Lock", "tracer.Go.func1"),
-		// not another package whose path merely starts the same way.
-		if strings.HasPrefix(rest, ".") {
-			return true
-		}
+	// The tracer's packages ("tracer.(*Mutex).Lock", "tracer/report.Run"),
+	// not another package whose path merely starts the same way.
+	if protocol.TracerFunc(fn) {
+		return true
 	}
 	return strings.HasSuffix(f.File, "/"+protocol.WrapperFile) || f.File == protocol.WrapperFile
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vizrun/vizrun/internal/protocol"
 	"github.com/vizrun/vizrun/tracer/internal/core"
 )
 
@@ -123,7 +124,7 @@ func (f *FlightRecorder) WriteTo(w io.Writer) (n int64, err error) {
 		return 0, ErrNotRecording
 	}
 	core.Names.Replay()
-	core.LogLive()
+	core.LogLive(protocol.LiveSnapshot)
 	n, err = f.fr.WriteTo(w)
 	if err != nil {
 		err = fmt.Errorf("vizrun tracer: %w", err)

@@ -1,6 +1,8 @@
 package tracer_test
 
 import (
+	"github.com/vizrun/vizrun/internal/testmod"
+
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,12 +55,7 @@ func TestProvenLeak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a program twice")
 	}
-	root := goList(t, ".", "-m", "-f", "{{.Dir}}")[0]
-	dir, err := os.MkdirTemp(filepath.Join(root, "tracer"), "leak-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
+	dir, env := testmod.New(t)
 	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(leakProgram), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +64,7 @@ func TestProvenLeak(t *testing.T) {
 			bin := filepath.Join(t.TempDir(), "leak")
 			build := exec.Command("go", "build", "-o", bin, ".")
 			build.Dir = dir
-			build.Env = append(os.Environ(), "GOEXPERIMENT="+exp)
+			build.Env = append(env, "GOEXPERIMENT="+exp)
 			if b, err := build.CombinedOutput(); err != nil {
 				if exp != "" && strings.Contains(string(b), "unknown GOEXPERIMENT") {
 					t.Skipf("this toolchain has no %s experiment (Go 1.27 has the profile without it)", exp)

@@ -1,6 +1,8 @@
 package tracer_test
 
 import (
+	"github.com/vizrun/vizrun/internal/testmod"
+
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,8 +22,16 @@ var lightOK = map[string]bool{
 // goList runs go list in dir and returns its lines.
 func goList(t *testing.T, dir string, args ...string) []string {
 	t.Helper()
+	return goListEnv(t, dir, nil, args...)
+}
+
+// goListEnv is goList with the go command's environment (nil: this
+// process's).
+func goListEnv(t *testing.T, dir string, env []string, args ...string) []string {
+	t.Helper()
 	cmd := exec.Command("go", append([]string{"list"}, args...)...)
 	cmd.Dir = dir
+	cmd.Env = env
 	b, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("go list %s: %v", strings.Join(args, " "), err)
@@ -169,14 +179,8 @@ func TestWeight(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds three programs")
 	}
-	root := goList(t, ".", "-m", "-f", "{{.Dir}}")[0]
-	// Inside the module, so that it resolves without a network; removed
-	// at the end.
-	base, err := os.MkdirTemp(filepath.Join(root, "tracer"), "weight-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(base)
+	// A module of its own that uses this checkout, outside the tree.
+	base, env := testmod.New(t)
 	pkgs, size, stripped := map[string]int{}, map[string]int64{}, map[string]int64{}
 	for name, src := range weightPrograms {
 		dir := filepath.Join(base, name)
@@ -186,9 +190,9 @@ func TestWeight(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		pkgs[name] = len(goList(t, dir, "-deps", "."))
-		size[name] = buildSize(t, dir)
-		stripped[name] = buildSize(t, dir, "-ldflags=-s -w")
+		pkgs[name] = len(goListEnv(t, dir, env, "-deps", "."))
+		size[name] = buildSize(t, dir, env)
+		stripped[name] = buildSize(t, dir, env, "-ldflags=-s -w")
 	}
 	for _, name := range []string{"plain", "annotations", "light", "report"} {
 		t.Logf("%-11s %3d packages (%+d), %5.2f MB (%+.2f MB), stripped (-s -w) %5.2f MB (%+.2f MB)", name, pkgs[name], pkgs[name]-pkgs["plain"],
@@ -203,11 +207,12 @@ func TestWeight(t *testing.T) {
 }
 
 // buildSize builds the program in dir and returns its size in bytes.
-func buildSize(t *testing.T, dir string, flags ...string) int64 {
+func buildSize(t *testing.T, dir string, env []string, flags ...string) int64 {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "prog")
 	cmd := exec.Command("go", append(append([]string{"build", "-o", bin}, flags...), ".")...)
 	cmd.Dir = dir
+	cmd.Env = env
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build in %s: %v\n%s", dir, err, b)
 	}

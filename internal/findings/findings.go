@@ -279,7 +279,7 @@ func (a *analysis) stackLines(id parse.StackID, n int) []string {
 		if len(out) == n {
 			break
 		}
-		if strings.HasPrefix(f.Func, protocol.TracerPkg+".") {
+		if protocol.TracerFunc(f.Func) {
 			continue
 		}
 		out = append(out, "  "+f.Func)

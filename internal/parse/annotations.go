@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/exp/trace"
+
+	"github.com/vizrun/vizrun/internal/protocol"
 )
 
 // User annotations (tasks, regions, logs) can number millions in a long
@@ -303,12 +305,16 @@ func (b *builder) log(ev *trace.Event) {
 			b.started = true
 		case LogStop:
 			b.stopped = true
-			// A live mark written into this trace by another recording
-			// (a flight snapshot taken while it ran) does not make it
-			// live: it was stopped after it.
-			b.t.Live = false
+			// A flight snapshot's live mark, written into this trace
+			// because a snapshot was taken while it recorded, does not
+			// make it live: it was stopped after it.
+			b.snapshotLive = false
 		case LogLive:
-			b.t.Live = true
+			if l.Message == protocol.LiveSnapshot {
+				b.snapshotLive = true
+			} else {
+				b.t.Live = true
+			}
 		case LogLeaked:
 			b.t.LeakChecked = true
 			for _, f := range strings.Fields(l.Message) {

@@ -18,6 +18,7 @@ type builder struct {
 	events int64
 
 	started, stopped bool // saw the tracer's LogStart, LogStop marks
+	snapshotLive     bool // saw a flight snapshot's live mark with no stop mark after it
 
 	taskEnds []trace.Task // of the current batch's TaskEnd events still to build
 
@@ -301,6 +302,7 @@ func (b *builder) finish() *Trace {
 	t.Waterfall.Runtime += assist
 	b.finishResources(end)
 
+	t.Live = t.Live || b.snapshotLive
 	for _, g := range t.Goroutines {
 		g.Leak = t.leakState(g)
 	}

@@ -165,7 +165,8 @@ func isSystemFunc(fn string) bool {
 	}
 	return strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "runtime/trace.") ||
 		strings.HasPrefix(fn, "github.com/felixge/fgprof.") ||
-		strings.HasPrefix(fn, protocol.TracerPkg+".(*wallClock)")
+		strings.HasPrefix(fn, protocol.TracerPkg+".(*wallClock)") ||
+		strings.HasPrefix(fn, protocol.TracerPkg+"/wallclock.")
 }
 
 // inRawSyscall reports whether a goroutine stopped with these frames was in
@@ -245,7 +246,7 @@ func isUserPkg(pkg string) bool {
 		return true
 	}
 	first, _, _ := strings.Cut(pkg, "/")
-	return strings.Contains(first, ".") && pkg != protocol.TracerPkg &&
+	return strings.Contains(first, ".") && pkg != protocol.TracerPkg && !strings.HasPrefix(pkg, protocol.TracerPkg+"/") &&
 		!strings.HasPrefix(pkg, "github.com/felixge/fgprof")
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 
 	"github.com/google/pprof/profile"
 
@@ -250,7 +249,7 @@ func (b *builder) stack(id parse.StackID) []*profile.Location {
 	}
 	var ls []*profile.Location
 	for _, f := range b.t.StackFrames(id) {
-		if strings.HasPrefix(f.Func, protocol.TracerPkg+".") {
+		if protocol.TracerFunc(f.Func) {
 			continue
 		}
 		ls = append(ls, b.location(f.Func, f.File, f.Line))

@@ -8,6 +8,8 @@
 // not listed among the program's logs and regions.
 package protocol
 
+import "strings"
+
 const (
 	// Prefix marks every annotation the tracer emits.
 	Prefix = "vizrun."
@@ -39,11 +41,19 @@ const (
 	LogLeaked = "vizrun.leaked"
 
 	// LogLive marks a trace of a program that goes on running after the
-	// trace ends: a live capture (tracer.Handler) or a flight-recorder
-	// snapshot. Logged just before the recording is cut; the message is
-	// empty. Goroutines still blocked at the end of such a trace are not
-	// leak candidates: the program was not done.
+	// trace ends: a live capture (tracehttp.Handler) or a flight-recorder
+	// snapshot. Logged just before the recording is cut. Goroutines still
+	// blocked at the end of such a trace are not leak candidates: the
+	// program was not done. The message says which: LiveCapture (the
+	// capture owns the execution tracer and stops it next, so the stop mark
+	// follows) or LiveSnapshot (a snapshot of a flight recorder, whose
+	// stream other recordings may share: a trace that carries such a mark
+	// and then its own stop mark was not cut by it). An empty message reads
+	// as LiveCapture.
 	LogLive = "vizrun.live"
+
+	LiveCapture  = "capture"
+	LiveSnapshot = "snapshot"
 
 	// RegionOwn is a region of the tracer's own work inside a recording
 	// (writing a report while a flight recorder records): what the program
@@ -83,3 +93,11 @@ const (
 // TracerPkg is the import path of the tracer package: its frames are the
 // tracer's, not the program's, and are hidden from the stacks users see.
 const TracerPkg = "github.com/vizrun/vizrun/tracer"
+
+// TracerFunc reports whether fn (a frame's function, "pkg.Func") is the
+// tracer's: in TracerPkg or one of the packages under it (tracer/report,
+// tracer/wallclock, tracer/tracehttp, tracer/leaks, tracer/internal/...).
+func TracerFunc(fn string) bool {
+	rest, ok := strings.CutPrefix(fn, TracerPkg)
+	return ok && (strings.HasPrefix(rest, ".") || strings.HasPrefix(rest, "/"))
+}

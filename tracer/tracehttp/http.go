@@ -703,7 +703,7 @@ func (c *recording) stop(keep bool) error {
 				if c.leaks {
 					core.LogLeaks()
 				}
-				core.LogLive()
+				core.LogLive(protocol.LiveCapture)
 			}
 			core.StopTrace()
 			return
@@ -715,7 +715,7 @@ func (c *recording) stop(keep bool) error {
 			if c.leaks {
 				core.LogLeaks()
 			}
-			core.LogLive()
+			core.LogLive(protocol.LiveSnapshot)
 			_, c.err = c.fr.WriteTo(c.w)
 		}
 	})

@@ -1,6 +1,8 @@
 package tracehttp_test
 
 import (
+	"github.com/vizrun/vizrun/internal/testmod"
+
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,16 +67,7 @@ func TestCaptureProvenLeak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a program")
 	}
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := strings.TrimSpace(string(out))
-	dir, err := os.MkdirTemp(filepath.Join(root, "tracer"), "captureleak-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
+	dir, env := testmod.New(t)
 	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(captureLeakProgram), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +78,7 @@ func TestCaptureProvenLeak(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "captureleak")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Dir = dir
-	build.Env = append(os.Environ(), "GOEXPERIMENT="+exp)
+	build.Env = append(env, "GOEXPERIMENT="+exp)
 	if b, err := build.CombinedOutput(); err != nil {
 		if strings.Contains(string(b), "unknown GOEXPERIMENT") {
 			t.Skipf("this toolchain lacks the goroutine leak profile: neither built in nor the %s experiment", exp)

@@ -39,9 +39,9 @@ func StopTrace() {
 // LogLive marks the trace as one of a program that goes on after it ends
 // (a live capture, a flight-recorder snapshot). Call it just before the
 // recording is cut.
-func LogLive() {
+func LogLive(kind string) {
 	if trace.IsEnabled() {
-		trace.Log(context.Background(), protocol.LogLive, "")
+		trace.Log(context.Background(), protocol.LogLive, kind)
 	}
 }
 
