@@ -28,6 +28,9 @@ charts.`,
 				if len(args) != 2 {
 					return usagef("diff takes two traces, got %d arguments (see 'vizrun help diff')", len(args))
 				}
+				if err := refuseOverlap([]namedPath{{"-o", *out}}, withInput(tracesIn(args...), "-thresholds", *thresholds)); err != nil {
+					return err
+				}
 				th, err := readThresholds(ctx, *thresholds)
 				if err != nil {
 					return err

@@ -59,6 +59,9 @@ group=worker, -tagroot task,region).`,
 				if *out == "" {
 					*out = pprofout.DefaultFile(k.Name)
 				}
+				if err := refuseOverlap([]namedPath{{"-o", *out}}, tracesIn(args[0])); err != nil {
+					return err
+				}
 				return writeProfile(ctx, e, args[0], *out, profileRequest{kind: k, from: from, to: to, task: *task, runtime: *runtime, window: *window})
 			}
 		},

@@ -70,6 +70,9 @@ and the findings counted across traces.`,
 				if err != nil {
 					return err
 				}
+				if many && len(paths) == 1 && (*out == "-" || strings.HasSuffix(*out, ".html") || w[1] > 0) {
+					many = false // a pattern or directory that holds one trace
+				}
 				if many {
 					if *out == "-" || strings.HasSuffix(*out, ".html") {
 						return usagef("-o %s names one report; for many traces give a directory", *out)
@@ -79,7 +82,11 @@ and the findings counted across traces.`,
 					}
 					return reportMany(ctx, e, paths, cmp.Or(*out, "vizrun-reports"), *title, *maxRows, th.Findings())
 				}
-				return report(ctx, e, args[0], cmp.Or(*out, "report.html"), *title, *maxRows, th.Findings(), w)
+				o := cmp.Or(*out, "report.html")
+				if err := refuseOverlap([]namedPath{{"-o", o}}, withInput(tracesIn(paths[0]), "-thresholds", *thresholds)); err != nil {
+					return err
+				}
+				return report(ctx, e, paths[0], o, *title, *maxRows, th.Findings(), w)
 			}
 		},
 	})
@@ -149,10 +156,17 @@ func reportMany(ctx context.Context, e *env, paths []string, dir, title string, 
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 		return fmt.Errorf("%s is a file; -o names a directory for the reports of many traces", dir)
 	}
+	names := reportNames(paths)
+	outs := []namedPath{{"the index", filepath.Join(dir, "index.html")}}
+	for _, n := range names {
+		outs = append(outs, namedPath{"the report", filepath.Join(dir, n)})
+	}
+	if err := refuseOverlap(outs, tracesIn(paths...)); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return cleanPathError(err)
 	}
-	names := reportNames(paths)
 	rows := make([]summary.Row, len(paths))
 	written := make([]bool, len(paths))
 	var mu sync.Mutex

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Tests of the command line's safety: an output never replaces an input
+// or another output, and outputs are looked at before any work.
+
+// copyTrace copies the recorded trace mixed into dir as name.
+func copyTrace(t *testing.T, dir, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(mixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestOutputIsInput: every command that writes a file refuses, before any
+// work and with exit status 2, an output that names one of its inputs
+// (the same path, another spelling of it, a link to it, a hard link) and
+// leaves the input as it was.
+func TestOutputIsInput(t *testing.T) {
+	dir := t.TempDir()
+	tr := copyTrace(t, dir, "h.trace")
+	other := copyTrace(t, dir, "lock.trace")
+	want, _ := os.ReadFile(tr)
+	if err := os.Symlink("h.trace", filepath.Join(dir, "link.html")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(tr, filepath.Join(dir, "hard.html")); err != nil {
+		t.Fatal(err)
+	}
+	th := filepath.Join(dir, "th.json")
+	os.WriteFile(th, []byte(`{}`), 0o644)
+	wd, _ := os.Getwd()
+	rel, err := filepath.Rel(wd, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"report", "-o", tr, tr},
+		{"report", "-o", filepath.Join(dir, ".", "sub", "..", "h.trace"), tr},
+		{"report", "-o", rel, tr},
+		{"report", "-o", filepath.Join(dir, "link.html"), tr},
+		{"report", "-o", filepath.Join(dir, "hard.html"), tr},
+		{"report", "-window", "1ms:2ms", "-o", tr, tr},
+		{"report", "-thresholds", th, "-o", th, tr},
+		{"report", "-window", "1ms:2ms", "-o", tr, filepath.Join(dir, "h*.trace")},
+		{"pprof", "-kind", "mutex", "-o", tr, tr},
+		{"pprof", "-o", filepath.Join(dir, "link.html"), tr},
+		{"diff", "-o", tr, tr, other},
+		{"diff", "-o", other, tr, other},
+		{"diff", "-thresholds", th, "-o", th, tr, other},
+	} {
+		_, errs, code := vizrun(t, nil, args...)
+		if code != 2 || !strings.Contains(errs, "would overwrite") || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("vizrun %s: exit %d, stderr %q; want one line refusing, exit 2", strings.Join(args, " "), code, errs)
+		}
+		if got, _ := os.ReadFile(tr); !bytes.Equal(got, want) {
+			t.Fatalf("vizrun %s changed the trace it read", strings.Join(args, " "))
+		}
+	}
+	if b, _ := os.ReadFile(th); string(b) != "{}" {
+		t.Errorf("the thresholds file was changed")
+	}
+	// Outputs elsewhere are written.
+	if _, errs, code := vizrun(t, nil, "diff", "-o", filepath.Join(dir, "d.html"), tr, other); code != 0 {
+		t.Errorf("diff into a file of its own: exit %d, %s", code, errs)
+	}
+}
+
+// TestReportManyOverInput: the reports of many traces are refused where
+// one would replace a trace read (a link in the output directory).
+func TestReportManyOverInput(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	os.Mkdir(in, 0o755)
+	a := copyTrace(t, in, "a.trace")
+	copyTrace(t, in, "b.trace")
+	out := filepath.Join(dir, "out")
+	os.Mkdir(out, 0o755)
+	if err := os.Symlink(a, filepath.Join(out, "a.html")); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(a)
+	_, errs, code := vizrun(t, nil, "report", "-o", out, in)
+	if code != 2 || !strings.Contains(errs, "would overwrite the trace "+a) {
+		t.Errorf("exit %d, stderr %q; want a refusal", code, errs)
+	}
+	if got, _ := os.ReadFile(a); !bytes.Equal(got, want) {
+		t.Fatal("the trace was replaced by a report")
+	}
+	if _, err := os.Stat(filepath.Join(out, "index.html")); err == nil {
+		t.Error("an index was written though the command was refused")
+	}
+}
+
+// TestReportGlobOfOne: a pattern that matches one trace is one trace, and
+// -o may name its report.
+func TestReportGlobOfOne(t *testing.T) {
+	dir := t.TempDir()
+	copyTrace(t, dir, "only-leaks.trace")
+	out := filepath.Join(dir, "single.html")
+	_, errs, code := vizrun(t, nil, "report", "-o", out, filepath.Join(dir, "*leaks*.trace"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if st, err := os.Stat(out); err != nil || !st.Mode().IsRegular() {
+		t.Errorf("no report at %s: %v", out, err)
+	}
+}
+
+// TestRunOutputsFirst: vizrun run looks at -o and -trace before it builds
+// and runs the program: a directory, a missing directory, and -o and -trace
+// naming one file are refused without running it.
+func TestRunOutputsFirst(t *testing.T) {
+	needsBuilds(t)
+	dir := t.TempDir()
+	same := filepath.Join(dir, "same.out")
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"-o", dir}, 1, "is a directory"},
+		{[]string{"-o", filepath.Join(dir, "nonexist", "e.html")}, 1, "does not exist"},
+		{[]string{"-o", filepath.Join(dir, "r.html"), "-trace", filepath.Join(dir, "nonexist", "t.trace")}, 1, "does not exist"},
+		{[]string{"-o", same, "-trace", same}, 2, "name the same file"},
+		{[]string{"-o", same, "-trace", filepath.Join(dir, "x", "..", "same.out")}, 2, "name the same file"},
+	} {
+		args := append(append([]string{"run"}, c.args...), "-C", "testdata/prog", ".", "exit", "3")
+		out, errs, code := runIn(t, context.Background(), "", args...)
+		if code != c.code || !strings.Contains(errs, c.msg) {
+			t.Errorf("vizrun %s: exit %d, stderr %q; want exit %d saying %q", strings.Join(args, " "), code, errs, c.code, c.msg)
+		}
+		if strings.Contains(out, "args:") {
+			t.Errorf("vizrun %s ran the program", strings.Join(args, " "))
+		}
+	}
+	if _, err := os.Stat(same); err == nil {
+		t.Error("a refused run wrote its output")
+	}
+}
+
+// TestRunKeepsExitStatus: when the report cannot be written at the end
+// (its directory went away while the program ran), vizrun still exits with
+// the program's status and says what could not be written.
+func TestRunKeepsExitStatus(t *testing.T) {
+	needsBuilds(t)
+	dir := t.TempDir()
+	gone := filepath.Join(dir, "gone")
+	os.Mkdir(gone, 0o755)
+	// The program removes the directory of the report: "rmdir DIR" is a
+	// command of the test program.
+	_, errs, code := runIn(t, context.Background(), "", "run", "-o", filepath.Join(gone, "r.html"), "-C", "testdata/prog", ".", "rmdir-exit", gone, "3")
+	if code != 3 {
+		t.Errorf("exit %d, want the program's 3; stderr %s", code, errs)
+	}
+	if !strings.Contains(errs, "the report could not be written") {
+		t.Errorf("stderr %q does not say the report could not be written", errs)
+	}
+}
