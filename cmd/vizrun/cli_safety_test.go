@@ -171,3 +171,77 @@ func TestRunKeepsExitStatus(t *testing.T) {
 		t.Errorf("stderr %q does not say the report could not be written", errs)
 	}
 }
+
+// TestTestRemovesItsOwnStaleResults: a second vizrun test into the same
+// directory removes what the first wrote (as its manifest lists) and
+// nothing else, so that vizrun check of the directory sees the second
+// run's results only.
+func TestTestRemovesItsOwnStaleResults(t *testing.T) {
+	needsBuilds(t)
+	dir := t.TempDir()
+	mine := filepath.Join(dir, "mine.trace") // not vizrun test's: stays
+	copyFileTo(t, mixed, mine)
+	os.WriteFile(filepath.Join(dir, "notes.html"), []byte("mine"), 0o644)
+	_, errs, code := runIn(t, context.Background(), "", "test", "-o", dir, "-C", "testdata/testpkgs", "./leak", "./names")
+	if code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "testpkgs_leak.trace")); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := runIn(t, context.Background(), "", "check", dir); code != 1 {
+		t.Fatalf("check after the leaking package: exit %d, want 1: %s", code, errs)
+	}
+	// A run whose tests match nothing writes no report: the leak's trace
+	// and report go.
+	_, errs, code = runIn(t, context.Background(), "", "test", "-o", dir, "-C", "testdata/testpkgs", "./names", "--", "-run", "TestNothingMatches")
+	if code != 0 {
+		t.Fatalf("second run: exit %d: %s", code, errs)
+	}
+	for _, f := range []string{"testpkgs_leak.trace", "testpkgs_leak.html"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("%s of the first run is still there", f)
+		}
+	}
+	for _, f := range []string{"mine.trace", "notes.html", "index.html", manifestName} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if _, errs, code := runIn(t, context.Background(), "", "check", dir); code != 0 {
+		t.Errorf("check of the second run's results: exit %d: %s", code, errs)
+	}
+}
+
+// TestRemovePreviousOnlyListed: the manifest's names are removed only when
+// they are plain .html or .trace names of files in the directory.
+func TestRemovePreviousOnlyListed(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "out")
+	os.Mkdir(dir, 0o755)
+	outside := filepath.Join(parent, "outside.trace")
+	os.WriteFile(outside, nil, 0o644)
+	for _, f := range []string{"a.trace", "a.html", "keep.go", "keep.trace"} {
+		os.WriteFile(filepath.Join(dir, f), nil, 0o644)
+	}
+	os.Mkdir(filepath.Join(dir, "sub.trace"), 0o755)
+	os.WriteFile(filepath.Join(dir, manifestName), []byte(`{"schema":"`+ManifestSchema+`","files":["a.trace","a.html","keep.go","../outside.trace","sub.trace","/etc/passwd.trace","missing.html"]}`), 0o644)
+	var errb bytes.Buffer
+	if err := removePrevious(&env{stderr: &errb}, dir); err != nil {
+		t.Fatal(err)
+	}
+	for f, gone := range map[string]bool{"a.trace": true, "a.html": true, manifestName: true, "keep.go": false, "keep.trace": false, "sub.trace": false, "../outside.trace": false} {
+		_, err := os.Stat(filepath.Join(dir, f))
+		if gone != (err != nil) {
+			t.Errorf("%s: removed %v, want %v", f, err != nil, gone)
+		}
+	}
+	// A manifest that cannot be read removes nothing, and says so.
+	os.WriteFile(filepath.Join(dir, manifestName), []byte(`{"files":["keep.trace"]`), 0o644)
+	if err := removePrevious(&env{stderr: &errb}, dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "keep.trace")); err != nil || !strings.Contains(errb.String(), "left as they are") {
+		t.Errorf("a broken manifest: %v, stderr %q", err, errb.String())
+	}
+}

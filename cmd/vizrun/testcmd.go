@@ -31,7 +31,9 @@ linking them and saying what to look at in each, and keeps each trace there
 too (PKG.trace), so that vizrun check -budget FILE DIR can gate a CI job.
 PKGS are package patterns as for go test (default: the package in the
 current directory). DIR is relative to the current directory, or with -C to
-that directory, as go test -C does.
+that directory, as go test -C does. DIR holds the last run's results only:
+the files a vizrun test writes there are listed in DIR/.vizrun-test.json,
+and the next vizrun test into DIR removes them (and nothing else) first.
 
 The trace covers the tests from before the first to after the last (a
 TestMain is added, wrapping the package's own), and each test's goroutine is
@@ -176,6 +178,7 @@ type testResult struct {
 	trace    *parse.Trace
 	summary  *summary.Summary // of trace
 	duration time.Duration
+	files    []string // written into the output directory
 }
 
 func testPackages(ctx context.Context, e *env, o testOptions) error {
@@ -206,6 +209,11 @@ func testPackages(ctx context.Context, e *env, o testOptions) error {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fmt.Errorf("cannot create %s: %v", outDir, unwrapPath(err))
 	}
+	// What the last vizrun test wrote here goes, so that check, summary
+	// and report of the directory see this run's results only.
+	if err := removePrevious(e, outDir); err != nil {
+		return err
+	}
 	work, err := tempDir("test")
 	if err != nil {
 		return err
@@ -225,6 +233,9 @@ func testPackages(ctx context.Context, e *env, o testOptions) error {
 			failed++
 		}
 		results = append(results, r)
+		if err := writeManifest(e, outDir, results); err != nil {
+			return err
+		}
 	}
 	if err := writeTestIndex(e, outDir, results); err != nil {
 		return err
@@ -317,10 +328,12 @@ func testOne(ctx context.Context, e *env, b *goBuild, p goPackage, work, outDir 
 		fmt.Fprintf(e.stderr, "vizrun: %s: %v\n", p.ImportPath, r.err)
 		return r, res.interrupted
 	}
-	if err := copyGenerated(&env{}, filepath.Join(outDir, strings.TrimSuffix(name, ".html")+".trace"), tracePath); err != nil {
+	traceName := strings.TrimSuffix(name, ".html") + ".trace"
+	if err := copyGenerated(&env{}, filepath.Join(outDir, traceName), tracePath); err != nil {
 		r.err = err
 		return r, res.interrupted
 	}
+	r.files = append(r.files, traceName)
 	t, err := parse.ReadFile(tracePath, parse.Options{})
 	if err != nil {
 		r.err = fmt.Errorf("no report: %v", err)
@@ -347,6 +360,7 @@ func testOne(ctx context.Context, e *env, b *goBuild, p goPackage, work, outDir 
 		return r, res.interrupted
 	}
 	r.report = name
+	r.files = append(r.files, name)
 	return r, res.interrupted
 }
 
