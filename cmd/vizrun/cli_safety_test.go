@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Tests of the command line's safety: an output never replaces an input
@@ -243,5 +244,61 @@ func TestRemovePreviousOnlyListed(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "keep.trace")); err != nil || !strings.Contains(errb.String(), "left as they are") {
 		t.Errorf("a broken manifest: %v, stderr %q", err, errb.String())
+	}
+}
+
+// TestProgressNotTerminal: progress lines of a long read into something
+// other than a terminal (a CI log) come at most once every 10 s.
+func TestProgressNotTerminal(t *testing.T) {
+	var b bytes.Buffer
+	p := newProgress(&b, "big.trace", 230<<20)
+	clock := p.start
+	p.now = func() time.Time { return clock }
+	for i := range 1200 { // a minute, an update every 50 ms
+		clock = p.start.Add(time.Duration(i) * 50 * time.Millisecond)
+		p.update(int64(i) << 18)
+	}
+	p.done()
+	lines := strings.Count(b.String(), "\n")
+	if lines < 2 || lines > 7 {
+		t.Errorf("%d lines for a minute's read, want at most 6 and the last:\n%s", lines, b.String())
+	}
+	f, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if progressEvery(f) != 10*time.Second {
+		t.Errorf("a file gets progress every %v, want 10s", progressEvery(f))
+	}
+}
+
+// TestTestNoModule: vizrun test ./... where there is no module says what
+// go said, in one line, and writes nothing.
+func TestTestNoModule(t *testing.T) {
+	needsBuilds(t)
+	dir := t.TempDir()
+	_, errs, code := runIn(t, context.Background(), "", "test", "-C", dir, "./...")
+	if code != 1 || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "main module") || strings.Contains(errs, "packages failed") {
+		t.Errorf("exit %d, stderr %q; want one line saying what go said", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "vizrun-test")); err == nil {
+		t.Error("an output directory was made")
+	}
+}
+
+// TestPlurals: counts of one read as one.
+func TestPlurals(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"diff", mixed}, "got 1 argument ("},
+		{[]string{"pprof", mixed, mixed}, "got 2 arguments ("},
+	} {
+		_, errs, code := vizrun(t, nil, c.args...)
+		if code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("vizrun %s: exit %d, stderr %q; want %q", strings.Join(c.args, " "), code, errs, c.want)
+		}
 	}
 }

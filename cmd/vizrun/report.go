@@ -134,7 +134,7 @@ func report(ctx context.Context, e *env, tracePath, out, title string, maxRows i
 		if st, err := os.Stat(out); err == nil && st.Mode().IsRegular() {
 			size = ", " + units.Bytes(st.Size())
 		}
-		fmt.Fprintf(e.stderr, "wrote %s (%s of trace, %d goroutines%s)\n", out, units.Duration(t.Duration), len(t.Goroutines), size)
+		fmt.Fprintf(e.stderr, "wrote %s (%s of trace, %d goroutine%s%s)\n", out, units.Duration(t.Duration), len(t.Goroutines), plural(len(t.Goroutines)), size)
 	}
 	return nil
 }
@@ -255,7 +255,7 @@ func reportNames(paths []string) []string {
 // fleetIndex is the index page of the reports of many traces.
 func fleetIndex(f *summary.Fleet, names []string, written []bool, title string) html.IndexOptions {
 	opt := html.IndexOptions{Title: cmp.Or(title, "vizrun reports"),
-		Intro: fmt.Sprintf("%d traces, one report each (self-contained HTML files). The third column is what to look at first: the top finding.", len(f.Traces))}
+		Intro: fmt.Sprintf("%d trace%s, one report each (self-contained HTML files). The third column is what to look at first: the top finding.", len(f.Traces), plural(len(f.Traces)))}
 	href := map[string]string{}
 	for i := range f.Traces {
 		r := &f.Traces[i]

@@ -202,8 +202,8 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 		return failed(fmt.Errorf("the report could not be written: %v", err))
 	}
 	if !o.quiet {
-		fmt.Fprintf(e.stderr, "vizrun: wrote %s: %s traced, parallelism %.2f of %d Ps, %d goroutines created, blocked %s",
-			report, units.Duration(t.Duration), s.AvgParallelism, s.GOMAXPROCS, s.Goroutines.Created, units.Duration(s.Time.BlockedNs))
+		fmt.Fprintf(e.stderr, "vizrun: wrote %s: %s traced, parallelism %.2f of %d P%s, %d goroutine%s created, blocked %s",
+			report, units.Duration(t.Duration), s.AvgParallelism, s.GOMAXPROCS, plural(s.GOMAXPROCS), s.Goroutines.Created, plural(s.Goroutines.Created), units.Duration(s.Time.BlockedNs))
 		if len(s.Blocked) > 0 {
 			fmt.Fprintf(e.stderr, " (most on %s)", s.Blocked[0].Reason)
 		}

@@ -206,6 +206,11 @@ func testPackages(ctx context.Context, e *env, o testOptions) error {
 	if len(pkgs) == 0 {
 		return fmt.Errorf("no packages match %s", strings.Join(o.patterns, " "))
 	}
+	// Patterns that name no package at all (./... outside a module): what
+	// go said, in one line, rather than a package that failed.
+	if !slices.ContainsFunc(pkgs, func(p goPackage) bool { return p.Error == nil || p.Name != "" }) {
+		return errors.New(firstLine(pkgs[0].Error.Err))
+	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fmt.Errorf("cannot create %s: %v", outDir, unwrapPath(err))
 	}
@@ -243,10 +248,10 @@ func testPackages(ctx context.Context, e *env, o testOptions) error {
 	n := countReports(results)
 	fmt.Fprintf(e.stderr, "vizrun: wrote %d report%s and %s\n", n, plural(n), filepath.Join(outDir, "index.html"))
 	if len(results) < len(pkgs) {
-		return &exitError{code: 1, msg: fmt.Sprintf("interrupted after %d of %d packages", len(results), len(pkgs))}
+		return &exitError{code: 1, msg: fmt.Sprintf("interrupted after %d of %d package%s", len(results), len(pkgs), plural(len(pkgs)))}
 	}
 	if failed > 0 {
-		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d packages failed", failed, len(results))}
+		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d package%s failed", failed, len(results), plural(len(results)))}
 	}
 	return nil
 }
@@ -379,7 +384,7 @@ func writeTestIndex(e *env, outDir string, results []testResult) error {
 			en.Status = "ok"
 		}
 		if t, s := r.trace, r.summary; t != nil {
-			en.Facts = fmt.Sprintf("%s, parallelism %.2f, %d goroutines, blocked %s", units.Duration(t.Duration), s.AvgParallelism, s.Goroutines.Created, units.Duration(s.Time.BlockedNs))
+			en.Facts = fmt.Sprintf("%s, parallelism %.2f, %d goroutine%s, blocked %s", units.Duration(t.Duration), s.AvgParallelism, s.Goroutines.Created, plural(s.Goroutines.Created), units.Duration(s.Time.BlockedNs))
 			en.Note = lookAt(s)
 		}
 		entries = append(entries, en)
