@@ -318,7 +318,7 @@ func (b *goBuild) buildMain(ctx context.Context, pkg, work, exe string) error {
 		if err != nil {
 			return err
 		}
-		out, renamed, changed, err := rewriteFile(path, src, rewrite{rename: map[string]string{"main": protocol.RenamedMain}, exits: true})
+		out, renamed, changed, err := rewriteFile(path, src, rewrite{rename: map[string]string{"main": protocol.RenamedMain}, exits: true, lines: true})
 		if err != nil {
 			return err
 		}
@@ -466,7 +466,7 @@ func (b *goBuild) buildTests(ctx context.Context, p goPackage, work, exe string)
 		for i, f := range set.files {
 			asts[i] = f.ast
 		}
-		rw := rewrite{names: true, runTargets: runTargets(asts)}
+		rw := rewrite{names: true, runTargets: runTargets(asts), lines: true}
 		if set.host && mode == tracedByTestMain {
 			rw.rename = map[string]string{"TestMain": userTestMain}
 			rw.exits = true
