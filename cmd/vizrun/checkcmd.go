@@ -258,6 +258,10 @@ func problems(vs []budget.Violation) []problem {
 				out = append(out, problem{item: it})
 			}
 			out[i].limits = append(out[i].limits, vi.Message)
+			if ok && !strings.Contains(out[i].item.Message, it.Message) {
+				// Say each: "3 goroutines leaked; 2 goroutines proven leaked".
+				out[i].item.Message += "; " + it.Message
+			}
 		}
 	}
 	return out
