@@ -139,6 +139,7 @@ func TestRunOutputsFirst(t *testing.T) {
 		{[]string{"-o", filepath.Join(dir, "r.html"), "-trace", filepath.Join(dir, "nonexist", "t.trace")}, 1, "does not exist"},
 		{[]string{"-o", same, "-trace", same}, 2, "name the same file"},
 		{[]string{"-o", same, "-trace", filepath.Join(dir, "x", "..", "same.out")}, 2, "name the same file"},
+		{[]string{"-o", "main.go"}, 2, "would overwrite the source file"},
 	} {
 		args := append(append([]string{"run"}, c.args...), "-C", "testdata/prog", ".", "exit", "3")
 		out, errs, code := runIn(t, context.Background(), "", args...)

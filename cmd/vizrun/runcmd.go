@@ -133,7 +133,7 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 	if runtime.GOOS == "windows" {
 		exe += ".exe"
 	}
-	if err := b.buildMain(ctx, o.pkg, work, exe); err != nil {
+	if err := b.buildMain(ctx, o.pkg, work, exe, outs); err != nil {
 		return err
 	}
 	tracePath := filepath.Join(work, "program.trace") // the program creates it
