@@ -291,7 +291,8 @@ func (o *overlay) write() (string, error) {
 
 // buildMain builds the main package pkg (a path or import path, resolved
 // in b.dir) into exe, with main wrapped to record a trace.
-func (b *goBuild) buildMain(ctx context.Context, pkg, work, exe string) error {
+// Outputs (outs) that are source files of the package are refused first.
+func (b *goBuild) buildMain(ctx context.Context, pkg, work, exe string, outs []namedPath) error {
 	pkgs, err := b.list(ctx, pkg)
 	if err != nil {
 		return err
@@ -306,6 +307,13 @@ func (b *goBuild) buildMain(ctx context.Context, pkg, work, exe string) error {
 	if p.Name != "main" {
 		return fmt.Errorf("%s is package %s, not a main package (for tests, use vizrun test)", pkg, p.Name)
 	}
+	var srcs []namedPath
+	for _, f := range slices.Concat(p.GoFiles, p.CgoFiles, p.TestGoFiles, p.XTestGoFiles) {
+		srcs = append(srcs, namedPath{"the source file", filepath.Join(p.Dir, f)})
+	}
+	if err := refuseOverlap(outs, srcs); err != nil {
+		return err
+	}
 	if b.inModCache(p.Dir) {
 		return fmt.Errorf("%s is in the module cache, where vizrun cannot add its tracing (the go command lets no overlay change a file there): run it from a copy of its module, or trace it with runtime/trace", pkg)
 	}
@@ -318,7 +326,7 @@ func (b *goBuild) buildMain(ctx context.Context, pkg, work, exe string) error {
 		if err != nil {
 			return err
 		}
-		out, renamed, changed, err := rewriteFile(path, src, rewrite{rename: map[string]string{"main": protocol.RenamedMain}, exits: true})
+		out, renamed, changed, err := rewriteFile(path, src, rewrite{rename: map[string]string{"main": protocol.RenamedMain}, exits: true, lines: true})
 		if err != nil {
 			return err
 		}
@@ -466,7 +474,7 @@ func (b *goBuild) buildTests(ctx context.Context, p goPackage, work, exe string)
 		for i, f := range set.files {
 			asts[i] = f.ast
 		}
-		rw := rewrite{names: true, runTargets: runTargets(asts)}
+		rw := rewrite{names: true, runTargets: runTargets(asts), lines: true}
 		if set.host && mode == tracedByTestMain {
 			rw.rename = map[string]string{"TestMain": userTestMain}
 			rw.exits = true

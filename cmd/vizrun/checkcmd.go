@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -111,9 +113,11 @@ type verdict struct {
 	Known    int            `json:"known"` // against a baseline: problems the baseline has too
 }
 
-// read evaluates every trace at paths.
-func (c *checker) read(ctx context.Context, e *env, paths []string) ([]checkedTrace, error) {
+// read evaluates every trace at paths, and gives the names of the locks
+// and channels they hold.
+func (c *checker) read(ctx context.Context, e *env, paths []string) ([]checkedTrace, map[string]bool, error) {
 	out := make([]checkedTrace, len(paths))
+	names := map[string]bool{} // of the traces' named locks and channels
 	var mu sync.Mutex
 	err := readEach(ctx, e, paths, c.b.Thresholds.Findings(), func(r *traceResult) {
 		ct := checkedTrace{Source: r.path, Violations: []budget.Violation{}}
@@ -125,20 +129,26 @@ func (c *checker) read(ctx context.Context, e *env, paths []string) ([]checkedTr
 		}
 		mu.Lock()
 		out[r.i] = ct
+		if r.t != nil {
+			for _, res := range r.t.Resources {
+				names[res.Name] = true
+			}
+		}
 		mu.Unlock()
 	})
-	return out, err
+	return out, names, err
 }
 
 func (c *checker) run(ctx context.Context, e *env, paths, old []string, format string) error {
-	traces, err := c.read(ctx, e, paths)
+	traces, names, err := c.read(ctx, e, paths)
 	if err != nil {
 		return err
 	}
+	c.warnUnmatched(e, names, len(traces))
 	v := verdict{Schema: CheckSchema, Budget: c.budget, Baseline: c.baseline, Traces: traces}
 	broken := 0
 	if old != nil {
-		olds, err := c.read(ctx, e, old)
+		olds, _, err := c.read(ctx, e, old)
 		if err != nil {
 			return err
 		}
@@ -154,21 +164,26 @@ func (c *checker) run(ctx context.Context, e *env, paths, old []string, format s
 		for i := range v.Traces {
 			ct := &v.Traces[i]
 			if ct.Error == "" {
-				ct.Violations, ct.Failures = base.Compare(ct.facts)
-			}
-		}
-	} else {
-		for i := range v.Traces {
-			for _, vi := range v.Traces[i].Violations {
-				v.Traces[i].Failures += max(len(vi.Items), 1)
+				ct.Violations, _ = base.Compare(ct.facts)
 			}
 		}
 	}
+	limits, failed := 0, 0
 	for i := range v.Traces {
 		ct := &v.Traces[i]
 		if ct.Error != "" {
 			broken++
 			ct.Failures = 1
+		} else {
+			ct.Failures = len(problems(ct.Violations))
+			for _, vi := range ct.Violations {
+				if slices.ContainsFunc(itemsOf(vi), failing) {
+					limits++
+				}
+			}
+		}
+		if ct.Failures > 0 {
+			failed++
 		}
 		v.Failures += ct.Failures
 		for _, vi := range ct.Violations {
@@ -199,11 +214,67 @@ func (c *checker) run(ctx context.Context, e *env, paths, old []string, format s
 	case broken > 0:
 		return unreadable(broken, n)
 	case v.Failures > 0 && old != nil:
-		return &exitError{code: 1, msg: fmt.Sprintf("%d new or worse problem%s in %d trace%s, against a baseline of %d", v.Failures, plural(v.Failures), n, plural(n), v.Old)}
+		return &exitError{code: 1, msg: fmt.Sprintf("%d new or worse problem%s in %d of %d trace%s, against a baseline of %d", v.Failures, plural(v.Failures), failed, n, plural(n), v.Old)}
 	case v.Failures > 0:
-		return &exitError{code: 1, msg: fmt.Sprintf("%d limit%s exceeded in %d trace%s (%s)", v.Failures, plural(v.Failures), n, plural(n), c.budget)}
+		return &exitError{code: 1, msg: fmt.Sprintf("%d limit%s exceeded, by %d problem%s, in %d of %d trace%s (%s)", limits, plural(limits), v.Failures, plural(v.Failures), failed, n, plural(n), c.budget)}
 	}
 	return nil
+}
+
+// itemsOf is what exceeded a limit: its items, or the limit itself.
+func itemsOf(vi budget.Violation) []budget.Item {
+	if len(vi.Items) == 0 {
+		return []budget.Item{{Key: vi.Limit, Message: vi.Message}}
+	}
+	return vi.Items
+}
+
+// problem is one thing that fails a check, with every limit it exceeds: a
+// leak group over both max_leaked_goroutines and max_proven_leaks is one
+// problem.
+type problem struct {
+	item   budget.Item
+	limits []string // the messages of the limits it exceeds
+}
+
+// problems are the failing items of vs, each once (by key and site), in
+// the order they first come.
+func problems(vs []budget.Violation) []problem {
+	var out []problem
+	at := map[string]int{}
+	for _, vi := range vs {
+		for _, it := range itemsOf(vi) {
+			if !failing(it) {
+				continue
+			}
+			k := it.Key
+			if it.Site != nil {
+				k += fmt.Sprintf("\x00%s:%d", it.Site.File, it.Site.Line)
+			}
+			i, ok := at[k]
+			if !ok {
+				i = len(out)
+				at[k] = i
+				out = append(out, problem{item: it})
+			}
+			out[i].limits = append(out[i].limits, vi.Message)
+			if ok && !strings.Contains(out[i].item.Message, it.Message) {
+				// Say each: "3 goroutines leaked; 2 goroutines proven leaked".
+				out[i].item.Message += "; " + it.Message
+			}
+		}
+	}
+	return out
+}
+
+// warnUnmatched warns, on stderr, of the budget's lock names that no trace
+// checked has: a typo there would check nothing.
+func (c *checker) warnUnmatched(e *env, names map[string]bool, n int) {
+	for _, name := range slices.Sorted(maps.Keys(c.b.Locks)) {
+		if !names[name] {
+			fmt.Fprintf(e.stderr, "vizrun: warning: %s: locks: no mutex, RWMutex or channel named %q in the %d trace%s checked (a misspelt name checks nothing)\n", c.budget, name, n, plural(n))
+		}
+	}
 }
 
 // failing reports whether an item fails the check.
@@ -265,30 +336,24 @@ func (c *checker) writeGitHub(w io.Writer, v *verdict) error {
 			fmt.Fprintf(ew, "::error title=%s::%s\n", ghProp("vizrun check"), ghData(ct.Source+": "+ct.Error))
 			continue
 		}
-		for _, vi := range ct.Violations {
-			items := vi.Items
-			if len(items) == 0 {
-				items = []budget.Item{{Message: vi.Message}}
+		// One annotation per problem and line, naming every limit it
+		// exceeds.
+		for _, p := range problems(ct.Violations) {
+			it := p.item
+			title := "vizrun check: " + strings.Join(p.limits, "; ")
+			msg := ct.Source + ": " + it.Message
+			switch it.Status {
+			case "new":
+				title = "vizrun check: new since the baseline"
+			case "worse":
+				title = "vizrun check: worse than the baseline"
+				msg += " (baseline: " + it.Was + ")"
 			}
-			for _, it := range items {
-				if !failing(it) {
-					continue
-				}
-				title := "vizrun check: " + vi.Message
-				msg := ct.Source + ": " + it.Message
-				switch it.Status {
-				case "new":
-					title = "vizrun check: new since the baseline"
-				case "worse":
-					title = "vizrun check: worse than the baseline"
-					msg += " (baseline: " + it.Was + ")"
-				}
-				props := "title=" + ghProp(title)
-				if it.Site != nil && it.Site.File != "" {
-					props = fmt.Sprintf("file=%s,line=%d,%s", ghProp(c.rel(it.Site.File)), it.Site.Line, props)
-				}
-				fmt.Fprintf(ew, "::error %s::%s\n", props, ghData(msg))
+			props := "title=" + ghProp(title)
+			if it.Site != nil && it.Site.File != "" {
+				props = fmt.Sprintf("file=%s,line=%d,%s", ghProp(c.rel(it.Site.File)), it.Site.Line, props)
 			}
+			fmt.Fprintf(ew, "::error %s::%s\n", props, ghData(msg))
 		}
 	}
 	n := len(v.Traces)

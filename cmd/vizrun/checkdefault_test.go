@@ -35,7 +35,7 @@ func TestCheckDefault(t *testing.T) {
 	out, errs, code = vizrun(t, nil, "check", pprofTrace)
 	if code != 1 || !strings.Contains(out, pprofTrace+": leaked goroutines: 1, budget 0\n") ||
 		!strings.Contains(out, "1 goroutine (stuck-sender) leaked: blocked on chan send for the last 250 ms of the trace") ||
-		!strings.Contains(errs, "1 limit exceeded in 1 trace (default budget)") {
+		!strings.Contains(errs, "1 limit exceeded, by 1 problem, in 1 of 1 trace (default budget)") {
 		t.Errorf("pprof trace: exit %d, %q %q", code, out, errs)
 	}
 
@@ -78,7 +78,7 @@ func TestCheckDefault(t *testing.T) {
 func TestCheckBaseline(t *testing.T) {
 	// The pprof trace's leak is new against the mixed trace.
 	out, errs, code := vizrun(t, nil, "check", "-baseline", mixed, pprofTrace)
-	if code != 1 || !strings.Contains(out, pprofTrace+": new: 1 goroutine (stuck-sender) leaked") || !strings.Contains(errs, "1 new or worse problem in 1 trace, against a baseline of 1") {
+	if code != 1 || !strings.Contains(out, pprofTrace+": new: 1 goroutine (stuck-sender) leaked") || !strings.Contains(errs, "1 new or worse problem in 1 of 1 trace, against a baseline of 1") {
 		t.Errorf("new leak: exit %d, %q %q", code, out, errs)
 	}
 	// Against itself, nothing is new.

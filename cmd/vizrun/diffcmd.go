@@ -26,7 +26,10 @@ charts.`,
 			thresholds := fs.String("thresholds", "", "read the findings' thresholds from `file` (JSON, see internal/budget/BUDGET.md)")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) != 2 {
-					return usagef("diff takes two traces, got %d arguments (see 'vizrun help diff')", len(args))
+					return usagef("diff takes two traces, got %d argument%s (see 'vizrun help diff')", len(args), plural(len(args)))
+				}
+				if err := refuseOverlap([]namedPath{{"-o", *out}}, withInput(tracesIn(args...), "-thresholds", *thresholds)); err != nil {
+					return err
 				}
 				th, err := readThresholds(ctx, *thresholds)
 				if err != nil {

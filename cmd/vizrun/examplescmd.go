@@ -151,7 +151,7 @@ func runExamples(ctx context.Context, e *env, outDir string, names []string) err
 			pkg: ex.Pkg, dir: ex.Dir, report: filepath.Join(absOut, report), keepTrace: traceFile,
 			title: "vizrun example: " + ex.Name, quiet: true,
 			analysed: func(t *parse.Trace, s *summary.Summary) {
-				facts = fmt.Sprintf("%s, parallelism %.2f, %d goroutines, blocked %s", units.Duration(t.Duration), s.AvgParallelism, s.Goroutines.Created, units.Duration(s.Time.BlockedNs))
+				facts = fmt.Sprintf("%s, parallelism %.2f, %d goroutine%s, blocked %s", units.Duration(t.Duration), s.AvgParallelism, s.Goroutines.Created, plural(s.Goroutines.Created), units.Duration(s.Time.BlockedNs))
 			},
 		})
 		en := html.IndexEntry{Name: ex.Name, Href: report, Note: ex.Doc, Status: "ok"}
@@ -179,7 +179,7 @@ func runExamples(ctx context.Context, e *env, outDir string, names []string) err
 	n := len(entries) - failed
 	fmt.Fprintf(e.stderr, "vizrun: wrote %d example report%s and %s\n", n, plural(n), filepath.Join(outDir, "index.html"))
 	if failed > 0 {
-		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d examples failed", failed, len(entries))}
+		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d example%s failed", failed, len(entries), plural(len(entries)))}
 	}
 	return nil
 }

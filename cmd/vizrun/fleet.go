@@ -126,6 +126,7 @@ func readEach(ctx context.Context, e *env, paths []string, th findings.Threshold
 	var stopped error // what the first read the interruption ended said
 	done := 0
 	start, last := time.Now(), time.Now()
+	every := max(5*time.Second, progressEvery(e.stderr))
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -148,9 +149,9 @@ func readEach(ctx context.Context, e *env, paths []string, th findings.Threshold
 				fn(r)
 				mu.Lock()
 				done++
-				if now := time.Now(); now.Sub(start) > 2*time.Second && now.Sub(last) > 5*time.Second && done < len(paths) {
+				if now := time.Now(); now.Sub(start) > 2*time.Second && now.Sub(last) > every && done < len(paths) {
 					last = now
-					fmt.Fprintf(e.stderr, "read %d of %d traces\n", done, len(paths))
+					fmt.Fprintf(e.stderr, "read %d of %d trace%s\n", done, len(paths), plural(len(paths)))
 				}
 				mu.Unlock()
 			}

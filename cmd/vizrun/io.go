@@ -178,25 +178,46 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 	}
 }
 
-// progress prints how much of a long parse is done, at most once a second,
-// starting after the first second.
+// progress prints how much of a long parse is done, starting after the
+// first second: at most once a second on a terminal, and once every 10 s
+// elsewhere (a CI log, a file), where the lines stay.
 type progress struct {
 	w     io.Writer
 	name  string
 	size  int64
+	every time.Duration
+	now   func() time.Time
 	start time.Time
 	last  time.Time
 	shown bool
 }
 
+// progressEvery is how often progress lines are printed on w.
+func progressEvery(w io.Writer) time.Duration {
+	if isTerminal(w) {
+		return time.Second
+	}
+	return 10 * time.Second
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
 func newProgress(w io.Writer, name string, size int64) *progress {
 	now := time.Now()
-	return &progress{w: w, name: name, size: size, start: now, last: now}
+	return &progress{w: w, name: name, size: size, every: progressEvery(w), now: time.Now, start: now, last: now}
 }
 
 func (p *progress) update(n int64) {
-	now := time.Now()
-	if now.Sub(p.start) < time.Second || now.Sub(p.last) < time.Second {
+	now := p.now()
+	if now.Sub(p.start) < time.Second || (p.shown && now.Sub(p.last) < p.every) {
 		return
 	}
 	p.last = now
@@ -210,7 +231,7 @@ func (p *progress) update(n int64) {
 
 func (p *progress) done() {
 	if p.shown {
-		fmt.Fprintf(p.w, "read %s in %s\n", p.name, time.Since(p.start).Round(time.Millisecond))
+		fmt.Fprintf(p.w, "read %s in %s\n", p.name, p.now().Sub(p.start).Round(time.Millisecond))
 	}
 }
 

@@ -46,7 +46,7 @@ group=worker, -tagroot task,region).`,
 			runtime := fs.Bool("runtime", false, "keep the runtime's own goroutines (GC workers, the trace reader, ...) too")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) != 1 {
-					return usagef("pprof takes one trace file, got %d arguments (see 'vizrun help pprof')", len(args))
+					return usagef("pprof takes one trace file, got %d argument%s (see 'vizrun help pprof')", len(args), plural(len(args)))
 				}
 				k, err := pprofout.Lookup(*kind)
 				if err != nil {
@@ -58,6 +58,9 @@ group=worker, -tagroot task,region).`,
 				}
 				if *out == "" {
 					*out = pprofout.DefaultFile(k.Name)
+				}
+				if err := refuseOverlap([]namedPath{{"-o", *out}}, tracesIn(args[0])); err != nil {
+					return err
 				}
 				return writeProfile(ctx, e, args[0], *out, profileRequest{kind: k, from: from, to: to, task: *task, runtime: *runtime, window: *window})
 			}
@@ -119,8 +122,8 @@ func writeProfile(ctx context.Context, e *env, tracePath, out string, req profil
 			n += s.Value[0]
 			ns += s.Value[1]
 		}
-		fmt.Fprintf(e.stderr, "wrote %s: %s profile, %d samples, %s %s in %d %s (open it with go tool pprof -http=: %s)\n",
-			out, req.kind.Name, len(prof.Sample), units.Duration(ns), req.kind.TimeType, n, req.kind.CountType, pprofout.ShellQuote(out))
+		fmt.Fprintf(e.stderr, "wrote %s: %s profile, %d sample%s, %s %s in %d %s (open it with go tool pprof -http=: %s)\n",
+			out, req.kind.Name, len(prof.Sample), plural(len(prof.Sample)), units.Duration(ns), req.kind.TimeType, n, req.kind.CountType, pprofout.ShellQuote(out))
 	}
 	return nil
 }

@@ -70,6 +70,9 @@ and the findings counted across traces.`,
 				if err != nil {
 					return err
 				}
+				if many && len(paths) == 1 && (*out == "-" || strings.HasSuffix(*out, ".html") || w[1] > 0) {
+					many = false // a pattern or directory that holds one trace
+				}
 				if many {
 					if *out == "-" || strings.HasSuffix(*out, ".html") {
 						return usagef("-o %s names one report; for many traces give a directory", *out)
@@ -79,7 +82,11 @@ and the findings counted across traces.`,
 					}
 					return reportMany(ctx, e, paths, cmp.Or(*out, "vizrun-reports"), *title, *maxRows, th.Findings())
 				}
-				return report(ctx, e, args[0], cmp.Or(*out, "report.html"), *title, *maxRows, th.Findings(), w)
+				o := cmp.Or(*out, "report.html")
+				if err := refuseOverlap([]namedPath{{"-o", o}}, withInput(tracesIn(paths[0]), "-thresholds", *thresholds)); err != nil {
+					return err
+				}
+				return report(ctx, e, paths[0], o, *title, *maxRows, th.Findings(), w)
 			}
 		},
 	})
@@ -127,7 +134,7 @@ func report(ctx context.Context, e *env, tracePath, out, title string, maxRows i
 		if st, err := os.Stat(out); err == nil && st.Mode().IsRegular() {
 			size = ", " + units.Bytes(st.Size())
 		}
-		fmt.Fprintf(e.stderr, "wrote %s (%s of trace, %d goroutines%s)\n", out, units.Duration(t.Duration), len(t.Goroutines), size)
+		fmt.Fprintf(e.stderr, "wrote %s (%s of trace, %d goroutine%s%s)\n", out, units.Duration(t.Duration), len(t.Goroutines), plural(len(t.Goroutines)), size)
 	}
 	return nil
 }
@@ -149,10 +156,17 @@ func reportMany(ctx context.Context, e *env, paths []string, dir, title string, 
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 		return fmt.Errorf("%s is a file; -o names a directory for the reports of many traces", dir)
 	}
+	names := reportNames(paths)
+	outs := []namedPath{{"the index", filepath.Join(dir, "index.html")}}
+	for _, n := range names {
+		outs = append(outs, namedPath{"the report", filepath.Join(dir, n)})
+	}
+	if err := refuseOverlap(outs, tracesIn(paths...)); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return cleanPathError(err)
 	}
-	names := reportNames(paths)
 	rows := make([]summary.Row, len(paths))
 	written := make([]bool, len(paths))
 	var mu sync.Mutex
@@ -241,7 +255,7 @@ func reportNames(paths []string) []string {
 // fleetIndex is the index page of the reports of many traces.
 func fleetIndex(f *summary.Fleet, names []string, written []bool, title string) html.IndexOptions {
 	opt := html.IndexOptions{Title: cmp.Or(title, "vizrun reports"),
-		Intro: fmt.Sprintf("%d traces, one report each (self-contained HTML files). The third column is what to look at first: the top finding.", len(f.Traces))}
+		Intro: fmt.Sprintf("%d trace%s, one report each (self-contained HTML files). The third column is what to look at first: the top finding.", len(f.Traces), plural(len(f.Traces)))}
 	href := map[string]string{}
 	for i := range f.Traces {
 		r := &f.Traces[i]

@@ -12,7 +12,10 @@ import (
 )
 
 // Rewriting a program's files for the overlay. Every change stays on the
-// line it replaces, so the line numbers in stacks are the source's.
+// line it replaces, so the line numbers in stacks are the source's, and
+// (with rewrite.lines) line directives (//line FILE:1 first, /*line FILE:L:C*/ after each
+// change) make the compiler's errors name the source file, line and
+// column rather than the overlay's copy.
 
 // rewrite says what to change in a file.
 type rewrite struct {
@@ -27,6 +30,9 @@ type rewrite struct {
 	// the package's top-level functions passed by name to a Run method.
 	names      bool
 	runTargets map[string]bool
+	// lines adds line directives (see above), for a file of the user's
+	// that the compiler may report errors in.
+	lines bool
 }
 
 // rewriteFile applies rw to the file src. renamed lists the functions
@@ -106,10 +112,22 @@ func rewriteFile(path string, src []byte, rw rewrite) (out []byte, renamed []str
 		return src, renamed, false, nil
 	}
 	slices.SortStableFunc(edits, func(a, b edit) int { return a.from - b.from })
+	// Line directives make the compiler report the source's file, line and
+	// column, not the overlay's: one before the first line, and one after
+	// each edit, for the rest of its line.
+	tf := fset.File(f.Pos())
+	if rw.lines {
+		// A line comment, so that a //go:build line after it still counts.
+		out = append(out, "//line "+path+":1\n"...)
+	}
 	last := 0
 	for _, e := range edits {
 		out = append(out, src[last:e.from]...)
 		out = append(out, e.text...)
+		if rw.lines {
+			pos := tf.Position(tf.Pos(e.to))
+			out = append(out, fmt.Sprintf("/*line %s:%d:%d*/", path, pos.Line, pos.Column)...)
+		}
 		last = e.to
 	}
 	out = append(out, src[last:]...)

@@ -51,6 +51,10 @@ Programs that use the vizrun tracer themselves work too: their tracer.Start
 joins the recording instead of starting another.
 
 Output paths are relative to the current directory, or with -C to DIR.
+They are looked at before anything is built: a directory, a missing
+directory, or -o and -trace naming one file are refused. A report that
+still cannot be written at the end is said on stderr, and vizrun exits with
+the program's status (1 if that was 0).
 Flags must come before PKG; everything after PKG (or after --) goes to the
 program.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
@@ -103,6 +107,19 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 		return err
 	}
 	report, keepTrace := resolveOut(base, o.report), resolveOut(base, o.keepTrace)
+	// Outputs are looked at before the program runs, with all its side
+	// effects: a directory, a missing directory or -o and -trace naming
+	// one file are refused now rather than found out at the end.
+	outs := []namedPath{{"-o", report}}
+	if keepTrace != "" {
+		outs = append(outs, namedPath{"-trace", keepTrace})
+	}
+	if err := checkOutputs(outs...); err != nil {
+		return err
+	}
+	if err := refuseOverlap(outs, nil); err != nil {
+		return err
+	}
 	work, err := tempDir("run")
 	if err != nil {
 		return err
@@ -116,7 +133,7 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 	if runtime.GOOS == "windows" {
 		exe += ".exe"
 	}
-	if err := b.buildMain(ctx, o.pkg, work, exe); err != nil {
+	if err := b.buildMain(ctx, o.pkg, work, exe, outs); err != nil {
 		return err
 	}
 	tracePath := filepath.Join(work, "program.trace") // the program creates it
@@ -143,17 +160,25 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 	if _, err := os.Stat(tracePath); err != nil {
 		return &exitError{code: max(code, 1), msg: fmt.Sprintf("the program %s without a trace: it did not get to start tracing", ended)}
 	}
+	// From here on, a failure keeps the program's exit status (1 when it
+	// was 0): what went wrong is said on stderr.
+	failed := func(err error) error {
+		return &exitError{code: max(code, 1), msg: err.Error()}
+	}
 	if keepTrace != "" {
 		if err := copyFile(keepTrace, tracePath); err != nil {
-			return err
+			if code != 0 {
+				fmt.Fprintf(e.stderr, "vizrun: the program %s\n", ended)
+			}
+			return failed(fmt.Errorf("the trace could not be kept: %v", err))
 		}
 	}
 	t, err := parse.ReadFile(tracePath, parse.Options{})
 	if err != nil {
 		if sig != 0 {
-			return fmt.Errorf("the program %s before its trace held anything readable (the first generation ends after 200 ms): %v", ended, err)
+			return failed(fmt.Errorf("the program %s before its trace held anything readable (the first generation ends after 200 ms): %v", ended, err))
 		}
-		return fmt.Errorf("the program ran (exit status %d) but its trace cannot be read: %v", code, err)
+		return failed(fmt.Errorf("the program ran (exit status %d) but its trace cannot be read: %v", code, err))
 	}
 	switch {
 	case deadlocked:
@@ -172,11 +197,14 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 	if err := writeOutput(e, report, func(w io.Writer) error {
 		return html.Render(w, t, s, html.Options{Title: title, Source: o.pkg})
 	}); err != nil {
-		return err
+		if code != 0 {
+			fmt.Fprintf(e.stderr, "vizrun: the program %s\n", ended)
+		}
+		return failed(fmt.Errorf("the report could not be written: %v", err))
 	}
 	if !o.quiet {
-		fmt.Fprintf(e.stderr, "vizrun: wrote %s: %s traced, parallelism %.2f of %d Ps, %d goroutines created, blocked %s",
-			report, units.Duration(t.Duration), s.AvgParallelism, s.GOMAXPROCS, s.Goroutines.Created, units.Duration(s.Time.BlockedNs))
+		fmt.Fprintf(e.stderr, "vizrun: wrote %s: %s traced, parallelism %.2f of %d P%s, %d goroutine%s created, blocked %s",
+			report, units.Duration(t.Duration), s.AvgParallelism, s.GOMAXPROCS, plural(s.GOMAXPROCS), s.Goroutines.Created, plural(s.Goroutines.Created), units.Duration(s.Time.BlockedNs))
 		if len(s.Blocked) > 0 {
 			fmt.Fprintf(e.stderr, " (most on %s)", s.Blocked[0].Reason)
 		}

@@ -31,7 +31,9 @@ linking them and saying what to look at in each, and keeps each trace there
 too (PKG.trace), so that vizrun check -budget FILE DIR can gate a CI job.
 PKGS are package patterns as for go test (default: the package in the
 current directory). DIR is relative to the current directory, or with -C to
-that directory, as go test -C does.
+that directory, as go test -C does. DIR holds the last run's results only:
+the files a vizrun test writes there are listed in DIR/.vizrun-test.json,
+and the next vizrun test into DIR removes them (and nothing else) first.
 
 The trace covers the tests from before the first to after the last (a
 TestMain is added, wrapping the package's own), and each test's goroutine is
@@ -176,6 +178,7 @@ type testResult struct {
 	trace    *parse.Trace
 	summary  *summary.Summary // of trace
 	duration time.Duration
+	files    []string // written into the output directory
 }
 
 func testPackages(ctx context.Context, e *env, o testOptions) error {
@@ -203,8 +206,18 @@ func testPackages(ctx context.Context, e *env, o testOptions) error {
 	if len(pkgs) == 0 {
 		return fmt.Errorf("no packages match %s", strings.Join(o.patterns, " "))
 	}
+	// Patterns that name no package at all (./... outside a module): what
+	// go said, in one line, rather than a package that failed.
+	if !slices.ContainsFunc(pkgs, func(p goPackage) bool { return p.Error == nil || p.Name != "" }) {
+		return errors.New(firstLine(pkgs[0].Error.Err))
+	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fmt.Errorf("cannot create %s: %v", outDir, unwrapPath(err))
+	}
+	// What the last vizrun test wrote here goes, so that check, summary
+	// and report of the directory see this run's results only.
+	if err := removePrevious(e, outDir); err != nil {
+		return err
 	}
 	work, err := tempDir("test")
 	if err != nil {
@@ -225,6 +238,9 @@ func testPackages(ctx context.Context, e *env, o testOptions) error {
 			failed++
 		}
 		results = append(results, r)
+		if err := writeManifest(e, outDir, results); err != nil {
+			return err
+		}
 	}
 	if err := writeTestIndex(e, outDir, results); err != nil {
 		return err
@@ -232,10 +248,10 @@ func testPackages(ctx context.Context, e *env, o testOptions) error {
 	n := countReports(results)
 	fmt.Fprintf(e.stderr, "vizrun: wrote %d report%s and %s\n", n, plural(n), filepath.Join(outDir, "index.html"))
 	if len(results) < len(pkgs) {
-		return &exitError{code: 1, msg: fmt.Sprintf("interrupted after %d of %d packages", len(results), len(pkgs))}
+		return &exitError{code: 1, msg: fmt.Sprintf("interrupted after %d of %d package%s", len(results), len(pkgs), plural(len(pkgs)))}
 	}
 	if failed > 0 {
-		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d packages failed", failed, len(results))}
+		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d package%s failed", failed, len(results), plural(len(results)))}
 	}
 	return nil
 }
@@ -317,10 +333,12 @@ func testOne(ctx context.Context, e *env, b *goBuild, p goPackage, work, outDir 
 		fmt.Fprintf(e.stderr, "vizrun: %s: %v\n", p.ImportPath, r.err)
 		return r, res.interrupted
 	}
-	if err := copyGenerated(&env{}, filepath.Join(outDir, strings.TrimSuffix(name, ".html")+".trace"), tracePath); err != nil {
+	traceName := strings.TrimSuffix(name, ".html") + ".trace"
+	if err := copyGenerated(&env{}, filepath.Join(outDir, traceName), tracePath); err != nil {
 		r.err = err
 		return r, res.interrupted
 	}
+	r.files = append(r.files, traceName)
 	t, err := parse.ReadFile(tracePath, parse.Options{})
 	if err != nil {
 		r.err = fmt.Errorf("no report: %v", err)
@@ -348,6 +366,7 @@ func testOne(ctx context.Context, e *env, b *goBuild, p goPackage, work, outDir 
 		return r, res.interrupted
 	}
 	r.report = name
+	r.files = append(r.files, name)
 	return r, res.interrupted
 }
 
@@ -366,7 +385,7 @@ func writeTestIndex(e *env, outDir string, results []testResult) error {
 			en.Status = "ok"
 		}
 		if t, s := r.trace, r.summary; t != nil {
-			en.Facts = fmt.Sprintf("%s, parallelism %.2f, %d goroutines, blocked %s", units.Duration(t.Duration), s.AvgParallelism, s.Goroutines.Created, units.Duration(s.Time.BlockedNs))
+			en.Facts = fmt.Sprintf("%s, parallelism %.2f, %d goroutine%s, blocked %s", units.Duration(t.Duration), s.AvgParallelism, s.Goroutines.Created, plural(s.Goroutines.Created), units.Duration(s.Time.BlockedNs))
 			en.Note = lookAt(s)
 		}
 		entries = append(entries, en)

@@ -46,6 +46,12 @@ func main() {
 	case "exit":
 		code, _ := strconv.Atoi(os.Args[2])
 		os.Exit(code)
+	case "rmdir-exit":
+		// Remove the directory vizrun is to write the report into, then
+		// exit with a status: the report cannot be written at the end.
+		os.Remove(os.Args[2])
+		code, _ := strconv.Atoi(os.Args[3])
+		os.Exit(code)
 	case "fatal":
 		log.Fatal("fatal error, as asked")
 	case "panic":
