@@ -467,9 +467,10 @@ func TestRunDeadlock(t *testing.T) {
 	t.Run("deadlock", func(t *testing.T) {
 		t.Parallel()
 		report := filepath.Join(t.TempDir(), "r.html")
+		keep := filepath.Join(t.TempDir(), "r.trace")
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		out, errs, code := runIn(t, ctx, "", "run", "-o", report, "-C", "testdata/prog", ".", "deadlock")
+		out, errs, code := runIn(t, ctx, "", "run", "-o", report, "-trace", keep, "-C", "testdata/prog", ".", "deadlock")
 		if ctx.Err() != nil {
 			t.Fatal("vizrun run of a deadlocked program did not end: the deadlock was not detected")
 		}
@@ -485,6 +486,15 @@ func TestRunDeadlock(t *testing.T) {
 			if !bytes.Contains(b, []byte(want)) {
 				t.Errorf("the report does not say %q", want)
 			}
+		}
+		// The trace says so itself: vizrun summary of it later, in the
+		// terminal, gives the same verdict, once.
+		sum, errs, code := runIn(t, context.Background(), "", "summary", keep)
+		if code != 0 || strings.Count(sum, "deadlock: all goroutines are asleep") != 1 || !strings.Contains(sum, "main.main waits on waitgroup") {
+			t.Errorf("vizrun summary of the kept trace: exit %d, stderr %s, output:\n%s", code, errs, sum)
+		}
+		if n := bytes.Count(b, []byte("deadlock: all goroutines are asleep")); n == 0 {
+			t.Errorf("the report says deadlock %d times", n)
 		}
 	})
 	t.Run("idle", func(t *testing.T) {

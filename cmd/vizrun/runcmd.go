@@ -182,7 +182,9 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 	}
 	switch {
 	case deadlocked:
-		t.Warnings = append(t.Warnings, deadlockWarning(t))
+		if !t.Deadlock { // the trace says so itself since the watch logs it
+			t.Warnings = append(t.Warnings, t.DeadlockWarning())
+		}
 	case sig != 0:
 		t.Warnings = append(t.Warnings, fmt.Sprintf("the program %s: this report shows its trace up to the last complete generation before that, and up to 200 ms before the end were not traced", ended))
 		t.MarkCut() // goroutines blocked when it was killed were not done
@@ -223,25 +225,6 @@ func runProgram(ctx context.Context, e *env, o runOptions) error {
 		return &exitError{code: code, msg: "the program " + ended}
 	}
 	return nil
-}
-
-// deadlockWarning says who waits on what in a deadlocked program.
-func deadlockWarning(t *parse.Trace) string {
-	var waits []string
-	for _, g := range t.Leaks() {
-		w := fmt.Sprintf("G%d %s waits on %s", g.ID, g.Name, t.ReasonText(g.EndReason, g.EndRaw))
-		if g.EndStack != 0 {
-			if f := t.Frames[t.SiteOf(g.EndStack)]; f.Func != "" {
-				w += fmt.Sprintf(" at %s (%s:%d)", f.Func, filepath.Base(f.File), f.Line)
-			}
-		}
-		waits = append(waits, w)
-	}
-	const most = 10
-	if len(waits) > most {
-		waits = append(waits[:most], fmt.Sprintf("and %d more", len(waits)-most))
-	}
-	return "deadlock: all goroutines are asleep, and the runtime proved that none can be woken (vizrun ended the program with status 2, as Go does without tracing): " + strings.Join(waits, "; ")
 }
 
 func copyFile(dst, src string) error {

@@ -309,6 +309,8 @@ func (b *builder) log(ev *trace.Event) {
 			// because a snapshot was taken while it recorded, does not
 			// make it live: it was stopped after it.
 			b.snapshotLive = false
+		case LogDeadlock:
+			b.t.Deadlock = true
 		case LogLive:
 			if l.Message == protocol.LiveSnapshot {
 				b.snapshotLive = true

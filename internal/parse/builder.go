@@ -310,6 +310,9 @@ func (b *builder) finish() *Trace {
 	slices.SortStableFunc(t.GC, func(a, c Window) int { return cmp.Compare(a.Start, c.Start) })
 	b.groups()
 	t.unjudgedWarning()
+	if t.Deadlock {
+		t.Warnings = append(t.Warnings, t.DeadlockWarning())
+	}
 	b.finishSites()
 	b.prof.finish()
 	return t

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -134,4 +135,23 @@ func (t *Trace) unjudgedWarning() {
 	}
 	t.Warnings = append(t.Warnings, fmt.Sprintf("%d %s still blocked where the trace ends, the longest G%d %s for %v on %s at %s; %s, so they are not counted as leaks (only leaks the runtime's leak profile proves are)",
 		n, what, longest.ID, longest.Name, time.Duration(t.Duration-longest.EndSince).Round(time.Millisecond), t.ReasonText(longest.EndReason, longest.EndRaw), where, why))
+}
+
+// DeadlockWarning says that the program deadlocked and who waits on what.
+func (t *Trace) DeadlockWarning() string {
+	var waits []string
+	for _, g := range t.Leaks() {
+		w := fmt.Sprintf("G%d %s waits on %s", g.ID, g.Name, t.ReasonText(g.EndReason, g.EndRaw))
+		if g.EndStack != 0 {
+			if f := t.Frames[t.SiteOf(g.EndStack)]; f.Func != "" {
+				w += fmt.Sprintf(" at %s (%s:%d)", f.Func, filepath.Base(f.File), f.Line)
+			}
+		}
+		waits = append(waits, w)
+	}
+	const most = 10
+	if len(waits) > most {
+		waits = append(waits[:most], fmt.Sprintf("and %d more", len(waits)-most))
+	}
+	return "deadlock: all goroutines are asleep, and the runtime proved that none can be woken (vizrun ended the program with status 2, as Go does without tracing): " + strings.Join(waits, "; ")
 }

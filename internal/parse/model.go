@@ -450,6 +450,11 @@ type Trace struct {
 	// count.
 	Live bool
 
+	// Deadlock: vizrun run ended the program because the runtime proved
+	// every goroutine asleep for good (protocol.LogDeadlock), as Go does
+	// without tracing; a warning says who waits on what.
+	Deadlock bool
+
 	// Cut: the trace ends before the program did: the file was cut short,
 	// the program was killed (a vizrun trace without its stop mark), or the
 	// model is of a window (Options.Window) that ends before the trace. As

@@ -19,6 +19,7 @@ const (
 	LogStop     = protocol.LogStop
 	LogLeaked   = protocol.LogLeaked
 	LogLive     = protocol.LogLive
+	LogDeadlock = protocol.LogDeadlock
 	RegionOwn   = protocol.RegionOwn
 	SystemName  = protocol.SystemName
 	RegionWait  = protocol.RegionWait

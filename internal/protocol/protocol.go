@@ -52,6 +52,13 @@ const (
 	// as LiveCapture.
 	LogLive = "vizrun.live"
 
+	// LogDeadlock is logged by vizrun run's deadlock watch (which stands in
+	// for the runtime's detector, silent while the execution tracer runs)
+	// just before it ends a program in which the runtime proved every
+	// goroutine asleep for good, as Go would with status 2. The message is
+	// empty; the trace's leaks say who waits on what.
+	LogDeadlock = "vizrun.deadlock"
+
 	LiveCapture  = "capture"
 	LiveSnapshot = "snapshot"
 

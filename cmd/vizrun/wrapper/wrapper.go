@@ -8,7 +8,7 @@
 // needs no new dependency.
 //
 // The strings vizrun writes into traces (vizrun.start, vizrun.stop,
-// vizrun.leaked) and the environment it sets are those of
+// vizrun.leaked, vizrun.deadlock) and the environment it sets are those of
 // internal/protocol, which a program of another module cannot import; a test
 // keeps them equal.
 package wrapper
@@ -273,6 +273,7 @@ func vizrun_die(out string, stuck []vizrun_g) {
 	}
 	b.WriteString("\n")
 	vizrun_os.WriteFile(out, []byte(b.String()), 0o600)
+	vizrun_trace.Log(vizrun_context.Background(), "vizrun.deadlock", "")
 	vizrun_stop()
 	vizrun_os.Stderr.WriteString("fatal error: all goroutines are asleep - deadlock!\n\n" + b.String())
 	vizrun_os.Exit(2)
