@@ -158,13 +158,15 @@ func (a *analysis) own(from, to int64) bool {
 func (a *analysis) gc() {
 	t := a.t
 	var stw, maxSTW, maxAt int64
-	var pauses, cycles int
+	var pauses, cycles, other, own int
 	for _, w := range t.GC {
 		if w.Kind == parse.WindowSTW && !strings.HasPrefix(w.Reason, "GC") {
+			other++
 			continue // the world stopped for something else (a goroutine profile, GOMAXPROCS)
 		}
 		if a.own(w.Start, w.End) {
-			continue // while the tracer wrote a report: its allocations, not the program's
+			own++
+			continue // vizrun's own work (a report written, the leak check): not the program's
 		}
 		if w.Kind == parse.WindowSTW {
 			d := w.End - w.Start
@@ -200,8 +202,19 @@ func (a *analysis) gc() {
 		return
 	}
 	msg := "The garbage collector slowed the program: " + strings.Join(reasons, "; ") + ". Allocate less, or raise GOGC or GOMEMLIMIT."
+	counted := fmt.Sprintf("%d GC cycles, %d stop-the-world pauses for the GC, %s in all, longest %s", cycles, pauses, dur(stw), dur(maxSTW))
+	var left []string
+	if own > 0 {
+		left = append(left, fmt.Sprintf("%d GC windows during vizrun's own work (its leak check, a report written)", own))
+	}
+	if other > 0 {
+		left = append(left, fmt.Sprintf("%d stops of the world for something else (a goroutine profile, GOMAXPROCS)", other))
+	}
+	if len(left) > 0 {
+		counted += "; not counted: " + strings.Join(left, ", ")
+	}
 	ev := []string{
-		fmt.Sprintf("%d GC cycles, %d stop-the-world pauses, %s in all, longest %s", cycles, pauses, dur(stw), dur(maxSTW)),
+		counted,
 		fmt.Sprintf("GC assists: %s of %s running", dur(assist), dur(running)),
 	}
 	a.add(Finding{Severity: Warning, Message: msg, Evidence: ev, CostNs: stw*int64(max(t.GOMAXPROCS, 1)) + assist,
