@@ -46,11 +46,13 @@ func (b *builder) lockWaitEnds(g GoID, s *Span, w *Wake) {
 		return
 	}
 	rs := b.siteLock(b.info(s.Stack).site, s.Reason)
+	if w.Source == WakeGoroutine {
+		// Booked while this wait still counts as open: a lock with one
+		// waiter at a time has a holder too.
+		rs.released(w.By, s.End, !b.readerRelease(w.Stack), w.Stack)
+	}
 	if i := slices.Index(rs.open, s.Start); i >= 0 {
 		rs.open = slices.Delete(rs.open, i, i+1)
-	}
-	if w.Source == WakeGoroutine {
-		rs.released(w.By, s.End, !b.readerRelease(w.Stack), w.Stack)
 	}
 	rs.blameHolders(g, s.Start, s.End, true)
 }
