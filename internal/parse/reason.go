@@ -205,8 +205,11 @@ func isPrimitivePkg(pkg string) bool {
 		"github.com/vizrun/vizrun/tracer":
 		return true
 	}
+	if strings.HasSuffix(pkg, "_test") {
+		return false // a package's own tests (golang.org/x/sync/semaphore_test) are the program
+	}
 	return strings.HasPrefix(pkg, "internal/") || strings.HasPrefix(pkg, "golang.org/x/sync/") ||
-		strings.HasPrefix(pkg, "vendor/")
+		strings.HasPrefix(pkg, "vendor/") || strings.HasPrefix(pkg, protocol.TracerPkg+"/")
 }
 
 // siteFrame picks the blocking call site in a stack: the innermost frame
