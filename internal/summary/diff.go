@@ -61,7 +61,7 @@ func Compare(a, b *Summary) *Diff {
 		{"utilization of the Ps", a.Utilization, b.Utilization, two},
 		{"goroutines created", float64(a.Goroutines.Created), float64(b.Goroutines.Created), num},
 		{"goroutines alive at most", float64(a.Goroutines.MaxAlive), float64(b.Goroutines.MaxAlive), num},
-		{"still blocked at the end", float64(a.Goroutines.Leaked), float64(b.Goroutines.Leaked), num},
+		{"leaked (still blocked at the end)", float64(a.Goroutines.Leaked), float64(b.Goroutines.Leaked), num},
 		{"time running", float64(a.Time.RunningNs), float64(b.Time.RunningNs), ns},
 		{"time runnable (scheduler latency)", float64(a.Time.RunnableNs), float64(b.Time.RunnableNs), ns},
 		{"time blocked", float64(a.Time.BlockedNs), float64(b.Time.BlockedNs), ns},

@@ -77,7 +77,10 @@ type GoroutineCount struct {
 	User     int `json:"user"`      // goroutines of the program (not the runtime's)
 	Created  int `json:"created"`   // created while tracing
 	MaxAlive int `json:"max_alive"` // most user goroutines alive at once
-	Leaked   int `json:"leaked"`    // user goroutines still blocked at the end
+	Leaked   int `json:"leaked"`    // leak candidates and proven leaks (see leaks)
+	// BlockedAtEnd is every user goroutine still blocked when the trace
+	// ended, leaks or not (idle workers, plumbing, daemons, sleepers).
+	BlockedAtEnd int `json:"blocked_at_end"`
 }
 
 // StateTime is the time user goroutines spent in each state, summed.
@@ -243,6 +246,11 @@ func BuildWith(t *parse.Trace, source string, th findings.Thresholds) *Summary {
 	}
 	s.Sites = sites(t)
 	s.Leaks, s.Goroutines.Leaked = leaks(t, int64(th.LeakMinBlocked))
+	for _, g := range t.Goroutines {
+		if !g.System && g.End == parse.EndBlocked {
+			s.Goroutines.BlockedAtEnd++
+		}
+	}
 	s.LeakChecked = t.LeakChecked
 	s.Resources = resources(t)
 	s.Findings = findings.Analyze(t, th)

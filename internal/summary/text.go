@@ -38,8 +38,8 @@ func WriteText(w io.Writer, s *Summary) error {
 	p("parallelism   %s\n", par)
 	g := s.Goroutines
 	p("goroutines    %d created, %d alive at most, %d in the trace (%d of the runtime)\n", g.Created, g.MaxAlive, g.Total, g.Total-g.User)
-	if g.Leaked > 0 {
-		p("              %d still blocked at the end: leak candidates\n", g.Leaked)
+	if g.BlockedAtEnd > 0 {
+		p("              %d still blocked at the end, %d of them leaks (idle workers, plumbing, daemons and sleepers apart)\n", g.BlockedAtEnd, g.Leaked)
 	}
 	t := s.Time
 	p("user time     running %s, runnable %s, blocked %s, syscall %s\n",
