@@ -60,8 +60,18 @@ stop_burners() {
 		burner_pids=()
 	fi
 }
+# The go command of the current run, stopped with the burners when the
+# script is interrupted (Ctrl-C reaches it anyway; a kill of the script
+# alone would not).
+gopid=
+interrupted() {
+	[ -n "$gopid" ] && kill "$gopid" 2>/dev/null
+	stop_burners
+	echo "stress-test: interrupted" >&2
+	exit 130
+}
 trap stop_burners EXIT
-trap 'stop_burners; echo "stress-test: interrupted" >&2; exit 130' INT TERM HUP
+trap interrupted INT TERM HUP
 
 for ((i = 0; i < nburn; i++)); do
 	sh -c 'while :; do :; done' &
@@ -69,13 +79,26 @@ for ((i = 0; i < nburn; i++)); do
 done
 echo "stress-test: $K run(s) with $nburn burner(s) ($BURNERS per core, $cores cores); logs in $LOG_DIR"
 
-# one_run runs the commands of one run, appending their output to $1.
+# gotest runs go with its arguments in directory $1, appending its output
+# to $log, in the background so that a signal to the script can stop it.
+gotest() {
+	local dir=$1
+	shift
+	(cd "$dir" && exec $GO "$@") >>"$log" 2>&1 &
+	gopid=$!
+	wait "$gopid"
+	local st=$?
+	gopid=
+	return $st
+}
+
+# one_run runs the commands of one run, appending their output to $log.
 one_run() {
-	local log=$1 st=0
-	$GO test -race -count=1 "${pkgs[@]}" >>"$log" 2>&1 || st=1
+	local st=0
+	gotest . test -race -count=1 "${pkgs[@]}" || st=1
 	if [ "$ALL" = 1 ]; then
-		(cd examples/telegram && $GO test -race -count=1 ./...) >>"$log" 2>&1 || st=1
-		$GO test -tags browser -count=1 ./internal/browser >>"$log" 2>&1 || st=1
+		gotest examples/telegram test -race -count=1 ./... || st=1
+		gotest . test -tags browser -count=1 ./internal/browser || st=1
 	fi
 	return $st
 }
@@ -87,7 +110,7 @@ for ((run = 1; run <= K; run++)); do
 	log=$LOG_DIR/run-$run.log
 	: >"$log"
 	start=$(date +%s)
-	if one_run "$log"; then status=PASS; else status=FAIL; failed_runs=$((failed_runs + 1)); fi
+	if one_run; then status=PASS; else status=FAIL; failed_runs=$((failed_runs + 1)); fi
 	secs=$(($(date +%s) - start))
 	# Lines "ok  <pkg> ..." and "FAIL <pkg> ...": the test failures
 	# ("--- FAIL: TestX") printed before a FAIL line are that package's.
