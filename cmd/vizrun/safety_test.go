@@ -416,7 +416,11 @@ func damaged(t *testing.T, n int) [][]byte {
 // state, tens of lines), which some of these traces do produce.
 func TestDamagedTracesOneLine(t *testing.T) {
 	dir := t.TempDir()
-	traces := damaged(t, 900)
+	n := 900 // minutes on a busy machine: -short reads fewer
+	if testing.Short() {
+		n = 300
+	}
+	traces := damaged(t, n)
 	var failed, detailed int
 	for i, d := range traces {
 		path := filepath.Join(dir, fmt.Sprintf("damaged-%d.trace", i))
