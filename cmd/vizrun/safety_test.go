@@ -427,6 +427,7 @@ func damaged(t *testing.T, n int) [][]byte {
 // file. -v prints the decoder's whole message (x/exp/trace's dump of its
 // state, tens of lines), which some of these traces do produce.
 func TestDamagedTracesOneLine(t *testing.T) {
+	t.Parallel() // minutes with -race on a busy machine: beside the tests that wait on builds
 	dir := t.TempDir()
 	n := 900 // minutes on a busy machine: -short reads fewer
 	if testing.Short() {
