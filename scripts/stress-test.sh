@@ -10,6 +10,7 @@
 #   K=3 BURNERS=1 scripts/stress-test.sh   # the same through the environment
 #   scripts/stress-test.sh -all            # also the telegram module and the browser tests
 #   scripts/stress-test.sh -- ./internal/parse   # only these packages
+#   scripts/stress-test.sh -table /tmp/vizrun-stress.X   # the table of runs logged there
 #
 # Each run is go test -race -count=1 ./... (or the packages after --); with
 # -all it is followed by the telegram module's go test -race -count=1 ./...
@@ -25,9 +26,11 @@ ALL=${ALL:-0}
 GO=${GO:-go}
 LOG_DIR=${LOG_DIR:-}
 pkgs=(./...)
+tables=()
 
 usage() {
 	echo "usage: $0 [-k runs] [-n burners-per-core] [-all] [-- packages...]" >&2
+	echo "       $0 -table LOG_DIR...   (the table of earlier runs, from their logs)" >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -35,6 +38,12 @@ while [ $# -gt 0 ]; do
 	-k) [ $# -ge 2 ] || usage; K=$2; shift 2 ;;
 	-n) [ $# -ge 2 ] || usage; BURNERS=$2; shift 2 ;;
 	-all) ALL=1; shift ;;
+	-table)
+		[ $# -ge 2 ] || usage
+		d=$(cd "$2" 2>/dev/null && pwd) || { echo "stress-test: no directory $2" >&2; exit 2; }
+		tables+=("$d")
+		shift 2
+		;;
 	--) shift; [ $# -gt 0 ] && pkgs=("$@"); break ;;
 	-h | -help | --help) usage ;;
 	*) echo "stress-test: unknown argument $1" >&2; usage ;;
@@ -44,10 +53,10 @@ case $K in '' | *[!0-9]* | 0) echo "stress-test: K must be a positive number of 
 case $BURNERS in '' | *[!0-9]*) echo "stress-test: burners per core must be a number, not '$BURNERS'" >&2; exit 2 ;; esac
 
 cd "$(dirname "$0")/.." || exit 2
-if [ -z "$LOG_DIR" ]; then
+if [ -z "$LOG_DIR" ] && [ ${#tables[@]} -eq 0 ]; then
 	LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/vizrun-stress.XXXXXX") || exit 2
 fi
-mkdir -p "$LOG_DIR" || exit 2
+[ ${#tables[@]} -gt 0 ] || mkdir -p "$LOG_DIR" || exit 2
 
 cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || echo 1)
 nburn=$((BURNERS * cores))
@@ -73,11 +82,13 @@ interrupted() {
 trap stop_burners EXIT
 trap interrupted INT TERM HUP
 
-for ((i = 0; i < nburn; i++)); do
-	sh -c 'while :; do :; done' &
-	burner_pids+=($!)
-done
-echo "stress-test: $K run(s) with $nburn burner(s) ($BURNERS per core, $cores cores); logs in $LOG_DIR"
+if [ ${#tables[@]} -eq 0 ]; then
+	for ((i = 0; i < nburn; i++)); do
+		sh -c 'while :; do :; done' &
+		burner_pids+=($!)
+	done
+	echo "stress-test: $K run(s) with $nburn burner(s) ($BURNERS per core, $cores cores); logs in $LOG_DIR"
+fi
 
 # gotest runs go with its arguments in directory $1, appending its output
 # to $log, in the background so that a signal to the script can stop it.
@@ -106,12 +117,10 @@ one_run() {
 declare -A pass fail tests
 order=()
 failed_runs=0
-for ((run = 1; run <= K; run++)); do
-	log=$LOG_DIR/run-$run.log
-	: >"$log"
-	start=$(date +%s)
-	if one_run; then status=PASS; else status=FAIL; failed_runs=$((failed_runs + 1)); fi
-	secs=$(($(date +%s) - start))
+
+# tally adds the packages of the log $1 of one run to the table.
+tally() {
+	local log=$1 kind pkg names n
 	# Lines "ok  <pkg> ..." and "FAIL <pkg> ...": the test failures
 	# ("--- FAIL: TestX") printed before a FAIL line are that package's.
 	while IFS=$'\t' read -r kind pkg names; do
@@ -130,13 +139,37 @@ for ((run = 1; run <= K; run++)); do
 		/^FAIL[ \t]+[^ \t]/ && $2 != "" { printf "FAIL\t%s\t%s\n", $2, failed; failed = ""; delete seen; next }
 	' "$log")
 	nfail=$(grep -Ec '^FAIL[[:space:]]+[^[:space:]]' "$log")
-	if [ "$status" = FAIL ] && [ "$nfail" = 0 ]; then
-		# go test failed without a package line: a build or setup error.
-		[ -n "${pass[(no package line)]+x}" ] || { pass["(no package line)"]=0; fail["(no package line)"]=0; tests["(no package line)"]=""; order+=("(no package line)"); }
-		fail["(no package line)"]=$((fail["(no package line)"] + 1))
-	fi
-	echo "run $run/$K: $status in ${secs}s ($nfail package(s) failed) $log"
-done
+}
+
+if [ ${#tables[@]} -gt 0 ]; then
+	# -table: the table of runs already made, from their logs.
+	stop_burners
+	K=0
+	for d in "${tables[@]}"; do
+		for log in "$d"/run-*.log; do
+			[ -f "$log" ] || continue
+			K=$((K + 1))
+			tally "$log"
+			[ "$nfail" = 0 ] || failed_runs=$((failed_runs + 1))
+			echo "$log: $nfail package(s) failed"
+		done
+	done
+else
+	for ((run = 1; run <= K; run++)); do
+		log=$LOG_DIR/run-$run.log
+		: >"$log"
+		start=$(date +%s)
+		if one_run; then status=PASS; else status=FAIL; failed_runs=$((failed_runs + 1)); fi
+		secs=$(($(date +%s) - start))
+		tally "$log"
+		if [ "$status" = FAIL ] && [ "$nfail" = 0 ]; then
+			# go test failed without a package line: a build or setup error.
+			[ -n "${pass[(no package line)]+x}" ] || { pass["(no package line)"]=0; fail["(no package line)"]=0; tests["(no package line)"]=""; order+=("(no package line)"); }
+			fail["(no package line)"]=$((fail["(no package line)"] + 1))
+		fi
+		echo "run $run/$K: $status in ${secs}s ($nfail package(s) failed) $log"
+	done
+fi
 stop_burners
 
 echo
@@ -145,5 +178,9 @@ for pkg in "${order[@]}"; do
 	printf '%-50s %6d %6d  %s\n' "$pkg" "${pass[$pkg]}" "${fail[$pkg]}" "${tests[$pkg]}"
 done
 echo
-echo "stress-test: $((K - failed_runs))/$K run(s) passed with $nburn burner(s) ($BURNERS per core)"
+if [ ${#tables[@]} -gt 0 ]; then
+	echo "stress-test: $((K - failed_runs))/$K logged run(s) passed"
+else
+	echo "stress-test: $((K - failed_runs))/$K run(s) passed with $nburn burner(s) ($BURNERS per core)"
+fi
 [ "$failed_runs" = 0 ]
