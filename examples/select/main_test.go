@@ -17,8 +17,10 @@ func TestSelect(t *testing.T) {
 	}
 	region := tracetest.Region(t, tr, "select")
 	took := time.Duration(region.End - region.Start)
-	if took < 50*time.Millisecond || took > 50*time.Millisecond+300*time.Millisecond {
-		t.Errorf("the race took %v, want about 50ms", took)
+	// Decided by the 50 ms branch, not the 10 s one (a busy machine can
+	// add hundreds of milliseconds, never seconds).
+	if took < 50*time.Millisecond || took > 5*time.Second {
+		t.Errorf("the race took %v, want about 50ms, far from the slow branch's 10s", took)
 	}
 	// main waited in its select until the fast branch answered.
 	caller := tr.Goroutine(region.Goroutine)
@@ -34,7 +36,7 @@ func TestSelect(t *testing.T) {
 			t.Errorf("%s is still blocked at the end of the trace (on %v), want gone", name, g.EndReason)
 		}
 		wait := tracetest.Longest(tracetest.Blocked(g, parse.ReasonSelect))
-		if wait.Duration() < 45*time.Millisecond || wait.Duration() > time.Second {
+		if wait.Duration() < 45*time.Millisecond || wait.Duration() > 5*time.Second {
 			t.Errorf("%s waited %v in its select, want about 50ms", name, wait.Duration())
 		}
 		if wait.End > region.End {

@@ -144,7 +144,10 @@ func checkInvariants(t *testing.T, tr *parse.Trace) {
 func TestChanReceive(t *testing.T) {
 	tr := capture(t, func() { workload.ChanWait(100 * time.Millisecond) })
 	g := named(t, tr, "receiver")[0]
-	within(t, "receiver blocked on chan receive", ms(g.Totals.Blocked[parse.ReasonChanRecv]), 90*time.Millisecond, 600*time.Millisecond)
+	// At least the sender's sleep; how much longer depends on the machine
+	// (a busy one stops the process for hundreds of milliseconds): at
+	// most the trace.
+	within(t, "receiver blocked on chan receive", ms(g.Totals.Blocked[parse.ReasonChanRecv]), 90*time.Millisecond, ms(tr.Duration))
 	if g.End != parse.EndExited {
 		t.Errorf("receiver end = %v, want exited", g.End)
 	}
@@ -241,7 +244,7 @@ func TestRWMutexWaitGroupSleepSelect(t *testing.T) {
 		{"selector", parse.ReasonSelect},
 	} {
 		for _, g := range named(t, tr, c.name) {
-			within(t, c.name+" blocked on "+c.reason.String(), ms(g.Totals.Blocked[c.reason]), d*9/10, d+500*time.Millisecond)
+			within(t, c.name+" blocked on "+c.reason.String(), ms(g.Totals.Blocked[c.reason]), d*9/10, ms(tr.Duration))
 			if o := g.Totals.BlockedTotal() - g.Totals.Blocked[c.reason]; o > int64(d/10) {
 				t.Errorf("%s: %v blocked for other reasons", c.name, ms(o))
 			}
@@ -388,7 +391,7 @@ func TestTasksRegionsLogsAndNames(t *testing.T) {
 	if fetch == nil || fetch.Task != task.ID {
 		t.Fatalf("fetch region %+v not in task %d", fetch, task.ID)
 	}
-	within(t, "fetch region", ms(fetch.End-fetch.Start), 5*time.Millisecond, 500*time.Millisecond)
+	within(t, "fetch region", ms(fetch.End-fetch.Start), 5*time.Millisecond, ms(task.End-task.Start))
 	if fetch.Start < task.Start || fetch.End > task.End {
 		t.Errorf("fetch region [%d,%d] outside its task [%d,%d]", fetch.Start, fetch.End, task.Start, task.End)
 	}
