@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -22,20 +23,28 @@ func startedIn(tr *parse.Trace, r parse.Region, name string) []*parse.Goroutine 
 }
 
 func TestBlockingSleep(t *testing.T) {
-	tr := tracetest.Record(t, func() {
+	// The busy-waiter holds its P for the whole 100 ms only if the OS runs
+	// the runtime's threads: on a busy machine a thread that lost its core
+	// leaves the busy-waiter runnable (it wanted the CPU, it did not get
+	// it). The trace shows that; such a recording is made again.
+	tr := tracetest.RecordFit(t, func() {
 		ctx := context.Background()
 		manySleeps(ctx)
 		spinVersusSleep(ctx)
 		inSyscall(ctx)
+	}, func(tr *parse.Trace) string {
+		for _, g := range tracetest.Named(tr, "busy-waiter") {
+			if run, wait := time.Duration(g.Totals.Running), time.Duration(g.Totals.Runnable); run < spin*7/10 && run+wait >= spin*9/10 {
+				return fmt.Sprintf("the busy-waiter ran %v and waited %v for a P", run, wait)
+			}
+		}
+		return ""
 	})
 
 	// 100 sleeps of 50 ms at once: about 50 ms, each goroutine blocked on
 	// sleep and hardly running.
 	sleeps := tracetest.Region(t, tr, "time.Sleep")
 	took := time.Duration(sleeps.End - sleeps.Start)
-	if took < nap || took > nap+300*time.Millisecond {
-		t.Errorf("%d sleeps of %v took %v, want about %v", sleepers, nap, took, nap)
-	}
 	gs := startedIn(tr, sleeps, "sleeper")
 	if len(gs) != sleepers {
 		t.Fatalf("%d sleepers, want %d", len(gs), sleepers)
@@ -47,6 +56,12 @@ func TestBlockingSleep(t *testing.T) {
 		if d := time.Duration(g.Totals.Blocked[parse.ReasonSleep]); d < nap-5*time.Millisecond {
 			t.Errorf("sleeper G%d slept %v, want %v", g.ID, d, nap)
 		}
+	}
+	// At once, not one after the other: the region lasted at least one nap
+	// and far less than the naps added up (how much more than one nap
+	// depends on how fast the machine starts 100 goroutines).
+	if took < nap || took > slept/10 {
+		t.Errorf("%d sleeps of %v took %v, %v asleep in all; want about %v, far less than the sum", sleepers, nap, took, slept, nap)
 	}
 	if ran > slept/10 {
 		t.Errorf("the sleepers ran %v and slept %v: want them parked, not running", ran, slept)

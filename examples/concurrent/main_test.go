@@ -58,11 +58,13 @@ func TestConcurrent(t *testing.T) {
 		if o := time.Duration(tracetest.Overlap(user.Start, user.End, order.Start, order.End)); o < 40*time.Millisecond {
 			t.Errorf("%s: fetchUser and fetchOrder overlap %v, want about 80ms", variant, o)
 		}
-		// Total: about the longer wait (100 ms), not the sum (180 ms).
-		// The upper bound only allows for a loaded machine; the overlap
-		// above is what shows the waits did not add up.
+		// Total: about the longer wait (100 ms), not the sum (180 ms). The
+		// overlap above is what shows the waits did not add up; how much
+		// longer than 100 ms it took depends on the machine (a busy one
+		// stops the process for hundreds of milliseconds), so only the
+		// lower bound is checked.
 		total := time.Duration(outer.End - outer.Start)
-		if total < 100*time.Millisecond || total > 100*time.Millisecond+300*time.Millisecond {
+		if total < 100*time.Millisecond {
 			t.Errorf("%s: both fetches took %v, want about 100ms", variant, total)
 		}
 		// Meanwhile the caller was blocked on the group's WaitGroup.

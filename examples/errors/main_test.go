@@ -30,7 +30,9 @@ func TestErrors(t *testing.T) {
 	}
 	region := tracetest.Region(t, tr, "fetch-all")
 	took := time.Duration(region.End - region.Start)
-	if took < 30*time.Millisecond || took > 500*time.Millisecond {
+	// Far from the others' 1 s (a busy machine adds hundreds of
+	// milliseconds at most).
+	if took < 30*time.Millisecond || took >= time.Second {
 		t.Errorf("fetchAll took %v, want about 30ms (the failure), far from the others' 1s", took)
 	}
 	failing := tracetest.One(t, tr, "fetch-settings")
@@ -46,7 +48,7 @@ func TestErrors(t *testing.T) {
 		wait := tracetest.Longest(tracetest.Blocked(g, parse.ReasonSelect))
 		// Each fetch waited until the failure and stopped within the
 		// group: the 1 s fetches were cut off at about 30 ms.
-		if wait.Duration() > 500*time.Millisecond || wait.End > region.End {
+		if wait.Duration() >= time.Second || wait.End > region.End {
 			t.Errorf("%s waited %v (ending %v after the group), want about 30ms within the group", name, wait.Duration(), time.Duration(wait.End-region.End))
 		}
 		if wait.End < failed.End {

@@ -51,9 +51,11 @@ func TestJoinThree(t *testing.T) {
 		t.Errorf("the three fetches were in flight together for %v, want about 60ms (the shortest)", time.Duration(common))
 	}
 	// About the longest wait (100 ms), not the 240 ms sum: the shared
-	// stretch above shows it; the upper bound allows for a loaded machine.
+	// stretch above shows it. How much longer it took depends on the
+	// machine (a busy one stops the process for hundreds of
+	// milliseconds): only the lower bound is checked.
 	total := time.Duration(ind.End - ind.Start)
-	if total < 100*time.Millisecond || total > 100*time.Millisecond+300*time.Millisecond {
+	if total < 100*time.Millisecond {
 		t.Errorf("independent fetches took %v, want about 100ms (the longest)", total)
 	}
 	t.Logf("independent: %v, all three in flight together for %v", total, time.Duration(common))
@@ -66,7 +68,7 @@ func TestJoinThree(t *testing.T) {
 		t.Errorf("fetchOrdersFor started %v before fetchUser ended", time.Duration(first.End-second.Start))
 	}
 	total = time.Duration(dep.End - dep.Start)
-	if total < 180*time.Millisecond || total > 180*time.Millisecond+300*time.Millisecond {
+	if total < 180*time.Millisecond { // at least the sum; the order above is the point
 		t.Errorf("dependent fetches took %v, want about 180ms (the sum)", total)
 	}
 	t.Logf("dependent: %v, fetchOrdersFor started %v after fetchUser ended", total, time.Duration(second.Start-first.End))

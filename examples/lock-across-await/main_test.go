@@ -85,10 +85,11 @@ func TestLockAcrossAwait(t *testing.T) {
 		}
 	}
 	// The convoy costs at least workers × slow (checked above); the others
-	// about one slow call (the overlap above is what shows it; the upper
-	// bound allows for a loaded machine).
+	// about one slow call: the overlap above is what shows it, and how
+	// much longer they took depends on the machine (a busy one stops the
+	// process for hundreds of milliseconds), so only at least one call.
 	for _, name := range []string{"short-lock", "channel-owned"} {
-		if durations[name] < slow || durations[name] > slow+300*time.Millisecond {
+		if durations[name] < slow {
 			t.Errorf("%s took %v, want about one call (%v)", name, durations[name], slow)
 		}
 	}

@@ -22,9 +22,10 @@ func TestSequential(t *testing.T) {
 	if o := tracetest.Overlap(user.Start, user.End, order.Start, order.End); o != 0 || order.Start < user.End {
 		t.Errorf("fetchUser [%d,%d] and fetchOrder [%d,%d] overlap by %v", user.Start, user.End, order.Start, order.End, time.Duration(o))
 	}
-	// Total: the sum of the waits.
+	// Total: at least the sum of the waits (how much more depends on the
+	// machine; that they did not overlap is checked above).
 	total := time.Duration(order.End - user.Start)
-	if total < 180*time.Millisecond || total > 180*time.Millisecond+300*time.Millisecond {
+	if total < 180*time.Millisecond {
 		t.Errorf("both fetches took %v, want about 180ms (the sum)", total)
 	}
 	t.Logf("sequential: %v", total)

@@ -37,9 +37,11 @@ func TestSpawn(t *testing.T) {
 		t.Errorf("the three tasks slept together for %v, want most of 50ms", time.Duration(common))
 	}
 	// From the first start to the last end: about one sleep, not three.
+	// A busy machine stretches all three at once (the process stops), so
+	// the span is compared with the sleeps as the trace measured them.
 	span := time.Duration(max(sleeps[0].End, sleeps[1].End, sleeps[2].End) - min(sleeps[0].Start, sleeps[1].Start, sleeps[2].Start))
-	if span > 50*time.Millisecond+300*time.Millisecond {
-		t.Errorf("the three sleeps spread over %v, want about 50ms", span)
+	if sum := sleeps[0].Duration() + sleeps[1].Duration() + sleeps[2].Duration(); span >= sum*2/3 {
+		t.Errorf("the three sleeps spread over %v, %v asleep in all: want about one sleep, not the sum", span, sum)
 	}
 	t.Logf("three tasks slept together for %v; %v from the first to the last", time.Duration(common), span)
 }
