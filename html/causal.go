@@ -135,14 +135,6 @@ func wakerPlace(t *parse.Trace, stk parse.StackID) string {
 	return fmt.Sprintf("%s (%s)", op, loc)
 }
 
-// shortFunc is a function without its package path: "main.worker".
-func shortFunc(fn string) string {
-	if i := strings.LastIndex(fn, "/"); i >= 0 {
-		return fn[i+1:]
-	}
-	return fn
-}
-
 // pathView is one critical path in the Critical path section.
 type pathView struct {
 	Of, Instance, Goroutine, Duration, Window string

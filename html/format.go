@@ -156,3 +156,44 @@ func plainCount(n int, one, many string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// shortFunc drops the package path of a function name but its last
+// element (and the one before a major-version suffix), so that what tells
+// functions apart stays when a label is cut:
+// "github.com/alitto/pond.(*WorkerPool).purge" is "pond.(*WorkerPool).purge",
+// "github.com/panjf2000/ants/v2.(*goWorker).run.func1" is
+// "ants/v2.(*goWorker).run.func1". Only the package path is looked at:
+// slashes in type parameters ("F[...]") or after it stay.
+func shortFunc(fn string) string {
+	pkg := fn
+	if i := strings.IndexAny(pkg, "[("); i >= 0 {
+		pkg = pkg[:i]
+	}
+	slash := strings.LastIndexByte(pkg, '/')
+	if slash < 0 {
+		return fn
+	}
+	// The package path ends at the first dot after its last slash.
+	if dot := strings.IndexByte(pkg[slash+1:], '.'); dot > 0 && isMajorVersion(pkg[slash+1:slash+1+dot]) {
+		if prev := strings.LastIndexByte(pkg[:slash], '/'); prev >= 0 {
+			slash = prev
+		} else {
+			return fn
+		}
+	}
+	return fn[slash+1:]
+}
+
+// isMajorVersion says whether a path element is a module's major version
+// suffix ("v2").
+func isMajorVersion(s string) bool {
+	if len(s) < 2 || s[0] != 'v' {
+		return false
+	}
+	for _, c := range s[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -2,6 +2,7 @@ package html
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/vizrun/vizrun/internal/parse"
@@ -117,5 +118,45 @@ func TestRowsDiverse(t *testing.T) {
 	firsts := fmt.Sprint(got[0].ID, got[1].ID, got[2].ID)
 	if firsts != fmt.Sprint(1, 91, 96) {
 		t.Errorf("first three %s, want one of each way of ending", firsts)
+	}
+}
+
+func TestShortFunc(t *testing.T) {
+	for in, want := range map[string]string{
+		"github.com/alitto/pond.(*WorkerPool).purge":         "pond.(*WorkerPool).purge",
+		"github.com/panjf2000/ants/v2.(*goWorker).run.func1": "ants/v2.(*goWorker).run.func1",
+		"main.main":              "main.main",
+		"net/http.(*conn).serve": "http.(*conn).serve",
+		"example.com/p.F[go.shape.*example.com/q.T]": "p.F[go.shape.*example.com/q.T]",
+		"v2.F":          "v2.F",
+		"(unknown)":     "(unknown)",
+		"TestFoo.func1": "TestFoo.func1",
+	} {
+		if got := shortFunc(in); got != want {
+			t.Errorf("shortFunc(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestRowLabelsShort: the ants test suite's rows are named by function
+// without the package path (github.com/panjf2000/...), which the axis would
+// cut every label at; the tooltip keeps the full name.
+func TestRowLabelsShort(t *testing.T) {
+	tr := readTrace(t, "../testdata/corpus/ants.trace.gz")
+	d := readData(t, render(t, tr, Options{}))
+	purge := false
+	for _, r := range d.Timeline.Rows {
+		if strings.Contains(r.Label, "github.com/") {
+			t.Errorf("row label %q keeps the package path", r.Label)
+		}
+		if strings.Contains(r.Full, "github.com/panjf2000/ants/v2.(*poolCommon).purgeStaleWorkers") {
+			purge = true
+			if !strings.Contains(r.Label, " ants/v2.(*poolCommon).purgeStaleWorkers") {
+				t.Errorf("purge row %q: label %q", r.Full, r.Label)
+			}
+		}
+	}
+	if !purge {
+		t.Error("no row for the purge goroutine with its full name in the tooltip")
 	}
 }
