@@ -35,16 +35,19 @@ func (b *builder) buildWaterfall() {
 		code int
 		v    int64
 	}
+	// Each part's name says what it is in the few words the chart's axis
+	// shows (jsFmtRow cuts past 38 characters): "idle: blocked on mutex",
+	// not a shared "idle while goroutines were blocked on…".
 	parts := []part{
 		{"running the program", catRunning, w.UserNs},
 		{"GC and runtime", catRuntime, w.RuntimeNs},
-		{"idle while goroutines waited for a P", catRunnable, w.RunnableNs},
+		{"idle: waiting for a P", catRunnable, w.RunnableNs},
 	}
 	for _, bl := range sortedBlocked(w.BlockedNs) {
 		r, _ := parse.ParseReason(bl.Reason)
-		parts = append(parts, part{"idle while goroutines were blocked on " + bl.Reason, reasonCat(r), bl.TotalNs})
+		parts = append(parts, part{"idle: blocked on " + bl.Reason, reasonCat(r), bl.TotalNs})
 	}
-	parts = append(parts, part{"idle with nothing to do", catIdle, w.IdleNs})
+	parts = append(parts, part{"idle: nothing to do", catIdle, w.IdleNs})
 	vals := []int64{w.CapacityNs}
 	for _, p := range parts {
 		vals = append(vals, p.v)
