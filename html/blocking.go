@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"strconv"
+	"strings"
 
 	"github.com/vizrun/vizrun/internal/parse"
 	"github.com/vizrun/vizrun/internal/pprofout"
@@ -34,6 +35,10 @@ type siteRow struct {
 	Func, Loc, Reason, Total, Max, Avg string
 	Count                              int64
 	Frames                             []string
+	// Std: the site is a frame of the standard library (a goroutine
+	// that blocked inside it, like an HTTP connection reader in
+	// net.(*netFD).Read), not of the program's own code.
+	Std bool
 	// Holders: for plain mutexes and RWMutexes, who held the lock while
 	// goroutines waited here (from who woke them), most blame first.
 	Holders []string
@@ -134,7 +139,7 @@ func (b *builder) buildBlocking() {
 		b.v.Sites = append(b.v.Sites, siteRow{
 			Func: fn, Loc: loc, Reason: st.Reason, Count: st.Count,
 			Total: ct(st.TotalNs), Max: cm(st.MaxNs), Avg: ca(st.TotalNs / max(st.Count, 1)),
-			Frames: stackText(t, st.Stack), Holders: holderLines(st.Holders),
+			Frames: stackText(t, st.Stack), Holders: holderLines(st.Holders), Std: stdFunc(st.Frame.Function),
 		})
 		b.v.SiteHolders = b.v.SiteHolders || len(st.Holders) > 0
 	}
@@ -175,6 +180,19 @@ func (b *builder) buildPprof() {
 			b.v.Pprof[key] = cmd
 		}
 	}
+}
+
+// stdFunc says whether fn is a function of the standard library: its
+// package path's first element has no dot, and it is not main.
+func stdFunc(fn string) bool {
+	if fn == "" || strings.HasPrefix(fn, "main.") {
+		return false
+	}
+	first, _, _ := strings.Cut(fn, "/")
+	if !strings.Contains(fn, "/") {
+		first, _, _ = strings.Cut(fn, ".")
+	}
+	return !strings.Contains(first, ".")
 }
 
 // siteName is a call site as the tables show it; a frame of the vizrun
