@@ -7,6 +7,7 @@ import (
 
 	"github.com/vizrun/vizrun/internal/parse"
 	"github.com/vizrun/vizrun/internal/summary"
+	"github.com/vizrun/vizrun/internal/units"
 )
 
 // The lost-parallelism waterfall, in P-time: GOMAXPROCS × wall time is what
@@ -48,11 +49,7 @@ func (b *builder) buildWaterfall() {
 		parts = append(parts, part{"idle: blocked on " + bl.Reason, reasonCat(r), bl.TotalNs})
 	}
 	parts = append(parts, part{"idle: nothing to do", catIdle, w.IdleNs})
-	vals := []int64{w.CapacityNs}
-	for _, p := range parts {
-		vals = append(vals, p.v)
-	}
-	col := durColumn(vals)
+	col := units.Duration
 	row := func(name string, code int, v int64) waterfallRow {
 		return waterfallRow{Name: name, Code: code, Value: col(v), Share: percent(float64(v) / float64(w.CapacityNs))}
 	}

@@ -72,3 +72,22 @@ func TestSitesSayWhatTheyAre(t *testing.T) {
 }
 
 var summaryRe = regexp.MustCompile(`<summary>(\S+) <span class="loc">[^<]*</span>(.*?)</summary>`)
+
+// TestTableDurations: tables print durations as the rest of the report
+// does (units.Duration), not a long wait as "4 322 156 ms" in the unit of
+// its column's median (issue 17). The ants suite's goroutines were blocked
+// on chan receive for 56.6 s of goroutine-time, beside waits of µs.
+func TestTableDurations(t *testing.T) {
+	long := regexp.MustCompile(`\d[\x{2009} ]\d{3}(\.\d+)? (ns|µs|ms|s)\b`)
+	for _, name := range []string{"ants", "http-mutex", "mixed-long"} {
+		tr := readTrace(t, "../testdata/corpus/"+name+".trace.gz")
+		page := string(render(t, tr, Options{}))
+		body := page[strings.Index(page, "<body"):strings.Index(page, `id="vz-data"`)]
+		for _, m := range long.FindAllString(body, 5) {
+			t.Errorf("%s: duration %q printed in too small a unit", name, m)
+		}
+		if name == "ants" && !strings.Contains(body, `<td class="num">56.6 s</td>`) {
+			t.Errorf("ants: no 56.6 s of chan receive in the blocked-by-reason table")
+		}
+	}
+}
