@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/summary"
 )
 
 // groupsTrace has, like the memory example, a big group of identical
@@ -158,5 +159,83 @@ func TestRowLabelsShort(t *testing.T) {
 	}
 	if !purge {
 		t.Error("no row for the purge goroutine with its full name in the tooltip")
+	}
+}
+
+// TestRowsFindingsFirst: the HTTP server's lock-contention finding is
+// about its conn.serve goroutines; their rows open the timeline, before the
+// client's transport rows (issue 17).
+func TestRowsFindingsFirst(t *testing.T) {
+	tr := readTrace(t, "../testdata/corpus/http-mutex.trace.gz")
+	s := summary.Build(tr, "")
+	named := map[int64]bool{}
+	for _, f := range s.Findings {
+		for _, id := range f.Goroutines {
+			named[int64(id)] = true
+		}
+	}
+	if len(named) == 0 {
+		t.Fatal("no finding names a goroutine")
+	}
+	d := readData(t, render(t, tr, Options{}))
+	var top []rowData
+	for _, r := range d.Timeline.Rows {
+		if r.Parent < 0 {
+			top = append(top, r)
+		}
+	}
+	if len(top) == 0 || !named[top[0].G] {
+		t.Fatalf("the first row is %q, not a goroutine a finding names", top[0].Label)
+	}
+	if !strings.Contains(top[0].Label, "http.(*conn).serve") {
+		t.Errorf("the first row is %q, want a conn.serve goroutine", top[0].Label)
+	}
+	// The groups the findings name are all before any other group.
+	other := false
+	for _, r := range top {
+		isNamed := r.Kind == "g" && named[r.G]
+		if other && isNamed {
+			t.Errorf("row %q, named by a finding, comes after rows no finding names", r.Label)
+		}
+		if !isNamed && (r.Kind != "g" || !strings.Contains(r.Label, "http.(*conn).serve")) {
+			other = true
+		}
+	}
+}
+
+// TestRowsFoldTimers: x/sync's semaphore tests start goroutines for their
+// contexts' deadlines (context.WithDeadlineCause.func2), which end at once:
+// they fold into their group's row, after the program's own rows.
+func TestRowsFoldTimers(t *testing.T) {
+	tr := readTrace(t, "../testdata/corpus/semaphore.trace.gz")
+	timers := 0
+	for _, g := range tr.Goroutines {
+		if strings.HasPrefix(g.StartFunc, "context.WithDeadlineCause") {
+			timers++
+		}
+	}
+	if timers == 0 {
+		t.Fatal("no context deadline goroutine in the trace")
+	}
+	d := readData(t, render(t, tr, Options{}))
+	folded, seenFold := false, false
+	for _, r := range d.Timeline.Rows {
+		if r.Parent >= 0 {
+			continue
+		}
+		if strings.HasPrefix(r.Label, "context.") || strings.Contains(r.Label, " context.") {
+			if r.Kind != "fold" {
+				t.Errorf("timer goroutine row %q has a row of its own", r.Label)
+			}
+			folded = true
+			seenFold = true
+			continue
+		}
+		if seenFold && r.Label != fmt.Sprintf("runtime ×%d", r.N) {
+			t.Errorf("row %q comes after the timers' folded rows", r.Label)
+		}
+	}
+	if !folded {
+		t.Error("no folded row of the context deadline goroutines")
 	}
 }
