@@ -122,10 +122,17 @@ func planRows(t *parse.Trace, maxRows int, must map[parse.GoID]bool, also ...map
 			keep[g.ID] = !timers[g.ID]
 		}
 	} else {
+		// The goroutines findings name may take every row (up to
+		// maxMustRows): "show in the timeline" must land on a row; those on
+		// critical paths, three quarters of them.
 		budget := maxRows * 3 / 4
-		for _, set := range append([]map[parse.GoID]bool{must}, also...) {
+		for i, set := range append([]map[parse.GoID]bool{must}, also...) {
+			limit := min(maxMustRows, budget)
+			if i == 0 {
+				limit = min(maxMustRows, max(maxRows, 1))
+			}
 			for _, g := range user {
-				if set[g.ID] && len(keep) < min(maxMustRows, budget) {
+				if set[g.ID] && !keep[g.ID] && len(keep) < limit {
 					keep[g.ID] = true
 				}
 			}

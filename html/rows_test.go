@@ -239,3 +239,21 @@ func TestRowsFoldTimers(t *testing.T) {
 		t.Error("no folded row of the context deadline goroutines")
 	}
 }
+
+// TestRowsForEveryNamedGoroutine: with as few rows as goroutines findings
+// name (vizrun report -rows 4), each of them still gets one.
+func TestRowsForEveryNamedGoroutine(t *testing.T) {
+	tr := groupsTrace(100, 20)
+	must := map[parse.GoID]bool{2: true, 3: true, 50: true, 110: true}
+	own := map[parse.GoID]bool{}
+	for _, r := range planRows(tr, 4, must) {
+		if r.g != nil && r.parent < 0 {
+			own[r.g.ID] = true
+		}
+	}
+	for id := range must {
+		if !own[id] {
+			t.Errorf("G%d, named by a finding, has no row", id)
+		}
+	}
+}
