@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"strconv"
+	"strings"
 
 	"github.com/vizrun/vizrun/internal/parse"
 	"github.com/vizrun/vizrun/internal/pprofout"
@@ -34,6 +35,10 @@ type siteRow struct {
 	Func, Loc, Reason, Total, Max, Avg string
 	Count                              int64
 	Frames                             []string
+	// Std: the site is a frame of the standard library (a goroutine
+	// that blocked inside it, like an HTTP connection reader in
+	// net.(*netFD).Read), not of the program's own code.
+	Std bool
 	// Holders: for plain mutexes and RWMutexes, who held the lock while
 	// goroutines waited here (from who woke them), most blame first.
 	Holders []string
@@ -43,16 +48,11 @@ type siteRow struct {
 func (b *builder) buildBlocking() {
 	s, t := b.sum, b.t
 	// By reason: the chart and the table list the same reasons.
-	totals := make([]int64, 0, len(s.Blocked))
-	for _, r := range s.Blocked {
-		totals = append(totals, r.TotalNs)
-	}
-	col := durColumn(totals)
 	reasons := barLine{Name: b.chart("reasons").Series[0], Code: -1}
 	for _, r := range s.Blocked {
 		rr, _ := parse.ParseReason(r.Reason)
 		c := reasonCat(rr)
-		b.v.Reasons = append(b.v.Reasons, reasonRow{Name: r.Reason, Code: c, Total: col(r.TotalNs),
+		b.v.Reasons = append(b.v.Reasons, reasonRow{Name: r.Reason, Code: c, Total: units.Duration(r.TotalNs),
 			Share: percent(float64(r.TotalNs) / float64(max(s.Time.BlockedNs, 1)))})
 		b.d.Bars.Reasons.Labels = append(b.d.Bars.Reasons.Labels, r.Reason)
 		b.d.Bars.Reasons.Codes = append(b.d.Bars.Reasons.Codes, c)
@@ -60,7 +60,7 @@ func (b *builder) buildBlocking() {
 	}
 	b.d.Bars.Reasons.Series = []barLine{reasons}
 	if s.Time.SyscallNs > 0 {
-		b.v.SyscallNote = fmt.Sprintf("Not counted as blocked: %s in system calls (a state of its own).", col(s.Time.SyscallNs))
+		b.v.SyscallNote = fmt.Sprintf("Not counted as blocked: %s in system calls (a state of its own).", units.Duration(s.Time.SyscallNs))
 	}
 
 	// By group, the busiest user groups stacked by state and reason.
@@ -103,38 +103,24 @@ func (b *builder) buildBlocking() {
 		}
 	}
 
-	// The groups' table: one unit per column.
-	cols := make([][]int64, 4)
-	for _, g := range s.Groups {
-		cols[0] = append(cols[0], g.RunningNs)
-		cols[1] = append(cols[1], g.RunnableNs)
-		cols[2] = append(cols[2], g.BlockedNs)
-		cols[3] = append(cols[3], g.SyscallNs)
-	}
-	running, runnable, blocked, syscall := durColumn(cols[0]), durColumn(cols[1]), durColumn(cols[2]), durColumn(cols[3])
+	// The groups' table.
+	d := units.Duration
 	for _, g := range s.Groups {
 		b.v.Groups = append(b.v.Groups, groupRow{
 			Name: shorten(g.Name, maxName), N: g.Goroutines, Leaked: g.Leaked,
-			Running: running(g.RunningNs), Runnable: runnable(g.RunnableNs),
-			Blocked: blocked(g.BlockedNs), Syscall: syscall(g.SyscallNs), TopReason: g.TopReason,
+			Running: d(g.RunningNs), Runnable: d(g.RunnableNs),
+			Blocked: d(g.BlockedNs), Syscall: d(g.SyscallNs), TopReason: g.TopReason,
 		})
 	}
 	b.v.GroupsMore = s.GroupsTotal - len(s.Groups)
 
 	// Call sites.
-	var tot, longest, avg []int64
-	for _, st := range s.Sites {
-		tot = append(tot, st.TotalNs)
-		longest = append(longest, st.MaxNs)
-		avg = append(avg, st.TotalNs/max(st.Count, 1))
-	}
-	ct, cm, ca := durColumn(tot), durColumn(longest), durColumn(avg)
 	for _, st := range s.Sites {
 		fn, loc := siteName(st.Frame)
 		b.v.Sites = append(b.v.Sites, siteRow{
 			Func: fn, Loc: loc, Reason: st.Reason, Count: st.Count,
-			Total: ct(st.TotalNs), Max: cm(st.MaxNs), Avg: ca(st.TotalNs / max(st.Count, 1)),
-			Frames: stackText(t, st.Stack), Holders: holderLines(st.Holders),
+			Total: d(st.TotalNs), Max: d(st.MaxNs), Avg: d(st.TotalNs / max(st.Count, 1)),
+			Frames: stackText(t, st.Stack), Holders: holderLines(st.Holders), Std: stdFunc(st.Frame.Function),
 		})
 		b.v.SiteHolders = b.v.SiteHolders || len(st.Holders) > 0
 	}
@@ -175,6 +161,19 @@ func (b *builder) buildPprof() {
 			b.v.Pprof[key] = cmd
 		}
 	}
+}
+
+// stdFunc says whether fn is a function of the standard library: its
+// package path's first element has no dot, and it is not main.
+func stdFunc(fn string) bool {
+	if fn == "" || strings.HasPrefix(fn, "main.") {
+		return false
+	}
+	first, _, _ := strings.Cut(fn, "/")
+	if !strings.Contains(fn, "/") {
+		first, _, _ = strings.Cut(fn, ".")
+	}
+	return !strings.Contains(first, ".")
 }
 
 // siteName is a call site as the tables show it; a frame of the vizrun

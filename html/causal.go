@@ -135,14 +135,6 @@ func wakerPlace(t *parse.Trace, stk parse.StackID) string {
 	return fmt.Sprintf("%s (%s)", op, loc)
 }
 
-// shortFunc is a function without its package path: "main.worker".
-func shortFunc(fn string) string {
-	if i := strings.LastIndex(fn, "/"); i >= 0 {
-		return fn[i+1:]
-	}
-	return fn
-}
-
 // pathView is one critical path in the Critical path section.
 type pathView struct {
 	Of, Instance, Goroutine, Duration, Window string
@@ -334,11 +326,6 @@ func (b *builder) buildPaths(plan []plannedRow, rows []rowSource) {
 	rowOf := rowsOfG(rows, plan)
 	t := b.t
 	u := traceUnit(t.Duration)
-	var durs []int64
-	for _, cp := range b.sum.Paths {
-		durs = append(durs, cp.DurationNs)
-	}
-	col := durColumn(durs)
 	type walk struct {
 		g        parse.GoID
 		from, to int64
@@ -349,7 +336,7 @@ func (b *builder) buildPaths(plan []plannedRow, rows []rowSource) {
 		if cp.Instance != "" {
 			name += " " + cp.Instance
 		}
-		pv := pathView{Of: shorten(cp.Of, maxName), Instance: cp.Instance, Duration: col(cp.DurationNs), Hops: cp.Hops,
+		pv := pathView{Of: shorten(cp.Of, maxName), Instance: cp.Instance, Duration: units.Duration(cp.DurationNs), Hops: cp.Hops,
 			Window: atTime(cp.FromNs, u, t.Duration/10000) + " → " + atTime(cp.ToNs, u, t.Duration/10000)}
 		pv.Through = throughGoroutines(t, &cp.Path)
 		pv.Goroutine = fmt.Sprintf("G%d", cp.Goroutine)

@@ -186,6 +186,9 @@ type ganttData struct {
 // rowData is one row of a gantt chart.
 type rowData struct {
 	Label string `json:"label"`
+	// Full is the label with the full name, for the tooltip, when Label
+	// shortens it (a function name without its package path).
+	Full string `json:"full,omitempty"`
 	// Kind: "g" a goroutine, "fold" a group's goroutines folded into one
 	// row, "p" a P, "gc" the GC rows, "task"/"region" a type.
 	Kind  string `json:"kind"`

@@ -2,7 +2,6 @@ package html
 
 import (
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -10,11 +9,10 @@ import (
 	"github.com/vizrun/vizrun/internal/units"
 )
 
-// Numbers as the report prints them. Durations in cards and sentences use
-// units.Duration (three significant digits, the unit that fits); a table
-// column prints all its durations in one unit (durColumn), so they compare
-// at a glance; and a number too small for its digits says so ("<0.01")
-// rather than passing for zero.
+// Numbers as the report prints them. Durations, in cards, sentences and
+// tables alike (durColumn), use units.Duration (three significant digits,
+// the unit that fits, minutes and hours past 100 s); and a number too small
+// for its digits says so ("<0.01") rather than passing for zero.
 
 // small formats a non-negative quantity with two decimals.
 func small(f float64) string {
@@ -49,47 +47,6 @@ func unitFor(ns float64) timeUnit {
 		}
 	}
 	return u
-}
-
-// durColumn returns a formatter printing every value of a table column in
-// the same unit: the unit of the column's median (non-zero) value, with
-// three significant digits per value.
-func durColumn(values []int64) func(int64) string {
-	var nz []int64
-	for _, v := range values {
-		if v > 0 {
-			nz = append(nz, v)
-		}
-	}
-	u := timeUnits[0]
-	if len(nz) > 0 {
-		slices.Sort(nz)
-		u = unitFor(float64(nz[len(nz)/2]))
-	}
-	return func(ns int64) string { return inUnit(ns, u) }
-}
-
-// inUnit prints ns in unit u with three significant digits (all the
-// integer digits of a large value, grouped by thousands).
-func inUnit(ns int64, u timeUnit) string {
-	if ns == 0 {
-		return "0 " + u.name
-	}
-	neg := ""
-	if ns < 0 {
-		neg, ns = "-", -ns
-	}
-	f := float64(ns) / u.ns
-	if f < 0.001 {
-		return "<0.001 " + u.name
-	}
-	dec := 0
-	if f < 100 {
-		dec = 2 - int(math.Floor(math.Log10(f)))
-		dec = min(dec, 4)
-	}
-	s := strconv.FormatFloat(f, 'f', dec, 64)
-	return neg + group(s) + " " + u.name
 }
 
 // group separates the thousands of the integer part with thin spaces.
@@ -156,3 +113,44 @@ func plainCount(n int, one, many string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// shortFunc drops the package path of a function name but its last
+// element (and the one before a major-version suffix), so that what tells
+// functions apart stays when a label is cut:
+// "github.com/alitto/pond.(*WorkerPool).purge" is "pond.(*WorkerPool).purge",
+// "github.com/panjf2000/ants/v2.(*goWorker).run.func1" is
+// "ants/v2.(*goWorker).run.func1". Only the package path is looked at:
+// slashes in type parameters ("F[...]") or after it stay.
+func shortFunc(fn string) string {
+	pkg := fn
+	if i := strings.IndexAny(pkg, "[("); i >= 0 {
+		pkg = pkg[:i]
+	}
+	slash := strings.LastIndexByte(pkg, '/')
+	if slash < 0 {
+		return fn
+	}
+	// The package path ends at the first dot after its last slash.
+	if dot := strings.IndexByte(pkg[slash+1:], '.'); dot > 0 && isMajorVersion(pkg[slash+1:slash+1+dot]) {
+		if prev := strings.LastIndexByte(pkg[:slash], '/'); prev >= 0 {
+			slash = prev
+		} else {
+			return fn
+		}
+	}
+	return fn[slash+1:]
+}
+
+// isMajorVersion says whether a path element is a module's major version
+// suffix ("v2").
+func isMajorVersion(s string) bool {
+	if len(s) < 2 || s[0] != 'v' {
+		return false
+	}
+	for _, c := range s[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

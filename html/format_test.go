@@ -7,24 +7,6 @@ import (
 )
 
 func TestColumnFormat(t *testing.T) {
-	// One unit per column: the median's.
-	col := durColumn([]int64{376e9, 188e9, 42_200e6, 9_450e6, 4_680e6, 2_830e6, 51_300e3, 557e3})
-	for v, want := range map[int64]string{
-		376e9:    "376 s",
-		42_200e6: "42.2 s",
-		2_830e6:  "2.83 s",
-		51_300e3: "0.0513 s",
-		557e3:    "<0.001 s",
-		0:        "0 s",
-	} {
-		if got := col(v); got != want {
-			t.Errorf("col(%d) = %q, want %q", v, got, want)
-		}
-	}
-	ms := durColumn([]int64{1_500_000, 2_000_000, 120_000_000_000})
-	if got := ms(120_000_000_000); got != "120\u2009000 ms" {
-		t.Errorf("large value in ms: %q", got)
-	}
 	for f, want := range map[float64]string{0: "0.00", 0.004: "<0.01", 0.42: "0.42", 1.666: "1.67"} {
 		if got := small(f); got != want {
 			t.Errorf("small(%v) = %q, want %q", f, got, want)

@@ -2,6 +2,7 @@ package html
 
 import (
 	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/units"
 )
 
 // Latency: how long things took one at a time, as histograms with their
@@ -65,16 +66,9 @@ func (b *builder) buildLatency() {
 		add("region", "region "+t.RegionTypes[i].Type, &t.RegionTypes[i].Hist)
 	}
 	b.d.Latency.Rows = rows
-	cols := make([][]int64, 4)
-	for _, r := range rows {
-		cols[0] = append(cols[0], r.P50)
-		cols[1] = append(cols[1], r.P90)
-		cols[2] = append(cols[2], r.P99)
-		cols[3] = append(cols[3], r.Max)
-	}
-	c50, c90, c99, cmax := durColumn(cols[0]), durColumn(cols[1]), durColumn(cols[2]), durColumn(cols[3])
+	d := units.Duration
 	for i, r := range rows {
 		b.v.Latency = append(b.v.Latency, latencyView{Kind: r.Kind, Name: r.Name, Count: group(itoa(r.Count)),
-			P50: c50(r.P50), P90: c90(r.P90), P99: c99(r.P99), Max: cmax(r.Max), Index: i})
+			P50: d(r.P50), P90: d(r.P90), P99: d(r.P99), Max: d(r.Max), Index: i})
 	}
 }

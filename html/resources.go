@@ -33,16 +33,7 @@ type leakRow struct {
 
 func (b *builder) buildResources() {
 	rs := b.sum.Resources
-	var tot, longest, avg []int64
-	for i, r := range rs {
-		if i == maxNamed {
-			break
-		}
-		tot = append(tot, r.TotalNs)
-		longest = append(longest, r.MaxNs)
-		avg = append(avg, r.TotalNs/max(r.Waits, 1))
-	}
-	ct, cm, ca := durColumn(tot), durColumn(longest), durColumn(avg)
+	ct, cm, ca := units.Duration, units.Duration, units.Duration
 	var rest resourceRow
 	var restN, restWaiters, restPending int
 	var restTotal, restMax int64

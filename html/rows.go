@@ -3,12 +3,19 @@ package html
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	"github.com/vizrun/vizrun/internal/parse"
 )
 
-// Which goroutines get a row of the timeline. While the program's
-// goroutines are at most MaxRows, each gets one. Past that:
+// Which goroutines get a row of the timeline, in which order. Groups
+// come in this order: those with a goroutine a finding or a leak names
+// (so the rows a CRITICAL finding is about are on screen when the timeline
+// opens), then the busiest; the goroutines of the runtime's timers (a
+// context's deadline, a time.AfterFunc callback: short-lived and many)
+// are folded into their group's row, and such groups come last. While
+// the program's other goroutines are at most MaxRows, each gets a row.
+// Past that:
 //
 //   - every goroutine a finding or a leak names gets a row (the finding's
 //     "show in the timeline" must land on it), then those on the critical
@@ -95,7 +102,11 @@ func planRows(t *parse.Trace, maxRows int, must map[parse.GoID]bool, also ...map
 	}
 	byGroup := map[int]*grp{}
 	var groups []*grp
+	timers := map[parse.GoID]bool{} // fold whatever the room (timerGoroutine)
 	for _, g := range user {
+		if !must[g.ID] && timerGoroutine(t, g) {
+			timers[g.ID] = true
+		}
 		gr := byGroup[g.Group]
 		if gr == nil {
 			gr = &grp{idx: g.Group}
@@ -106,15 +117,22 @@ func planRows(t *parse.Trace, maxRows int, must map[parse.GoID]bool, also ...map
 		gr.weight += score(g)
 	}
 	keep := map[parse.GoID]bool{}
-	if len(user) <= maxRows {
+	if len(user)-len(timers) <= maxRows {
 		for _, g := range user {
-			keep[g.ID] = true
+			keep[g.ID] = !timers[g.ID]
 		}
 	} else {
+		// The goroutines findings name may take every row (up to
+		// maxMustRows): "show in the timeline" must land on a row; those on
+		// critical paths, three quarters of them.
 		budget := maxRows * 3 / 4
-		for _, set := range append([]map[parse.GoID]bool{must}, also...) {
+		for i, set := range append([]map[parse.GoID]bool{must}, also...) {
+			limit := min(maxMustRows, budget)
+			if i == 0 {
+				limit = min(maxMustRows, max(maxRows, 1))
+			}
 			for _, g := range user {
-				if set[g.ID] && len(keep) < min(maxMustRows, budget) {
+				if set[g.ID] && !keep[g.ID] && len(keep) < limit {
 					keep[g.ID] = true
 				}
 			}
@@ -129,7 +147,7 @@ func planRows(t *parse.Trace, maxRows int, must map[parse.GoID]bool, also ...map
 		for more := true; more && len(keep) < budget; {
 			more = false
 			for i := range queues {
-				for len(queues[i]) > 0 && keep[queues[i][0].ID] {
+				for len(queues[i]) > 0 && (keep[queues[i][0].ID] || timers[queues[i][0].ID]) {
 					queues[i] = queues[i][1:]
 				}
 				if len(queues[i]) == 0 || len(keep) >= budget {
@@ -141,17 +159,33 @@ func planRows(t *parse.Trace, maxRows int, must map[parse.GoID]bool, also ...map
 			}
 		}
 	}
+	// Groups named by findings first, then the busiest; groups of timers
+	// last. Within a group, the goroutines findings name first, then by id.
+	named := func(gr *grp) bool {
+		return slices.ContainsFunc(gr.members, func(g *parse.Goroutine) bool { return must[g.ID] })
+	}
+	allTimers := func(gr *grp) bool {
+		return !slices.ContainsFunc(gr.members, func(g *parse.Goroutine) bool { return !timers[g.ID] })
+	}
+	slices.SortStableFunc(groups, func(a, b *grp) int {
+		return cmp.Or(-cmp.Compare(boolInt(named(a)), boolInt(named(b))),
+			cmp.Compare(boolInt(allTimers(a)), boolInt(allTimers(b))),
+			cmp.Compare(b.weight, a.weight))
+	})
 	var rows []plannedRow
 	var folds []int // indexes of fold rows
 	for _, gr := range groups {
 		var rest []*parse.Goroutine
-		for _, g := range gr.members {
+		for _, g := range slices.SortedStableFunc(slices.Values(gr.members), func(a, b *parse.Goroutine) int {
+			return -cmp.Compare(boolInt(must[a.ID]), boolInt(must[b.ID]))
+		}) {
 			if keep[g.ID] {
 				rows = append(rows, plannedRow{label: g.Name, group: gr.idx, g: g, parent: -1})
 			} else {
 				rest = append(rest, g)
 			}
 		}
+		slices.SortFunc(rest, func(a, b *parse.Goroutine) int { return cmp.Compare(a.ID, b.ID) })
 		if len(rest) > 0 {
 			folds = append(folds, len(rows))
 			rows = append(rows, plannedRow{label: t.Groups[gr.idx].Name, group: gr.idx, members: rest, parent: -1})
@@ -197,4 +231,27 @@ func planRows(t *parse.Trace, maxRows int, must map[parse.GoID]bool, also ...map
 		}
 	}
 	return rows
+}
+
+// timerGoroutine says whether g is one of the short-lived goroutines the
+// runtime's timers start: a context's deadline or cancellation callback
+// (context.WithDeadlineCause.func2) or any time.AfterFunc callback (created
+// by time.goFunc), that ran and ended. They are many, say little one by
+// one, and fold into their group's row.
+func timerGoroutine(t *parse.Trace, g *parse.Goroutine) bool {
+	if g.Ended < 0 || g.Leaked() || g.Label != "" {
+		return false
+	}
+	if strings.HasPrefix(g.StartFunc, "context.") {
+		return true
+	}
+	for _, f := range t.StackFrames(g.CreateStack) {
+		if f.Func == "time.goFunc" {
+			return true
+		}
+		if !strings.HasPrefix(f.Func, "runtime.") {
+			break
+		}
+	}
+	return false
 }

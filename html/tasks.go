@@ -7,6 +7,7 @@ import (
 
 	"github.com/vizrun/vizrun/internal/parse"
 	"github.com/vizrun/vizrun/internal/summary"
+	"github.com/vizrun/vizrun/internal/units"
 )
 
 // Tasks and regions: a gantt chart with one row per type (the busiest
@@ -133,17 +134,11 @@ func (b *builder) buildSpans() {
 }
 
 func typeRows(ts []summary.TypeStats) []typeRow {
-	var tot, longest, avg []int64
-	for _, x := range ts {
-		tot = append(tot, x.TotalNs)
-		longest = append(longest, x.MaxNs)
-		avg = append(avg, x.TotalNs/int64(max(x.Count, 1)))
-	}
-	ct, cm, ca := durColumn(tot), durColumn(longest), durColumn(avg)
+	d := units.Duration
 	var out []typeRow
 	for _, x := range ts {
 		out = append(out, typeRow{Type: shorten(x.Type, maxName), Count: x.Count, Unfinished: x.Unfinished,
-			Total: ct(x.TotalNs), Max: cm(x.MaxNs), Avg: ca(x.TotalNs / int64(max(x.Count, 1)))})
+			Total: d(x.TotalNs), Max: d(x.MaxNs), Avg: d(x.TotalNs / int64(max(x.Count, 1)))})
 	}
 	return out
 }

@@ -40,12 +40,18 @@ func (b *builder) buildTimeline() {
 		r := rowData{Group: b.groupRef(p.group), Parent: p.parent, Hidden: p.hidden}
 		if p.g != nil {
 			r.Kind, r.G = "g", int64(p.g.ID)
-			r.Label = fmt.Sprintf("G%d %s", p.g.ID, shorten(p.label, maxName))
+			r.Label = fmt.Sprintf("G%d %s", p.g.ID, shorten(rowName(p.label, p.g), maxName))
+			if full := fmt.Sprintf("G%d %s", p.g.ID, shorten(p.label, maxName*3)); full != r.Label {
+				r.Full = full
+			}
 			r.Detail = b.goroutineDetail(p.g, p.parent < 0)
 			rows[i] = rowSource{r, spanSource{spans: p.g.Spans, stacks: b.stacks, g: p.g, wakes: b.wakes}}
 		} else {
 			r.Kind, r.N = "fold", len(p.members)
-			r.Label = fmt.Sprintf("%s ×%d", shorten(p.label, maxName), len(p.members))
+			r.Label = fmt.Sprintf("%s ×%d", shorten(rowName(p.label, firstOf(p.members)), maxName), len(p.members))
+			if full := fmt.Sprintf("%s ×%d", shorten(p.label, maxName*3), len(p.members)); full != r.Label {
+				r.Full = full
+			}
 			r.Detail = foldDetail(p)
 			rows[i] = rowSource{r, foldSource{p.members}}
 		}
@@ -85,6 +91,24 @@ func (b *builder) buildTimeline() {
 	}
 	tl.Note = note + "."
 	b.buildPaths(plan, rows)
+}
+
+// rowName is the name a row's label shows: a name the program gave (a
+// tracer label) as it is, a function name without its package path
+// (shortFunc), so that rows cut at the label's width still tell the
+// functions apart. The tooltip shows the full name (rowData.Full).
+func rowName(name string, g *parse.Goroutine) string {
+	if g == nil || g.Label != "" || name != g.Name {
+		return name
+	}
+	return shortFunc(name)
+}
+
+func firstOf(gs []*parse.Goroutine) *parse.Goroutine {
+	if len(gs) == 0 {
+		return nil
+	}
+	return gs[0]
 }
 
 func boolInt(b bool) int {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vizrun/vizrun/internal/parse"
 	"github.com/vizrun/vizrun/internal/summary"
+	"github.com/vizrun/vizrun/internal/units"
 )
 
 // The lost-parallelism waterfall, in P-time: GOMAXPROCS × wall time is what
@@ -35,21 +36,20 @@ func (b *builder) buildWaterfall() {
 		code int
 		v    int64
 	}
+	// Each part's name says what it is in the few words the chart's axis
+	// shows (jsFmtRow cuts past 38 characters): "idle: blocked on mutex",
+	// not a shared "idle while goroutines were blocked on…".
 	parts := []part{
 		{"running the program", catRunning, w.UserNs},
 		{"GC and runtime", catRuntime, w.RuntimeNs},
-		{"idle while goroutines waited for a P", catRunnable, w.RunnableNs},
+		{"idle: waiting for a P", catRunnable, w.RunnableNs},
 	}
 	for _, bl := range sortedBlocked(w.BlockedNs) {
 		r, _ := parse.ParseReason(bl.Reason)
-		parts = append(parts, part{"idle while goroutines were blocked on " + bl.Reason, reasonCat(r), bl.TotalNs})
+		parts = append(parts, part{"idle: blocked on " + bl.Reason, reasonCat(r), bl.TotalNs})
 	}
-	parts = append(parts, part{"idle with nothing to do", catIdle, w.IdleNs})
-	vals := []int64{w.CapacityNs}
-	for _, p := range parts {
-		vals = append(vals, p.v)
-	}
-	col := durColumn(vals)
+	parts = append(parts, part{"idle: nothing to do", catIdle, w.IdleNs})
+	col := units.Duration
 	row := func(name string, code int, v int64) waterfallRow {
 		return waterfallRow{Name: name, Code: code, Value: col(v), Share: percent(float64(v) / float64(w.CapacityNs))}
 	}

@@ -120,9 +120,11 @@
   };
   f.countAxis = function (v) { return f.count(v); };
 
+  // rowLabel cuts a long axis label in the middle: its start (a goroutine
+  // id) and its end (the function, a group's count) tell rows apart.
   f.rowLabel = function (label) {
     label = String(label);
-    return label.length > 38 ? label.slice(0, 37) + "…" : label;
+    return label.length > 38 ? label.slice(0, 15) + "…" + label.slice(label.length - 22) : label;
   };
 
   f.bucketLabel = function (v) { return f.dur(v); };

@@ -145,7 +145,7 @@
     });
     function match(i) {
       var row = rows[i], group = row.group >= 0 ? vz.D.groupNames[row.group] || "" : "";
-      return row.label.toLowerCase().indexOf(q) >= 0 || group.toLowerCase().indexOf(q) >= 0;
+      return row.label.toLowerCase().indexOf(q) >= 0 || (row.full || "").toLowerCase().indexOf(q) >= 0 || group.toLowerCase().indexOf(q) >= 0;
     }
     rows.forEach(function (row, i) {
       if (g.only) {

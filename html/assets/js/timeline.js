@@ -25,7 +25,7 @@
 
   function tipTimeline(r, it) {
     var row = tl.rows[r];
-    var h = "<b>" + vz.esc(row.label) + "</b><br>";
+    var h = "<b>" + vz.esc(row.full || row.label) + "</b><br>";
     if (row.kind === "fold") {
       return h + "group of " + row.n + " goroutines, mostly " + dot(it.c) + "<b>" + vz.esc(name(it.c)) + "</b>" +
         (it.x ? " (" + it.x + "% of their time)" : "") + "<br>" + when(it);
