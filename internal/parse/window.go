@@ -36,6 +36,13 @@ func (b *builder) windowEvent(ev *trace.Event) {
 	}
 	at := int64(ev.Time() - p.start)
 	if at >= w.to {
+		if !w.begun {
+			// Nothing happened in the window (a quiet millisecond between
+			// two events): its model is every goroutine's state at its
+			// start, and no event.
+			w.begun = true
+			p.restart(b, w.from)
+		}
 		w.done = true
 		return
 	}
