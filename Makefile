@@ -10,7 +10,9 @@ demo:
 	$(GO) run ./cmd/vizrun examples -o out/examples
 	@echo "open out/examples/index.html in a browser"
 
-# test runs the unit and integration tests with the race detector, those of
+# test runs the unit and integration tests with the race detector (with a
+# 30-minute timeout: under load cmd/vizrun's tests alone have taken 8 of
+# go test's default 10), those of
 # the telegram example (a module of its own: its first build takes minutes),
 # then the browser tests, which open reports in headless Chromium
 # (screenshots go to artifacts/browser/). Between them, vizrun run and
@@ -19,7 +21,7 @@ demo:
 # with it, building and tracing programs and tests with it.
 GO127 ?= go1.27.3
 test: vet chromium
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 	GOTOOLCHAIN=$(GO127) $(GO) test -count=1 -run '^(TestRun|TestTest|TestGo127Trace|TestGolden)' ./cmd/vizrun
 	cd examples/telegram && $(GO) test -race -count=1 ./...
 	$(GO) test -tags browser -count=1 ./internal/browser

@@ -12,7 +12,7 @@
 #   scripts/stress-test.sh -- ./internal/parse   # only these packages
 #   scripts/stress-test.sh -table /tmp/vizrun-stress.X   # the table of runs logged there
 #
-# Each run is go test -race -count=1 ./... (or the packages after --); with
+# Each run is go test -race -count=1 -timeout 30m ./... (or the packages after --); with
 # -all it is followed by the telegram module's go test -race -count=1 ./...
 # and go test -tags browser -count=1 ./internal/browser, as in make test.
 # The burners are stopped when the script ends, also on Ctrl-C. The output of
@@ -106,7 +106,7 @@ gotest() {
 # one_run runs the commands of one run, appending their output to $log.
 one_run() {
 	local st=0
-	gotest . test -race -count=1 "${pkgs[@]}" || st=1
+	gotest . test -race -count=1 -timeout 30m "${pkgs[@]}" || st=1
 	if [ "$ALL" = 1 ]; then
 		gotest examples/telegram test -race -count=1 ./... || st=1
 		gotest . test -tags browser -count=1 ./internal/browser || st=1

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vizrun/vizrun/internal/testmod"
 	"io"
 	"io/fs"
 	"os"
@@ -840,7 +841,11 @@ func TestInstall(t *testing.T) {
 		t.Errorf("the installed vizrun: %v\n%s", err, b)
 	}
 	mod := t.TempDir()
-	writeFile(t, mod, "go.mod", "module example.com/embed\n\ngo 1.26\n\nrequire github.com/vizrun/vizrun v0.0.0\n\nreplace github.com/vizrun/vizrun => "+root+"\n")
+	gomod, err := testmod.Mod(root, "example.com/embed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, mod, "go.mod", gomod)
 	writeFile(t, mod, "main.go", `package main
 
 import (
