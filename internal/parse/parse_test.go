@@ -280,16 +280,20 @@ func TestParallelismDuringCPUWork(t *testing.T) {
 	phase := cpu.End - cpu.Start
 	var spun int64
 	for _, g := range spinners {
+		var in int64
 		for _, s := range g.Spans {
 			if s.State == parse.StateRunning {
-				spun += max(0, min(s.End, cpu.End)-max(s.Start, cpu.Start))
+				in += max(0, min(s.End, cpu.End)-max(s.Start, cpu.Start))
 			}
 		}
+		spun += in
 		// It wanted the CPU for all of d: running, or runnable waiting
-		// for a P; it ran inside the phase.
-		if r := g.Totals.Running + g.Totals.Runnable; ms(r) < d*9/10 || g.Totals.Running > phase {
-			t.Errorf("G%d: running %v and runnable %v, want at least %v between them, running at most the phase's %v",
-				g.ID, ms(g.Totals.Running), ms(g.Totals.Runnable), d*9/10, ms(phase))
+		// for a P. (Its running may go on a little past the phase: it can
+		// still be on its way out, after its wg.Done, when the phase
+		// ends.)
+		if r := g.Totals.Running + g.Totals.Runnable; ms(r) < d*9/10 || in == 0 {
+			t.Errorf("G%d: running %v (%v inside the phase of %v) and runnable %v, want at least %v between them, some inside",
+				g.ID, ms(g.Totals.Running), ms(in), ms(phase), ms(g.Totals.Runnable), d*9/10)
 		}
 	}
 	avg := tr.AvgRunning(cpu.Start, cpu.End)
