@@ -44,8 +44,11 @@ func (b *builder) buildCards() {
 		blockedHint = fmt.Sprintf("summed over goroutines, in a %s trace; most on %s (%s)", wall, s.Blocked[0].Reason, units.Duration(s.Blocked[0].TotalNs))
 	}
 	leakHint := "every goroutine finished or was running"
-	if s.Goroutines.Leaked > 0 {
-		leakHint = "leak candidates: see below"
+	switch g := s.Goroutines; {
+	case g.Leaked > 0:
+		leakHint = fmt.Sprintf("%d leaked: see below", g.Leaked)
+	case g.BlockedAtEnd > 0:
+		leakHint = "none leaked: idle workers, plumbing, daemons or sleepers"
 	}
 	if w := t.Window; w[1] > w[0] {
 		u := traceUnit(w[1])
@@ -56,7 +59,7 @@ func (b *builder) buildCards() {
 		{"GOMAXPROCS", strconv.Itoa(t.GOMAXPROCS), procsHint},
 		{"Average parallelism", small(s.AvgParallelism), parHint},
 		{"Goroutines", fmt.Sprintf("%d created", s.Goroutines.Created), fmt.Sprintf("%d alive at most; %d in the trace", s.Goroutines.MaxAlive, s.Goroutines.Total)},
-		{"Still blocked at end", strconv.Itoa(s.Goroutines.Leaked), leakHint},
+		{"Still blocked at end", strconv.Itoa(s.Goroutines.BlockedAtEnd), leakHint},
 		{"Blocked (goroutine-time)", units.Duration(s.Time.BlockedNs), blockedHint},
 		{"Waiting for a P (goroutine-time)", units.Duration(s.Time.RunnableNs), "runnable but not running, summed over goroutines: scheduler latency"},
 		{"GC", plainCount(s.GC.Cycles, "cycle", "cycles"), fmt.Sprintf("%s, %s in all, %s longest", plainCount(s.GC.Pauses, "stop-the-world pause", "stop-the-world pauses"), units.Duration(s.GC.PauseNs), units.Duration(s.GC.MaxPauseNs))},
