@@ -31,10 +31,12 @@ func TestSpawn(t *testing.T) {
 		}
 		sleeps = append(sleeps, sleep)
 	}
-	// The three sleeps overlap: together for most of the 50 ms.
+	// The three sleeps overlap: there is a moment when all three sleep
+	// (run one after the other, they never would). How long they overlap
+	// depends on how soon a busy machine starts each goroutine.
 	common := min(sleeps[0].End, sleeps[1].End, sleeps[2].End) - max(sleeps[0].Start, sleeps[1].Start, sleeps[2].Start)
-	if time.Duration(common) < 30*time.Millisecond {
-		t.Errorf("the three tasks slept together for %v, want most of 50ms", time.Duration(common))
+	if common <= 0 {
+		t.Errorf("the three tasks never slept at the same time (%v apart), want them together", time.Duration(-common))
 	}
 	// From the first start to the last end: about one sleep, not three.
 	// A busy machine stretches all three at once (the process stops), so
