@@ -109,7 +109,7 @@ func (t *Trace) unjudgedWarning() {
 	n := 0
 	var longest *Goroutine
 	for _, g := range t.Goroutines {
-		if g.System || g.Leak != NotLeaked || g.End != EndBlocked || g.Harness || g.EndIdle || g.EndServed || g.EndAsleep || g.PreExisting {
+		if g.Leak != NotLeaked || !g.stuckAtEnd() {
 			continue
 		}
 		n++

@@ -277,10 +277,17 @@ func (t *Trace) leakState(g *Goroutine) LeakState {
 		return NotLeaked
 	case g.ProvenLeak:
 		return LeakProven
-	case g.End != EndBlocked || g.Harness || g.EndIdle || g.EndServed || g.EndAsleep || g.PreExisting || t.Live || t.Cut:
+	case !g.stuckAtEnd() || t.Live || t.Cut:
 		return NotLeaked
 	}
 	return LeakCandidate
+}
+
+// stuckAtEnd reports whether a user goroutine's end makes it a leak
+// candidate in a whole trace: blocked, and not the harness, idle plumbing,
+// a served worker, a first sleep or a daemon from before the trace.
+func (g *Goroutine) stuckAtEnd() bool {
+	return !g.System && g.End == EndBlocked && !g.Harness && !g.EndIdle && !g.EndServed && !g.EndAsleep && !g.PreExisting
 }
 
 // Group is the goroutines sharing one name.

@@ -117,11 +117,17 @@ func (b *builder) info(id StackID) *stackInfo {
 // profiles.
 func ownWait(frames []Frame) bool {
 	for _, f := range frames {
-		if f.Func == "runtime/pprof.runtime_goroutineLeakGC" || f.Func == "runtime/pprof.writeGoroutineLeak" {
+		if leakCheckFunc(f.Func) {
 			return true
 		}
 	}
 	return false
+}
+
+// leakCheckFunc reports whether fn is the runtime's goroutine leak profile
+// at work (see ownWait).
+func leakCheckFunc(fn string) bool {
+	return fn == "runtime/pprof.runtime_goroutineLeakGC" || fn == "runtime/pprof.writeGoroutineLeak"
 }
 
 // own reports whether span s is a wait of vizrun's own work (ownWait).
@@ -135,9 +141,10 @@ func (t *Trace) OwnWait(s *Span) bool {
 	if s.State != StateBlocked || s.Stack == 0 || int(s.Stack) >= len(t.Stacks) {
 		return false
 	}
-	frames := make([]Frame, 0, len(t.Stacks[s.Stack].Frames))
 	for _, f := range t.Stacks[s.Stack].Frames {
-		frames = append(frames, t.Frames[f])
+		if leakCheckFunc(t.Frames[f].Func) {
+			return true
+		}
 	}
-	return ownWait(frames)
+	return false
 }
