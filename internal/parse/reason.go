@@ -261,20 +261,38 @@ func isUserPkg(pkg string) bool {
 // listener waiting for connections, or the test harness waiting for a test.
 // site is the wait's call site (see siteFrame).
 func idleWait(frames []Frame, site string) bool {
+	if waitForWork(frames, site) {
+		return true
+	}
+	for _, f := range frames {
+		if isUserPkg(pkgOf(f.Func)) {
+			return false
+		}
+	}
+	return true
+}
+
+// waitForWork reports whether a wait with these frames is a listener
+// waiting for connections, the os/signal receiver waiting for a signal, or
+// the test harness waiting for a test: waiting
+// for work to arrive, not for the work in hand. Unlike the rest of idle
+// plumbing, which is idle only while no work waits on it (an HTTP client's
+// keep-alive reader is the very wait of a request that needs its answer),
+// such a wait explains nothing even on a critical path.
+func waitForWork(frames []Frame, site string) bool {
 	if isHarness(site) {
 		return true
 	}
-	user := false
 	for _, f := range frames {
 		switch f.Func {
 		case "net.(*TCPListener).Accept", "net.(*UnixListener).Accept", "net.(*netFD).accept":
 			return true
 		}
-		if isUserPkg(pkgOf(f.Func)) {
-			user = true
+		if pkgOf(f.Func) == "os/signal" {
+			return true // the os/signal receiver waits for a signal
 		}
 	}
-	return !user
+	return false
 }
 
 // isHarness reports whether a goroutine blocked at fn is the testing

@@ -51,20 +51,8 @@ func criticalPaths(t *parse.Trace) []CriticalPath {
 		}
 		out = append(out, cp)
 	}
-	if m := t.MainGoroutine(); m != nil {
-		end := t.Duration
-		if m.Ended >= 0 {
-			end = m.Ended
-		}
-		// The program's work ends where vizrun's own begins: the leak
-		// profile taken on main just before tracing stops.
-		for i := range m.Spans {
-			if s := &m.Spans[i]; s.Start < end && t.OwnWait(s) {
-				end = s.Start
-				break
-			}
-		}
-		add("program", "", m.ID, m.Created, end)
+	if g, from, to, ok := t.ProgramRange(); ok {
+		add("program", "", g, from, to)
 	}
 	// Tasks and regions: the median and slowest finished instance of the
 	// busiest types.

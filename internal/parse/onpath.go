@@ -1,0 +1,208 @@
+package parse
+
+import (
+	"cmp"
+	"slices"
+)
+
+// What held the program back, by its critical paths. A stretch where
+// nothing ran while a goroutine waited on the network is not, by itself,
+// a program bound by the network: a client library's background reader
+// waits on the network all the time, whatever the program is doing. The
+// wait held something back only if it was on the critical path of work
+// the program did: the program as a whole (main's lifetime), a task, or a
+// region. PathSet is the union of those paths, to ask of a stretch what
+// the paths were doing meanwhile.
+
+// Bounds on the paths walked for a PathSet: the longest tasks and regions
+// (those decide the most), each walk bounded in steps.
+const (
+	maxSetTasks   = 64
+	maxSetRegions = 64
+	maxSetSteps   = 1 << 16
+)
+
+// ProgramRange is the span of the program's own work: main's lifetime,
+// ended where vizrun's own work on main begins (the leak profile taken
+// just before tracing stops). ok is false without a main goroutine.
+func (t *Trace) ProgramRange() (g GoID, from, to int64, ok bool) {
+	m := t.MainGoroutine()
+	if m == nil {
+		return 0, 0, 0, false
+	}
+	end := t.Duration
+	if m.Ended >= 0 {
+		end = m.Ended
+	}
+	for i := range m.Spans {
+		if s := &m.Spans[i]; s.Start < end && t.OwnWait(s) {
+			end = s.Start
+			break
+		}
+	}
+	return m.ID, m.Created, end, end > m.Created
+}
+
+// PathSet is the union of the critical paths of the program, of its
+// longest finished tasks and of its longest finished regions.
+type PathSet struct {
+	t    *Trace
+	segs []pathSeg // all segments of all paths, by start
+	N    int       // paths walked
+	work map[StackID]bool
+	on   map[GoID]bool // goroutines on the paths (see On)
+}
+
+// pathSeg is a segment of a path in a PathSet; neutral when it explains
+// nothing: a wait still going on where the path's range ends (what it
+// waits for is not known), or a timer wait covering at least half of the
+// path's range (a program that runs for a set time: its end says nothing
+// of what its goroutines did meanwhile).
+type pathSeg struct {
+	PathSegment
+	neutral bool
+}
+
+func (ps *PathSet) waitForWork(stk StackID) bool {
+	w, ok := ps.work[stk]
+	if !ok {
+		w = ps.t.WaitForWork(stk)
+		ps.work[stk] = w
+	}
+	return w
+}
+
+// WorkPaths walks the critical paths of the program's work (see PathSet).
+func (t *Trace) WorkPaths() *PathSet {
+	ps := &PathSet{t: t, work: map[StackID]bool{}}
+	add := func(g GoID, from, to int64, limit int) {
+		if to <= from || t.Goroutine(g) == nil {
+			return
+		}
+		p := t.CriticalPathLimit(g, from, to, limit)
+		for _, s := range p.Segments {
+			neutral := s.State == StateBlocked && (s.Wake == WakeNone || s.Wake == WakeTimer && 2*(s.End-s.Start) >= to-from)
+			ps.segs = append(ps.segs, pathSeg{s, neutral})
+		}
+		ps.N++
+	}
+	if g, from, to, ok := t.ProgramRange(); ok {
+		add(g, from, to, maxPathSteps)
+	}
+	tasks := make([]*Task, 0, len(t.Tasks))
+	for i := range t.Tasks {
+		if tk := &t.Tasks[i]; !tk.Unfinished && tk.Ender != 0 {
+			tasks = append(tasks, tk)
+		}
+	}
+	slices.SortFunc(tasks, func(a, b *Task) int {
+		return cmp.Or(cmp.Compare(b.End-b.Start, a.End-a.Start), cmp.Compare(a.ID, b.ID))
+	})
+	for _, tk := range tasks[:min(len(tasks), maxSetTasks)] {
+		add(tk.Ender, tk.Start, tk.End, maxSetSteps)
+	}
+	regions := make([]*Region, 0, len(t.Regions))
+	for i := range t.Regions {
+		if r := &t.Regions[i]; !r.Unfinished {
+			regions = append(regions, r)
+		}
+	}
+	slices.SortFunc(regions, func(a, b *Region) int {
+		return cmp.Or(cmp.Compare(b.End-b.Start, a.End-a.Start), cmp.Compare(a.Goroutine, b.Goroutine), cmp.Compare(a.Start, b.Start))
+	})
+	for _, r := range regions[:min(len(regions), maxSetRegions)] {
+		add(r.Goroutine, r.Start, r.End, maxSetSteps)
+	}
+	slices.SortStableFunc(ps.segs, func(a, b pathSeg) int { return cmp.Compare(a.Start, b.Start) })
+	return ps
+}
+
+// On reports whether goroutine g is on one of the paths.
+func (ps *PathSet) On(g GoID) bool {
+	if ps.on == nil {
+		ps.on = map[GoID]bool{}
+		for i := range ps.segs {
+			ps.on[ps.segs[i].G] = true
+		}
+	}
+	return ps.on[g]
+}
+
+// WaitForWork reports whether a wait at stack stk is a listener waiting
+// for connections or the test harness waiting for a test (see
+// waitForWork): on a critical path, such a wait says only that the
+// program waited for work to arrive.
+func (t *Trace) WaitForWork(stk StackID) bool {
+	if stk == 0 || int(stk) >= len(t.Stacks) {
+		return false
+	}
+	ids := t.Stacks[stk].Frames
+	frames := make([]Frame, len(ids))
+	for i, f := range ids {
+		frames[i] = t.Frames[f]
+	}
+	return waitForWork(frames, t.Frames[siteFrame(ids, t.Frames)].Func)
+}
+
+// Cover measures what the paths did during the windows ws (sorted, not
+// overlapping): on is the time some path spent in a segment in says yes
+// to; other the time, outside that, some path spent otherwise (running,
+// waiting for a P, or waiting on something else). Waits for work to arrive
+// (see Trace.WaitForWork) and neutral segments (see pathSeg) explain
+// nothing and count in neither, like time no path covers.
+func (ps *PathSet) Cover(ws [][2]int64, in func(s *PathSegment) bool) (on, other int64) {
+	var yes, no []PathSegment
+	for i := range ps.segs {
+		s := &ps.segs[i].PathSegment
+		switch {
+		case ps.segs[i].neutral || (s.State == StateBlocked || s.State == StateSyscall) && ps.waitForWork(s.Stack):
+		case in(s):
+			yes = append(yes, *s)
+		default:
+			no = append(no, *s)
+		}
+	}
+	a, o := union(yes), union(no)
+	w := make([][2]int64, len(ws))
+	copy(w, ws)
+	aw := intersect(a, w)
+	return length(aw), length(intersect(o, w)) - length(intersect(o, aw))
+}
+
+// union merges segments (by start) into sorted disjoint intervals.
+func union(segs []PathSegment) [][2]int64 {
+	var out [][2]int64
+	for _, s := range segs {
+		if n := len(out); n > 0 && s.Start <= out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], s.End)
+			continue
+		}
+		out = append(out, [2]int64{s.Start, s.End})
+	}
+	return out
+}
+
+// intersect is the intersection of two sorted lists of disjoint intervals.
+func intersect(a, b [][2]int64) [][2]int64 {
+	var out [][2]int64
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		lo, hi := max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+		if lo < hi {
+			out = append(out, [2]int64{lo, hi})
+		}
+		if a[i][1] < b[j][1] {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
+}
+
+func length(xs [][2]int64) int64 {
+	var n int64
+	for _, x := range xs {
+		n += x[1] - x[0]
+	}
+	return n
+}

@@ -1,0 +1,64 @@
+package parse_test
+
+import (
+	"testing"
+
+	"github.com/vizrun/vizrun/internal/parse"
+)
+
+// TestWorkPathsCover: in net-idle, main runs and sleeps by itself (no
+// goroutine wakes it), so the program's critical path is main's own spans
+// from its creation to the leak check: what Cover says the paths did in any
+// window is what main's spans say, to the nanosecond. The reader's network
+// waits are on no path.
+func TestWorkPathsCover(t *testing.T) {
+	tr, err := parse.ReadFile("../../testdata/corpus/net-idle.trace.gz", parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, from, to, ok := tr.ProgramRange()
+	if !ok {
+		t.Fatal("no program range")
+	}
+	main := tr.Goroutine(g)
+	ps := tr.WorkPaths()
+	if ps.N != 1 {
+		t.Fatalf("%d paths, want 1 (the program: no tasks, no regions)", ps.N)
+	}
+	// Windows: the whole range, and its middle third.
+	third := (to - from) / 3
+	for _, w := range [][2]int64{{from, to}, {from + third, to - third}} {
+		var sleep, rest int64
+		for _, s := range main.Spans {
+			lo, hi := max(s.Start, w[0]), min(s.End, w[1])
+			if lo >= hi {
+				continue
+			}
+			if s.State == parse.StateBlocked && s.Reason == parse.ReasonSleep {
+				sleep += hi - lo
+			} else {
+				rest += hi - lo
+			}
+		}
+		on, other := ps.Cover([][2]int64{w}, func(s *parse.PathSegment) bool {
+			return s.State == parse.StateBlocked && s.Reason == parse.ReasonSleep
+		})
+		if on != sleep || other != rest {
+			t.Errorf("window %v: cover sleep %d, other %d; main's spans say %d, %d", w, on, other, sleep, rest)
+		}
+		if sleep < 4*rest {
+			t.Errorf("window %v: main slept %d and did %d otherwise: the workload sleeps 45 ms after 5 ms of work", w, sleep, rest)
+		}
+		if on, _ := ps.Cover([][2]int64{w}, func(s *parse.PathSegment) bool { return s.Reason == parse.ReasonNetwork }); on != 0 {
+			t.Errorf("window %v: %d ns of network waits on the program's path; the reader is on no path", w, on)
+		}
+	}
+	if !ps.On(main.ID) {
+		t.Errorf("main G%d is not on the paths", main.ID)
+	}
+	for _, gr := range tr.Goroutines {
+		if gr.StartFunc == "main.readConn" && ps.On(gr.ID) {
+			t.Errorf("the reader G%d is on a path", gr.ID)
+		}
+	}
+}
