@@ -212,6 +212,7 @@ type analysis struct {
 	th          Thresholds
 	kind, title string // of the rule running
 	out         []Finding
+	paths       *parse.PathSet // the work's critical paths, walked when a rule first asks
 }
 
 // add books a finding of the rule running.

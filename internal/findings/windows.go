@@ -278,12 +278,22 @@ func (a *analysis) serial() {
 	if len(st.ws) == 0 || float64(st.total) < a.th.SerialMinShare*float64(t.Duration) {
 		return
 	}
+	// The one goroutine running, or the waits on it, held the work back.
+	on, ok := a.onPath(st, func(s *parse.PathSegment) bool {
+		return s.State == parse.StateRunning || s.State == parse.StateRunnable || s.State == parse.StateBlocked && slices.Contains(syncWaits, s.Reason)
+	})
+	if !ok {
+		return
+	}
 	n := float64(st.buckets)
 	top := st.top(syncWaits)
 	p := a.procsAt(st.first)
 	msg := fmt.Sprintf("For %s (%s) the program ran on about one core: %.1f goroutines running on average while %.1f waited, mostly on %s, and %.1f of %.0f Ps sat idle.",
 		dur(st.total), a.when(st), st.run/n, st.wait/n, top, st.idle/n/float64(s.Width), p)
 	ev := []string{fmt.Sprintf("%.1f goroutines waiting on locks and channels on average", st.wait/n)}
+	if on > 0 {
+		ev = append(ev, pathEvidence(on, st.total, "ran or waited on locks and channels"))
+	}
 	var gs []int64
 	if g, ns := a.runner(st); ns > 0 {
 		if name, n := a.runnerGroup(st); n > 1 {
@@ -345,6 +355,14 @@ func (a *analysis) stall() {
 	if len(st.ws) == 0 || float64(st.total) < a.th.StallMinShare*float64(t.Duration) {
 		return
 	}
+	// Held back by a wait, not by the network or a system call: those
+	// are the I/O rules' findings.
+	on, ok := a.onPath(st, func(s *parse.PathSegment) bool {
+		return s.State == parse.StateBlocked && s.Reason != parse.ReasonNetwork && s.Reason != parse.ReasonSyscall
+	})
+	if !ok {
+		return
+	}
 	n := float64(st.buckets)
 	sev := Info
 	if float64(st.total) >= 0.25*float64(t.Duration) {
@@ -376,6 +394,9 @@ func (a *analysis) stall() {
 		ev = append(ev, fmt.Sprintf("goroutines waited %s in all at %s (%s), %.1f at a time on average", dur(sh.Ns), a.place(f), r, float64(sh.Ns)/float64(st.total)))
 	}
 	ev = append(ev, "tasks in progress, longest first: "+a.tasksIn(st))
+	if on > 0 {
+		ev = append(ev, pathEvidence(on, st.total, "waited"))
+	}
 	if g, ns := a.runner(st); ns > 0 {
 		ev = append(ev, fmt.Sprintf("%s ran most meanwhile (%s)", a.gname(g), dur(ns)))
 	}
@@ -474,8 +495,21 @@ func (a *analysis) ioBound(reason parse.Reason, what string) {
 	if len(st.ws) == 0 || share < a.th.IOMinShare {
 		return
 	}
+	in := func(s *parse.PathSegment) bool { return s.State == parse.StateBlocked && s.Reason == reason }
+	if reason == parse.ReasonSyscall {
+		in = func(s *parse.PathSegment) bool {
+			return s.State == parse.StateSyscall || s.Reason == parse.ReasonSyscall
+		}
+	}
+	on, ok := a.onPath(st, in)
+	if !ok {
+		return // the program was held back by something else meanwhile
+	}
 	msg := fmt.Sprintf("For %s (%.0f%% of the trace) nothing ran while goroutines waited on %s: the program is bound by it, not by its CPUs.", dur(st.total), 100*share, what)
 	var ev []string
+	if on > 0 {
+		ev = append(ev, pathEvidence(on, st.total, "waited on "+what))
+	}
 	var blamed *Location
 	for j, sh := range a.sitesIn(st, []parse.Reason{reason}) {
 		if j == 5 {
@@ -492,3 +526,45 @@ func (a *analysis) ioBound(reason parse.Reason, what string) {
 
 func (a *analysis) syscalls() { a.ioBound(parse.ReasonSyscall, "system calls") }
 func (a *analysis) network()  { a.ioBound(parse.ReasonNetwork, "the network") }
+
+// onPath asks of stretches what held the program back meanwhile: the
+// critical paths of its work (the program, its longest tasks and regions;
+// see parse.PathSet). on is the time the paths spent in segments in says
+// yes to. ok is false when the paths spent more of the stretches otherwise
+// (running, or waiting on something else) and the goroutines on the paths
+// did most of the program's running: the waits the rule saw then held
+// nothing back, like a client library's background reader waiting on the
+// network while the program's own loop sleeps. Where the paths say nothing
+// (no main goroutine, a program that runs for a set time, a wait for work
+// or a signal), the rule's own reading stands, as it does when the paths
+// are not where the work was done (workers of a load test whose main
+// sleeps in a loop until the time is up).
+func (a *analysis) onPath(st *stretches, in func(*parse.PathSegment) bool) (on int64, ok bool) {
+	if a.paths == nil {
+		a.paths = a.t.WorkPaths()
+	}
+	ws := make([][2]int64, len(st.ws))
+	for i, w := range st.ws {
+		ws[i][0], ws[i][1] = a.span(w)
+	}
+	on, other := a.paths.Cover(ws, in)
+	if other <= on {
+		return on, true
+	}
+	var onPaths, all int64
+	for _, g := range a.t.Goroutines {
+		if !g.System {
+			all += g.Totals.Running
+			if a.paths.On(g.ID) {
+				onPaths += g.Totals.Running
+			}
+		}
+	}
+	return on, 2*onPaths < all
+}
+
+// pathEvidence says how much of the stretches the work's critical paths
+// spent in what the rule blames.
+func pathEvidence(on, total int64, what string) string {
+	return fmt.Sprintf("the critical path of the program's work %s for %s of these %s", what, dur(on), dur(total))
+}

@@ -110,6 +110,8 @@ prog live-capture -- live
 prog daemons -- daemons
 prog exec-forkexec -- exec
 prog net-wait -- netwait
+prog net-idle -- netidle
+prog net-load -- netload
 prog child-wait -- childwait
 prog gosched-loop -- gosched
 prog rate-stall $gen -- ratelimit
