@@ -140,3 +140,31 @@ func TestAsleepAtTheEnd(t *testing.T) {
 		t.Errorf("napper: end %v, leak %v: want asleep at the end and no leak", ends["napper"], leak["napper"])
 	}
 }
+
+// TestDotlessModuleLeak: in a module named "leaky" (no dot in its path),
+// goroutines blocked for good in the program's own package are leak
+// candidates, not standard-library plumbing, and their creator chain names
+// the program's function that started them.
+func TestDotlessModuleLeak(t *testing.T) {
+	tr, err := parse.ReadFile("testdata/dotless/leak.trace.gz", parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, g := range tr.Goroutines {
+		if g.StartFunc != "leaky/internal/work.Abandon.func1" {
+			continue
+		}
+		n++
+		if g.End != parse.EndBlocked || g.EndIdle || g.Leak != parse.LeakCandidate {
+			t.Errorf("G%d: end %v, idle %v, leak %v: want blocked, not idle plumbing, a leak candidate", g.ID, g.End, g.EndIdle, g.Leak)
+		}
+		chain := tr.CreatorChain(g)
+		if len(chain) == 0 || tr.Frames[chain[0]].Func != "leaky/internal/work.Abandon" {
+			t.Errorf("G%d: creator chain %v, want it to start at leaky/internal/work.Abandon", g.ID, chain)
+		}
+	}
+	if n != 5 {
+		t.Errorf("%d goroutines of work.Abandon, want 5", n)
+	}
+}

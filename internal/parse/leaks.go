@@ -81,7 +81,7 @@ func (t *Trace) CreatorChain(g *Goroutine) []FrameID {
 		ids := t.Stacks[g.CreateStack].Frames
 		n := len(out)
 		for _, id := range ids {
-			if isUserPkg(pkgOf(t.Frames[id].Func)) && len(out) < maxChain {
+			if isUserFrame(t.Frames[id]) && len(out) < maxChain {
 				out = append(out, id)
 			}
 		}

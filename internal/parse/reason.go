@@ -253,6 +253,30 @@ func isUserPkg(pkg string) bool {
 		!strings.HasPrefix(pkg, "github.com/felixge/fgprof")
 }
 
+// isUserFrame reports whether a frame is the program's own code (see
+// isUserPkg). A package whose path has no dot is the standard library's
+// only when its file is in the standard library's tree: the packages of a
+// module named "myapp" have no dot either. A file under GOROOT/src is
+// .../src/<import path>/<file>; with -trimpath (a relative file) or
+// without a file it cannot be told, and the path decides.
+func isUserFrame(f Frame) bool {
+	pkg := pkgOf(f.Func)
+	if isUserPkg(pkg) {
+		return true
+	}
+	first, _, _ := strings.Cut(pkg, "/")
+	if strings.Contains(first, ".") || pkg == "" || !absFile(f.File) {
+		return false
+	}
+	return !strings.Contains(f.File, "/src/"+pkg+"/")
+}
+
+// absFile reports whether a frame's file is an absolute path (Unix or
+// Windows): a build without -trimpath.
+func absFile(file string) bool {
+	return strings.HasPrefix(file, "/") || len(file) > 2 && file[1] == ':' && (file[2] == '/' || file[2] == '\\')
+}
+
 // idleWait reports whether a wait with these frames (innermost first) is idle
 // plumbing rather than something that can hold the program back: a
 // goroutine living entirely in the standard library waiting for input (the
@@ -265,7 +289,7 @@ func idleWait(frames []Frame, site string) bool {
 		return true
 	}
 	for _, f := range frames {
-		if isUserPkg(pkgOf(f.Func)) {
+		if isUserFrame(f) {
 			return false
 		}
 	}
