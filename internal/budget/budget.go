@@ -194,7 +194,7 @@ func (b *Budget) Evaluate(t *parse.Trace, s *summary.Summary) []Violation {
 			proven += l.Proven
 		}
 		if proven > *b.MaxProvenLeaks {
-			v = append(v, Violation{Limit: "max_proven_leaks", Message: fmt.Sprintf("proven leaks: %d goroutines, budget %d", proven, *b.MaxProvenLeaks), Items: leakItems(true)})
+			v = append(v, Violation{Limit: "max_proven_leaks", Message: fmt.Sprintf("proven leaks: %d goroutine%s, budget %d", proven, plural(proven), *b.MaxProvenLeaks), Items: leakItems(true)})
 		}
 	}
 	if b.MinAvgParallelism != nil && s.AvgParallelism < *b.MinAvgParallelism {

@@ -45,8 +45,8 @@ func WriteText(w io.Writer, s *Summary) error {
 	p("user time     running %s, runnable %s, blocked %s, syscall %s\n",
 		units.Duration(t.RunningNs), units.Duration(t.RunnableNs), units.Duration(t.BlockedNs), units.Duration(t.SyscallNs))
 	gc := s.GC
-	p("GC            %d cycles (mark %s), %d stop-the-world pauses (%s, longest %s), assists %s\n",
-		gc.Cycles, units.Duration(gc.MarkNs), gc.Pauses, units.Duration(gc.PauseNs), units.Duration(gc.MaxPauseNs), units.Duration(gc.AssistNs))
+	p("GC            %d cycle%s (mark %s), %d stop-the-world pause%s (%s, longest %s), assists %s\n",
+		gc.Cycles, plural(gc.Cycles), units.Duration(gc.MarkNs), gc.Pauses, plural(gc.Pauses), units.Duration(gc.PauseNs), units.Duration(gc.MaxPauseNs), units.Duration(gc.AssistNs))
 
 	if len(s.Findings) > 0 {
 		p("\nfindings\n")
