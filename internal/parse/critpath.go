@@ -13,6 +13,16 @@ import (
 // timer, the network poller or the GC woke it, the wait itself is on the
 // path; before a goroutine was created, the path goes on in its creator.
 // The walk stops at the start of what is explained.
+//
+// A waker may have been waiting on the network itself since before the
+// goroutine it woke began to wait: a connection reader idle between
+// requests, a client library's reader waiting for the next message. Only
+// the part of that wait since the woken goroutine began waiting held it
+// back; before that, the woken goroutine's own work decided when it began
+// waiting and sent the request the reader waits to answer (the trace does
+// not see the round trip outside the process), so the walk goes back to it
+// there. A timer is not cut so: a sleep that began first ends when it
+// ends, whatever the goroutine waiting for the sleeper did meanwhile.
 
 // PathSegment is one stretch of a critical path, on one goroutine.
 type PathSegment struct {
@@ -50,6 +60,13 @@ func (t *Trace) CriticalPathLimit(g GoID, from, to int64, limit int) Path {
 	cur := t.Goroutine(g)
 	at := to
 	var rev []PathSegment
+	// Where the walk jumped to a waker: the woken goroutine, and when it
+	// began to wait (see above). Innermost last.
+	type ret struct {
+		g     *Goroutine
+		since int64
+	}
+	var rets []ret
 	add := func(s PathSegment) {
 		if s.End <= s.Start {
 			return
@@ -84,15 +101,35 @@ func (t *Trace) CriticalPathLimit(g GoID, from, to int64, limit int) Path {
 		}
 		s := cur.Spans[i]
 		begin := max(s.Start, from)
+		for len(rets) > 0 && rets[len(rets)-1].since >= at {
+			rets = rets[:len(rets)-1] // walked back past the woken goroutine's wait: it stays on this goroutine
+		}
 		switch s.State {
 		case StateBlocked:
 			w, ok := cur.WakeOf(s)
 			if ok && s.End == at && w.Source == WakeGoroutine {
 				if waker := t.Goroutine(w.By); waker != nil && waker != cur && !waker.System {
+					rets = append(rets, ret{cur, max(s.Start, from)})
 					cur = waker
 					p.Hops++
 					continue
 				}
+			}
+			if n := len(rets); n > 0 && rets[n-1].since > begin && s.End == at && s.Reason == ReasonNetwork {
+				// The waker waited since before the woken goroutine did:
+				// back to the woken goroutine where its wait began.
+				r := rets[n-1]
+				rets = rets[:n-1]
+				begin = r.since
+				seg := PathSegment{G: cur.ID, Start: begin, End: at, State: s.State, Reason: s.Reason, Stack: s.Stack, Wake: w.Source}
+				if !ok && s.End < t.Duration {
+					seg.Wake = WakeRuntime
+				}
+				add(seg)
+				at = begin
+				cur = r.g
+				p.Hops++
+				continue
 			}
 			seg := PathSegment{G: cur.ID, Start: begin, End: at, State: s.State, Reason: s.Reason, Stack: s.Stack, Wake: w.Source}
 			switch {

@@ -325,3 +325,76 @@ func TestCriticalPathNetwork(t *testing.T) {
 		t.Errorf("%v of network wait on the call's path, want the ~30 ms the server took", time.Duration(netWait))
 	}
 }
+
+// TestCriticalPathIdleReader: a client whose reader goroutine has waited on
+// the network since before the request (a keep-alive or client library's
+// reader) asks after 20 ms of work, and the reader hands it the answer.
+// Only the reader's wait since the request is on the client's path: the
+// client's own 20 ms of work before it is too (vizrun said the whole path
+// was the reader's network wait).
+func TestCriticalPathIdleReader(t *testing.T) {
+	tr := causal(t, "idle-reader", func() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Skip("no loopback:", err)
+		}
+		defer ln.Close()
+		client, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Skip("no loopback:", err)
+		}
+		defer client.Close()
+		server, err := ln.Accept()
+		if err != nil {
+			t.Skip("no loopback:", err)
+		}
+		defer server.Close()
+		replies := make(chan byte)
+		workload.Go("reader", func() {
+			buf := make([]byte, 1)
+			for {
+				if _, err := client.Read(buf); err != nil {
+					return
+				}
+				replies <- buf[0]
+			}
+		})
+		workload.Go("server", func() {
+			buf := make([]byte, 1)
+			if _, err := server.Read(buf); err == nil {
+				time.Sleep(10 * time.Millisecond)
+				server.Write(buf)
+			}
+		})
+		time.Sleep(5 * time.Millisecond) // the reader waits from here on
+		workload.Phase("ask", func() {
+			workload.Spin(20 * time.Millisecond)
+			client.Write([]byte{1})
+			<-replies
+		})
+	})
+	r := tracetest.Region(t, tr, "ask")
+	p := tr.CriticalPath(r.Goroutine, r.Start, r.End)
+	seg := segmentsOf(tr, p)
+	t.Logf("the client's path: %v, %d hops", seg, p.Hops)
+	var netWait, running int64
+	for _, s := range p.Segments {
+		switch {
+		case s.State == parse.StateBlocked && s.Reason == parse.ReasonNetwork:
+			netWait += s.End - s.Start
+		case s.State == parse.StateRunning && s.G == r.Goroutine:
+			running += s.End - s.Start
+		}
+	}
+	if running < int64(19*time.Millisecond) {
+		t.Errorf("%v of the client's own running on its path, want its ~20 ms of work", time.Duration(running))
+	}
+	// The reader's wait since the request: the server's 10 ms, not the
+	// 20 ms of the client's work before it.
+	if netWait < int64(9*time.Millisecond) || netWait >= int64(19*time.Millisecond) {
+		t.Errorf("%v of network wait on the path, want the ~10 ms since the request", time.Duration(netWait))
+	}
+	if p.Length() != p.To-p.From {
+		t.Errorf("the path covers %v of [%d, %d)", time.Duration(p.Length()), p.From, p.To)
+	}
+}
