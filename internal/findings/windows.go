@@ -190,6 +190,68 @@ func (a *analysis) runner(st *stretches) (parse.GoID, int64) {
 	return parse.GoID(best), bestNs
 }
 
+// wokenByRunners sums the waits on locks and channels during the
+// stretches (the time of each within them), and of those the waits the
+// goroutines that ran then ended, within a stretch or soon after: the
+// goroutines that ran at least a tenth of the time, and those of the group
+// of the one that ran most (workers taking turns).
+func (a *analysis) wokenByRunners(st *stretches) (woken, waited int64) {
+	ran := map[parse.GoID]int64{}
+	var total int64
+	for _, w := range st.ws {
+		for _, sh := range a.t.Parallel.TopIn(parse.TopRunners, w.from, w.to) {
+			ran[parse.GoID(sh.Key)] += sh.Ns
+			total += sh.Ns
+		}
+	}
+	top, _ := a.runner(st)
+	topGroup := -1
+	if g := a.t.Goroutine(top); g != nil {
+		topGroup = g.Group
+	}
+	runners := map[parse.GoID]bool{}
+	for id, ns := range ran {
+		if g := a.t.Goroutine(id); g != nil && (10*ns >= total || g.Group == topGroup) {
+			runners[id] = true
+		}
+	}
+	ws := make([][2]int64, len(st.ws))
+	for i, w := range st.ws {
+		ws[i][0], ws[i][1] = a.span(w)
+	}
+	// A wait ended within a stretch, or soon after, was one the runners
+	// served; one they ended long after (closing a quit channel at
+	// shutdown) was not held back by their work.
+	slack := int64(a.th.SerialMinDuration) / 2
+	inside := func(t int64) bool {
+		j, _ := slices.BinarySearchFunc(ws, t, func(w [2]int64, t int64) int { return cmp.Compare(w[1]+slack, t) })
+		return j < len(ws) && ws[j][0] <= t
+	}
+	for _, g := range a.t.Goroutines {
+		if g.System {
+			continue
+		}
+		for _, sp := range g.Spans {
+			if sp.State != parse.StateBlocked || !slices.Contains(syncWaits, sp.Reason) {
+				continue
+			}
+			var in int64
+			j, _ := slices.BinarySearchFunc(ws, sp.Start, func(w [2]int64, t int64) int { return cmp.Compare(w[1], t+1) })
+			for ; j < len(ws) && ws[j][0] < sp.End; j++ {
+				in += min(sp.End, ws[j][1]) - max(sp.Start, ws[j][0])
+			}
+			if in <= 0 {
+				continue
+			}
+			waited += in
+			if wk, ok := g.WakeOf(sp); ok && wk.Source == parse.WakeGoroutine && runners[wk.By] && inside(sp.End) {
+				woken += in
+			}
+		}
+	}
+	return woken, waited
+}
+
 // runnerGroup is the name shared by the goroutines that ran during the
 // stretches, with how many of them ran, when no one goroutine did most of
 // the work; "", 0 otherwise.
@@ -278,11 +340,13 @@ func (a *analysis) serial() {
 	if len(st.ws) == 0 || float64(st.total) < a.th.SerialMinShare*float64(t.Duration) {
 		return
 	}
-	// The one goroutine running, or the waits on it, held the work back.
-	on, ok := a.onPath(st, func(s *parse.PathSegment) bool {
-		return s.State == parse.StateRunning || s.State == parse.StateRunnable || s.State == parse.StateBlocked && slices.Contains(syncWaits, s.Reason)
-	})
-	if !ok {
+	// The others must have waited for the goroutines that ran: those
+	// ended some of their waits (not all: clients of a serialised server
+	// in the same process are woken by their connection readers).
+	// Background goroutines waiting for their own tickers and messages
+	// while one goroutine computes are not held back by it: it ends none.
+	woken, waited := a.wokenByRunners(st)
+	if 10*woken < waited {
 		return
 	}
 	n := float64(st.buckets)
@@ -291,8 +355,8 @@ func (a *analysis) serial() {
 	msg := fmt.Sprintf("For %s (%s) the program ran on about one core: %.1f goroutines running on average while %.1f waited, mostly on %s, and %.1f of %.0f Ps sat idle.",
 		dur(st.total), a.when(st), st.run/n, st.wait/n, top, st.idle/n/float64(s.Width), p)
 	ev := []string{fmt.Sprintf("%.1f goroutines waiting on locks and channels on average", st.wait/n)}
-	if on > 0 {
-		ev = append(ev, pathEvidence(on, st.total, "ran or waited on locks and channels"))
+	if waited > 0 {
+		ev = append(ev, fmt.Sprintf("the goroutines that ran ended %.0f%% of the waits on locks and channels meanwhile (%s of %s)", 100*float64(woken)/float64(waited), dur(woken), dur(waited)))
 	}
 	var gs []int64
 	if g, ns := a.runner(st); ns > 0 {

@@ -112,6 +112,7 @@ prog exec-forkexec -- exec
 prog net-wait -- netwait
 prog net-idle -- netidle
 prog net-load -- netload
+prog background -- background
 prog child-wait -- childwait
 prog gosched-loop -- gosched
 prog rate-stall $gen -- ratelimit
