@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"cmp"
 	"container/heap"
 	"math/rand/v2"
 	"slices"
@@ -56,6 +57,24 @@ func TestLongestKeepsHeapOrder(t *testing.T) {
 			if !slices.Equal(got.list(), want.items) {
 				t.Errorf("n=%d spread=%d: kept items differ from container/heap's, or their order does", n, spread)
 			}
+		}
+	}
+}
+
+func TestSortedStableIsStable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 2, 17, 5000} {
+		s := make([]Region, n)
+		for i := range s {
+			s[i] = Region{Goroutine: GoID(rng.IntN(3)), Start: rng.Int64N(10), End: rng.Int64N(10), Type: string(rune('a' + rng.IntN(26)))}
+		}
+		c := func(x, y *Region) int {
+			return cmp.Or(cmp.Compare(x.Start, y.Start), cmp.Compare(x.Goroutine, y.Goroutine), cmp.Compare(y.End, x.End))
+		}
+		want := slices.Clone(s)
+		slices.SortStableFunc(want, func(x, y Region) int { return c(&x, &y) })
+		if got := sortedStable(slices.Clone(s), c); !slices.Equal(got, want) {
+			t.Errorf("n=%d: not the order of slices.SortStableFunc", n)
 		}
 	}
 }
