@@ -376,6 +376,6 @@ func (b *builder) log(ev *trace.Event) {
 func (b *builder) name(gs *gstate, name string) {
 	gs.g.Label = name
 	if strings.HasPrefix(name, SystemName) {
-		b.decideSystem(gs, true, b.now)
+		gs.decideSystem(b, true, b.now)
 	}
 }
