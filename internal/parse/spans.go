@@ -1,7 +1,5 @@
 package parse
 
-import "slices"
-
 // Span storage. Appends double the capacity (append grows large slices by
 // a quarter, copying each span several times over a long trace), and when
 // the model holds more spans than Options.MaxSpans, runs of spans shorter
@@ -22,12 +20,12 @@ const RawMerged = 1<<16 - 1
 func (s Span) Merged() bool { return s.Raw == RawMerged }
 
 // grow appends x, growing the slice by half: the capacity left unused
-// (a third at most) is memory the model holds for nothing. slices.Grow
-// copies the old elements without clearing their room first, as make and
-// copy did.
+// (a third at most) is memory the model holds for nothing.
 func grow[T any](s []T, x T) []T {
 	if len(s) == cap(s) {
-		s = slices.Grow(s, max(cap(s)/2, 8))
+		n := make([]T, len(s), max(cap(s)+cap(s)/2, 8))
+		copy(n, s)
+		s = n
 	}
 	return append(s, x)
 }
