@@ -114,7 +114,7 @@ func (b *builder) event(ev *trace.Event) {
 	case trace.EventStateTransition:
 		st := ev.StateTransition()
 		if st.Resource.Kind == trace.ResourceGoroutine {
-			b.goTransition(ev, &st)
+			b.g(GoID(st.Resource.Goroutine())).transition(b, ev, &st)
 		}
 	case trace.EventMetric:
 		b.metric(ev.Metric())
@@ -231,7 +231,7 @@ func (b *builder) finish() *Trace {
 			// back: its last wait is not booked as a wait that held the
 			// program up.
 			b.wakeBooked = s.State == StateBlocked && (t.leakState(g) != NotLeaked || g.PreExisting && s.Start == 0)
-			b.closeSpan(gs, end)
+			gs.closeSpan(b, end)
 			b.wakeBooked = false
 		} else if g.Ended < 0 && !gs.seen {
 			// Only named, never seen running or waiting.
@@ -239,7 +239,7 @@ func (b *builder) finish() *Trace {
 		}
 		if !gs.sysSet {
 			// Never seen with a stack: it counts as the program's.
-			b.decideSystem(gs, g.System, end)
+			gs.decideSystem(b, g.System, end)
 		}
 	})
 	for _, ps := range b.procs {
@@ -273,8 +273,8 @@ func (b *builder) finish() *Trace {
 				break
 			}
 			end := min(s.End, gs.flipAt)
-			b.countSince(!sys, s, s.Start, end, -1)
-			b.countSince(sys, s, s.Start, end, 1)
+			gs.countSince(b, !sys, s, s.Start, end, -1)
+			gs.countSince(b, sys, s, s.Start, end, 1)
 			if s.State == StateRunning {
 				if sys {
 					moved += end - s.Start

@@ -1,7 +1,10 @@
 package parse
 
 // The goroutine state machine: every goroutine state transition closes the
-// goroutine's open span, books it, and opens the next.
+// goroutine's open span, books it, and opens the next. As in cmd/trace's
+// gstate.go, the state is a type and the machine its methods; they take
+// the builder as the context they book into (the model, the series, the
+// stack table, the procs), and builder.go only routes events to them.
 
 import (
 	"cmp"
@@ -76,9 +79,10 @@ func (b *builder) g(id GoID) *gstate {
 	return gs
 }
 
-func (b *builder) goTransition(ev *trace.Event, st *trace.StateTransition) {
+// transition moves gs to the state st says, at ev (its StateTransition
+// event), in b's model.
+func (gs *gstate) transition(b *builder, ev *trace.Event, st *trace.StateTransition) {
 	from, to := st.Goroutine()
-	gs := b.g(GoID(st.Resource.Goroutine()))
 	g := gs.g
 	t := b.now
 	if gs.seen && (from == to || from == trace.GoUndetermined && gs.cur.State == stateOf(to)) {
@@ -101,20 +105,19 @@ func (b *builder) goTransition(ev *trace.Event, st *trace.StateTransition) {
 				break
 			}
 			b.t.Created++
-			b.decideSystem(gs, isSystemFunc(g.StartFunc), t)
+			gs.decideSystem(b, isSystemFunc(g.StartFunc), t)
 		} else {
 			// It existed before the trace started: it has been in this
 			// state since then, as far as the trace can tell.
 			g.PreExisting = true
 			stk := b.stackID(st.Stack)
-			b.learnStart(gs, stk, 0)
+			gs.learnStart(b, stk, 0)
 			if to != trace.GoNotExist {
-				s := b.newSpan(gs, to, st.Reason, stk, ev)
+				s := gs.newSpan(b, to, st.Reason, stk)
 				s.Start = 0
-				gs.cur = s
-				b.addAlive(gs, 1)
-				b.countSince(gs.g.System || b.own(&s), &s, 0, t, 1)
-				b.count(gs, &s, t, 1)
+				gs.addAlive(b, 1)
+				gs.countSince(b, gs.g.System || b.own(s), s, 0, t, 1)
+				gs.count(b, s, t, 1)
 				if to == trace.GoRunning {
 					b.procStart(gs, ev, t)
 				}
@@ -124,22 +127,22 @@ func (b *builder) goTransition(ev *trace.Event, st *trace.StateTransition) {
 	}
 
 	if to == trace.GoNotExist {
-		b.closeSpan(gs, t)
+		gs.closeSpan(b, t)
 		b.profileExited(gs)
 		g.Ended = t
 		g.End = EndExited
-		b.addAlive(gs, -1)
+		gs.addAlive(b, -1)
 		return
 	}
 	stk := b.stackID(st.Stack)
 	if from == trace.GoNotExist {
-		b.addAlive(gs, 1)
+		gs.addAlive(b, 1)
 	}
 	if g.StartFunc == "" {
-		b.learnStart(gs, stk, t)
+		gs.learnStart(b, stk, t)
 	}
 	if !gs.sysSet && stk != 0 && st.Reason == "system goroutine wait" {
-		b.decideSystem(gs, true, t)
+		gs.decideSystem(b, true, t)
 	}
 	if from == trace.GoRunning && to == trace.GoRunnable && gs.cur.State == StateRunning && runnableReason(st.Reason) == ReasonPreempted {
 		b.preempted(gs, &gs.cur, t, stk)
@@ -147,14 +150,13 @@ func (b *builder) goTransition(ev *trace.Event, st *trace.StateTransition) {
 	if from == trace.GoWaiting && gs.cur.State == StateBlocked {
 		b.wake(gs, ev, t)
 	} else {
-		b.closeSpan(gs, t)
+		gs.closeSpan(b, t)
 	}
-	s := b.newSpan(gs, to, st.Reason, stk, ev)
-	gs.cur = s
+	s := gs.newSpan(b, to, st.Reason, stk)
 	gs.woke = from == trace.GoWaiting && to == trace.GoRunnable
-	b.count(gs, &s, t, 1)
+	gs.count(b, s, t, 1)
 	if s.State == StateBlocked && !g.System {
-		b.lockWaitBegins(&s)
+		b.lockWaitBegins(s)
 		if s.Stack != 0 && s.Stack == gs.served {
 			// Woken here by another goroutine, it came back to wait here
 			// again: a worker's loop waiting for its next job.
@@ -169,7 +171,7 @@ func (b *builder) goTransition(ev *trace.Event, st *trace.StateTransition) {
 // learnStart names a goroutine that existed before the trace by the
 // outermost frame of a stack it was seen with, and decides from it whether it
 // belongs to the runtime.
-func (b *builder) learnStart(gs *gstate, stk StackID, t int64) {
+func (gs *gstate) learnStart(b *builder, stk StackID, t int64) {
 	if stk == 0 {
 		return
 	}
@@ -179,7 +181,7 @@ func (b *builder) learnStart(gs *gstate, stk StackID, t int64) {
 		bottom = b.t.Frames[fr[len(fr)-2]].Func
 	}
 	gs.g.StartFunc = bottom
-	b.decideSystem(gs, isSystemFunc(bottom), t)
+	gs.decideSystem(b, isSystemFunc(bottom), t)
 }
 
 // stateOf is the span state of a goroutine state (StateNone for NotExist).
@@ -197,59 +199,69 @@ func stateOf(s trace.GoState) State {
 	return StateNone
 }
 
-// newSpan opens a span in state to, starting now.
-func (b *builder) newSpan(gs *gstate, to trace.GoState, raw string, stk StackID, ev *trace.Event) Span {
-	s := Span{Start: b.now, Stack: stk}
+// newSpan opens the span of gs in state to, starting now, and returns it
+// (&gs.cur). It is written in place, field by field: a Span built on the
+// stack and copied whole into the goroutine's state stalled on store
+// forwarding (a 16-byte load of what was just stored in smaller pieces), a
+// tenth of the builder's time.
+func (gs *gstate) newSpan(b *builder, to trace.GoState, raw string, stk StackID) *Span {
+	var (
+		state  State
+		reason Reason
+		rawID  uint16
+	)
 	switch to {
 	case trace.GoRunning:
-		s.State = StateRunning
-		s.Stack = 0
+		state = StateRunning
+		stk = 0
 	case trace.GoRunnable:
-		s.State = StateRunnable
-		s.Reason = runnableReason(raw)
-		if s.Reason == ReasonNone {
-			s.Stack = 0
+		state = StateRunnable
+		reason = runnableReason(raw)
+		if reason == ReasonNone {
+			stk = 0
 		}
 	case trace.GoSyscall:
-		s.State = StateSyscall
-		s.Reason = ReasonSyscall
+		state = StateSyscall
+		reason = ReasonSyscall
 	default: // GoWaiting, and anything newer we do not know
-		s.State = StateBlocked
+		state = StateBlocked
 		r, needStack := reasonFromRuntime(raw)
-		s.Reason = r
+		reason = r
 		if needStack && stk == 0 {
-			s.Raw = b.raw(cmp.Or(raw, "unknown"))
+			rawID = b.raw(cmp.Or(raw, "unknown"))
 		} else if needStack {
 			info := b.info(stk)
 			if raw == "" {
-				s.Reason, s.Raw = info.infer, info.inferR
+				reason, rawID = info.infer, info.inferR
 			} else if info.sync != ReasonNone {
-				s.Reason = info.sync
+				reason = info.sync
 			} else {
-				s.Raw = b.raw(raw)
+				rawID = b.raw(raw)
 			}
 		} else if r == ReasonOther {
-			s.Raw = b.raw(raw)
+			rawID = b.raw(raw)
 		}
 		if r == ReasonSelect && stk != 0 {
 			// tracer.Send and tracer.Recv wait in a select (on the
 			// channel and the context): it is a channel operation.
 			if tr := b.info(stk).tracer; tr != ReasonNone {
-				s.Reason = tr
+				reason = tr
 			}
 		}
 	}
+	s := &gs.cur
+	s.Start, s.End, s.Stack, s.State, s.Reason, s.Raw = b.now, 0, stk, state, reason, rawID
 	return s
 }
 
 // closeSpan ends the open span of gs at t and books it.
-func (b *builder) closeSpan(gs *gstate, t int64) {
+func (gs *gstate) closeSpan(b *builder, t int64) {
 	s := &gs.cur
 	if s.State == StateNone {
 		return
 	}
 	s.End = t
-	b.count(gs, s, t, -1)
+	gs.count(b, s, t, -1)
 	own := b.own(s)
 	if s.State == StateSyscall || s.State == StateBlocked && !b.wakeBooked {
 		b.waitedOn(gs, s, s.Reason)
@@ -309,7 +321,7 @@ func (b *builder) closeSpan(gs *gstate, t int64) {
 
 // count adds delta to the series counts a goroutine in span s counts
 // towards, at time t.
-func (b *builder) count(gs *gstate, s *Span, t, delta int64) {
+func (gs *gstate) count(b *builder, s *Span, t, delta int64) {
 	sys := gs.g.System || b.own(s)
 	if d, ok := spanDim(sys, s); ok {
 		b.series.change(d, t, delta)
@@ -325,7 +337,7 @@ func (b *builder) count(gs *gstate, s *Span, t, delta int64) {
 // countSince adds weight w to the series dimensions of span s over [from,
 // to), in the past; before GOMAXPROCS is known (a goroutine found running
 // or waiting as the trace starts), the waterfall's too.
-func (b *builder) countSince(sys bool, s *Span, from, to, w int64) {
+func (gs *gstate) countSince(b *builder, sys bool, s *Span, from, to, w int64) {
 	d, ok := spanDim(sys, s)
 	if ok {
 		b.series.add(d, from, to, w)
@@ -368,7 +380,7 @@ func spanDim(sys bool, s *Span) (Dim, bool) {
 
 // decideSystem settles whether a goroutine belongs to the runtime, moving
 // its current contribution to the series and the alive count if it changes.
-func (b *builder) decideSystem(gs *gstate, sys bool, t int64) {
+func (gs *gstate) decideSystem(b *builder, sys bool, t int64) {
 	gs.sysSet = true
 	for i := range gs.pending {
 		if !sys {
@@ -384,17 +396,17 @@ func (b *builder) decideSystem(gs *gstate, sys bool, t int64) {
 	}
 	alive := gs.cur.State != StateNone
 	if alive {
-		b.addAlive(gs, -1)
-		b.count(gs, &gs.cur, t, -1)
+		gs.addAlive(b, -1)
+		gs.count(b, &gs.cur, t, -1)
 	}
 	gs.g.System = sys
 	if alive {
-		b.addAlive(gs, 1)
-		b.count(gs, &gs.cur, t, 1)
+		gs.addAlive(b, 1)
+		gs.count(b, &gs.cur, t, 1)
 	}
 }
 
-func (b *builder) addAlive(gs *gstate, delta int) {
+func (gs *gstate) addAlive(b *builder, delta int) {
 	if gs.g.System {
 		return
 	}

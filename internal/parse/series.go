@@ -141,12 +141,15 @@ func (a *seriesAcc) addTop(k TopKind, key uint64, from, to int64) {
 	}
 	a.fit(to)
 	top := a.top[k]
-	for from < to {
-		i := from / a.width
-		end := min((i+1)*a.width, to)
+	// One division: the buckets after the first start at multiples of
+	// the width.
+	i := from / a.width
+	for end := (i + 1) * a.width; end < to; end += a.width {
 		bookTop(&top[i], key, end-from)
 		from = end
+		i++
 	}
+	bookTop(&top[i], key, to-from)
 }
 
 // bookTop adds ns to key among a bucket's contributors; a new key takes the
@@ -190,12 +193,13 @@ func (a *seriesAcc) add(d Dim, from, to, w int64) {
 	}
 	a.fit(to)
 	sum := a.sum[d]
-	for from < to {
-		i := from / a.width
-		end := min((i+1)*a.width, to)
+	i := from / a.width // one division, as in addTop
+	for end := (i + 1) * a.width; end < to; end += a.width {
 		sum[i] += w * (end - from)
 		from = end
+		i++
 	}
+	sum[i] += w * (to - from)
 }
 
 // addTotal adds total to d over [from, to), spread in proportion to time.

@@ -1,7 +1,8 @@
 package parse
 
-// Span storage. Appends double the capacity (append grows large slices by
-// a quarter, copying each span several times over a long trace), and when
+// Span storage. Appends grow the capacity by half (append grows large
+// slices by a quarter, copying each span several times over a long trace;
+// see grow), and when
 // the model holds more spans than Options.MaxSpans, runs of spans shorter
 // than a resolution are merged into one, so memory follows the report's
 // level of detail and not the trace's length. Totals, sites, histograms,

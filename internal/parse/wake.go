@@ -113,7 +113,7 @@ func (b *builder) wake(gs *gstate, ev *trace.Event, t int64) {
 		}
 	}
 	b.wakeBooked = true
-	b.closeSpan(gs, t)
+	gs.closeSpan(b, t)
 	b.wakeBooked = false
 	if gs.g.System || b.own(&s) {
 		return

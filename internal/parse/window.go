@@ -115,8 +115,8 @@ func (p *builder) restart(nb *builder, t int64) {
 			s := gs.cur
 			s.Start = 0
 			ngs.cur = s
-			nb.addAlive(ngs, 1)
-			nb.count(ngs, &s, 0, 1)
+			ngs.addAlive(nb, 1)
+			ngs.count(nb, &s, 0, 1)
 			if s.State == StateBlocked && !ng.System {
 				nb.lockWaitBegins(&s)
 			}
