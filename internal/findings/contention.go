@@ -56,15 +56,22 @@ func (a *analysis) contention() {
 	}
 	// A goroutine stuck on a lock for good (a leak, a deadlock) is not
 	// contention: nothing let it in. Its wait, still going on where the
-	// trace ends, is the leak finding's.
-	type stuckWaits struct{ ns, n int64 }
+	// trace ends, is the leak finding's. In a trace cut short (a program
+	// killed while it hung) nobody can tell a wait still going on from
+	// one that never ends: those are left out too, and the cut trace's
+	// warning names the longest.
+	type stuckWaits struct {
+		ns, n  int64
+		leaked bool
+	}
 	stuck := map[uint64]stuckWaits{}
 	for _, g := range t.Goroutines {
-		if g.Leaked() && g.End == parse.EndBlocked && (g.EndReason == parse.ReasonMutex || g.EndReason == parse.ReasonRWMutex) {
+		if (g.Leaked() || t.Cut && !g.System) && g.End == parse.EndBlocked && (g.EndReason == parse.ReasonMutex || g.EndReason == parse.ReasonRWMutex) {
 			k := parse.SiteKey(t.SiteOf(g.EndStack), g.EndReason)
 			st := stuck[k]
 			st.ns += t.Duration - g.EndSince
 			st.n++
+			st.leaked = st.leaked || g.Leaked()
 			stuck[k] = st
 		}
 	}
@@ -92,7 +99,11 @@ func (a *analysis) contention() {
 		msg += a.pattern(s.Reason == parse.ReasonMutex, readers, share)
 		ev := []string{fmt.Sprintf("waits: %d, total %s, longest %s", s.Count, dur(s.Total), dur(s.Max))}
 		if st, ok := stuck[parse.SiteKey(s.Frame, s.Reason)]; ok {
-			ev = append(ev, fmt.Sprintf("not counted: %d goroutine(s) still stuck here where the trace ends (see the leak finding)", st.n))
+			if st.leaked {
+				ev = append(ev, fmt.Sprintf("not counted: %d goroutine%s still stuck here where the trace ends (see the leak finding)", st.n, plural(int(st.n))))
+			} else {
+				ev = append(ev, fmt.Sprintf("not counted: %d goroutine%s still waiting here where the trace, cut short, ends", st.n, plural(int(st.n))))
+			}
 		}
 		var gs []int64
 		if len(s.Holders) > 0 {
