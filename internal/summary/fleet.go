@@ -269,6 +269,11 @@ func BuildFleet(rows []Row) *Fleet {
 				f.Across = append(f.Across, Across{Kind: b.Kind, Title: b.Title, Subject: b.Subject, Severity: b.Severity, Of: len(ok), Sources: []string{}})
 			}
 			a := &f.Across[i]
+			if a.Title != b.Title {
+				// Titles that differ ("Goroutine leak (proven)" in one
+				// trace, not proven in another) give the rule's own.
+				a.Title = ruleTitle(b.Kind, a.Title)
+			}
 			a.Traces++
 			if severityRank(b.Severity) > severityRank(a.Severity) {
 				a.Severity = b.Severity
@@ -283,6 +288,16 @@ func BuildFleet(rows []Row) *Fleet {
 			strings.Compare(a.Kind, b.Kind), strings.Compare(a.Subject, b.Subject))
 	})
 	return f
+}
+
+// ruleTitle is the title of the rule of kind, or else the title given.
+func ruleTitle(kind, title string) string {
+	for _, r := range findings.Rules {
+		if r.Kind == kind {
+			return r.Title
+		}
+	}
+	return title
 }
 
 func severityRank(s string) int {
