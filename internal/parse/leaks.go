@@ -6,7 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
+
+	"github.com/vizrun/vizrun/internal/units"
 )
 
 // LeakGroup is the leaked goroutines that block at one call site for one
@@ -134,7 +135,7 @@ func (t *Trace) unjudgedWarning() {
 		where = fmt.Sprintf("%s (%s:%d)", fr.Func, filepath.Base(fr.File), fr.Line)
 	}
 	t.Warnings = append(t.Warnings, fmt.Sprintf("%d %s still blocked where the trace ends, the longest G%d %s for %v on %s at %s; %s, so they are not counted as leaks (only leaks the runtime's leak profile proves are)",
-		n, what, longest.ID, longest.Name, time.Duration(t.Duration-longest.EndSince).Round(time.Millisecond), t.ReasonText(longest.EndReason, longest.EndRaw), where, why))
+		n, what, longest.ID, longest.Name, units.Duration(t.Duration-longest.EndSince), t.ReasonText(longest.EndReason, longest.EndRaw), where, why))
 }
 
 // DeadlockWarning says that the program deadlocked and who waits on what.

@@ -10,8 +10,8 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"time"
 
+	"github.com/vizrun/vizrun/internal/units"
 	"golang.org/x/exp/trace"
 )
 
@@ -225,7 +225,7 @@ func oneLine(err error) error {
 
 // windowAfterEnd says that Options.Window begins after the trace's end.
 func windowAfterEnd(b *builder) error {
-	return fmt.Errorf("the window starts at %v, after the trace's end (%v)", time.Duration(b.win.from), time.Duration(b.win.prefix.now))
+	return fmt.Errorf("the window starts at %s, after the trace's end (%s)", units.Duration(b.win.from), units.Duration(b.win.prefix.now))
 }
 
 // windowDone reports whether reading stopped at the end of Options.Window.
