@@ -146,7 +146,7 @@ var Rules = []Rule{
 			durParam("hog_min_total", func(t *Thresholds) *time.Duration { return &t.HogMinTotal })},
 		(*analysis).hogs},
 	{KindSyscall, "Bound by system calls", "I/O",
-		"bound by system calls or the network: nothing ran while goroutines waited on them (idle plumbing aside) for this share of the trace",
+		"bound by system calls or the network: almost nothing ran (under half a goroutine on average) while goroutines waited on them (idle plumbing aside) for this share of the trace",
 		[]Param{floatParam("io_min_share", func(t *Thresholds) *float64 { return &t.IOMinShare })},
 		(*analysis).syscalls},
 	{KindNetwork, "Bound by the network", "",

@@ -569,7 +569,15 @@ func (a *analysis) ioBound(reason parse.Reason, what string) {
 	if !ok {
 		return // the program was held back by something else meanwhile
 	}
-	msg := fmt.Sprintf("For %s (%.0f%% of the trace) nothing ran while goroutines waited on %s: the program is bound by it, not by its CPUs.", dur(st.total), 100*share, what)
+	// Buckets qualify as a whole: the stretches can be longer than the
+	// waits in them (a round trip's system calls between its network
+	// waits). Say both.
+	waits := int64(st.byReason[reason] * float64(s.Width))
+	pronoun := "it"
+	if reason == parse.ReasonSyscall {
+		pronoun = "them"
+	}
+	msg := fmt.Sprintf("For %s (%.0f%% of the trace) almost nothing ran while goroutines waited on %s (%s of waits): the program is bound by %s, not by its CPUs.", dur(st.total), 100*share, what, dur(waits), pronoun)
 	var ev []string
 	if on > 0 {
 		ev = append(ev, pathEvidence(on, st.total, "waited on "+what))
