@@ -1,7 +1,9 @@
 package findings
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vizrun/vizrun/internal/parse"
@@ -11,7 +13,11 @@ import (
 // the summary and the report list them (parse.Trace.LeakGroups).
 func (a *analysis) leaks() {
 	t := a.t
-	for _, lg := range t.LeakGroups(int64(a.th.LeakMinBlocked)) {
+	groups := t.LeakGroups(int64(a.th.LeakMinBlocked))
+	// Proven leaks first: where the costs tie, the findings keep this
+	// order, and what the runtime proved is the surer claim.
+	slices.SortStableFunc(groups, func(x, y parse.LeakGroup) int { return cmp.Compare(min(y.Proven, 1), min(x.Proven, 1)) })
+	for _, lg := range groups {
 		sev := Warning
 		if lg.Count >= a.th.LeakCritical {
 			sev = Critical
