@@ -168,3 +168,20 @@ func TestDotlessModuleLeak(t *testing.T) {
 		t.Errorf("%d goroutines of work.Abandon, want 5", n)
 	}
 }
+
+// TestMainStartedInsideTraceStart: a main goroutine first seen inside the
+// trace's start (vizrun's wrapper's frames left out) is the program's
+// main, not a runtime goroutine.
+func TestMainStartedInsideTraceStart(t *testing.T) {
+	tr, err := parse.ReadFile("testdata/wrapstart/memory.trace.gz", parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := tr.MainGoroutine()
+	if m == nil {
+		t.Fatal("no main goroutine")
+	}
+	if m.ID != 1 || m.System || m.StartFunc != "main.main" {
+		t.Errorf("main: G%d, system %v, start %q; want G1, the program's, main.main", m.ID, m.System, m.StartFunc)
+	}
+}

@@ -180,6 +180,12 @@ func (gs *gstate) learnStart(b *builder, stk StackID, t int64) {
 	if bottom == "runtime.goexit" && len(fr) > 1 {
 		bottom = b.t.Frames[fr[len(fr)-2]].Func
 	}
+	if bottom == wrapperTraceStart {
+		// vizrun run's wrapper starts the trace on the main goroutine,
+		// and its own frames are left out of stacks (stackID): a first
+		// stack taken inside the start ends there, not in main.
+		bottom = "main.main"
+	}
 	gs.g.StartFunc = bottom
 	gs.decideSystem(b, isSystemFunc(bottom), t)
 }

@@ -46,6 +46,9 @@ func parseNameOf(msg string) (GoID, string, bool) {
 const (
 	renamedMain = "main." + protocol.RenamedMain
 	wrapperFile = "/" + protocol.WrapperFile
+	// wrapperTraceStart is the function vizrun's wrapper starts the
+	// trace with (cmd/vizrun/tracestart.go), on the main goroutine.
+	wrapperTraceStart = "runtime/trace.VizrunStart"
 )
 
 // funcName undoes vizrun run's renaming of main.
