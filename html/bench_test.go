@@ -3,7 +3,6 @@ package html
 import (
 	"bytes"
 	"io"
-	"os"
 	"testing"
 
 	"github.com/vizrun/vizrun/internal/parse"
@@ -14,18 +13,9 @@ import (
 // BenchmarkRender renders the report of a ~20 MB realistic trace
 // (VIZRUN_BENCH_TRACE names another).
 func BenchmarkRender(b *testing.B) {
-	var data []byte
-	if p := os.Getenv("VIZRUN_BENCH_TRACE"); p != "" {
-		var err error
-		if data, err = os.ReadFile(p); err != nil {
-			b.Fatal(err)
-		}
-	} else {
-		var buf bytes.Buffer
-		if err := tracegen.Generate(&buf, tracegen.Options{Size: 20 << 20}); err != nil {
-			b.Fatal(err)
-		}
-		data = buf.Bytes()
+	data, err := tracegen.BenchTrace()
+	if err != nil {
+		b.Fatal(err)
 	}
 	t, err := parse.Read(bytes.NewReader(data), parse.Options{})
 	if err != nil {

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"io"
-	"os"
-	"sync"
 	"testing"
 
 	"golang.org/x/exp/trace"
@@ -14,19 +12,8 @@ import (
 	"github.com/vizrun/vizrun/internal/tracegen"
 )
 
-// benchTrace is a ~20 MB realistic trace, recorded once per benchmark run
-// (VIZRUN_BENCH_TRACE names another).
-var benchTrace = sync.OnceValues(func() ([]byte, error) {
-	if p := os.Getenv("VIZRUN_BENCH_TRACE"); p != "" {
-		return os.ReadFile(p)
-	}
-	var buf bytes.Buffer
-	err := tracegen.Generate(&buf, tracegen.Options{Size: 20 << 20})
-	return buf.Bytes(), err
-})
-
 func loadBench(b *testing.B) []byte {
-	data, err := benchTrace()
+	data, err := tracegen.BenchTrace()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"io"
-	"os"
 	"testing"
 
 	"golang.org/x/exp/trace"
@@ -17,18 +16,9 @@ import (
 // fresh builder per iteration. It is what the model costs beyond the bare
 // reader (BenchmarkBareReader), without the decoder running beside it.
 func BenchmarkBuild(b *testing.B) {
-	var data []byte
-	if p := os.Getenv("VIZRUN_BENCH_TRACE"); p != "" {
-		var err error
-		if data, err = os.ReadFile(p); err != nil {
-			b.Fatal(err)
-		}
-	} else {
-		var buf bytes.Buffer
-		if err := tracegen.Generate(&buf, tracegen.Options{Size: 20 << 20}); err != nil {
-			b.Fatal(err)
-		}
-		data = buf.Bytes()
+	data, err := tracegen.BenchTrace()
+	if err != nil {
+		b.Fatal(err)
 	}
 	r, err := trace.NewReader(bufio.NewReader(bytes.NewReader(data)))
 	if err != nil {

@@ -9,6 +9,7 @@
 package tracegen
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"hash/fnv"
@@ -183,3 +184,14 @@ func GenerateFile(path string, opt Options) error {
 	}
 	return f.Close()
 }
+
+// BenchTrace is the trace the benchmarks read: the file VIZRUN_BENCH_TRACE
+// names, or else a ~20 MB trace generated once per process.
+var BenchTrace = sync.OnceValues(func() ([]byte, error) {
+	if p := os.Getenv("VIZRUN_BENCH_TRACE"); p != "" {
+		return os.ReadFile(p)
+	}
+	var buf bytes.Buffer
+	err := Generate(&buf, Options{Size: 20 << 20})
+	return buf.Bytes(), err
+})
