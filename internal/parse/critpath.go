@@ -104,12 +104,13 @@ func (t *Trace) CriticalPathLimit(g GoID, from, to int64, limit int) Path {
 		for len(rets) > 0 && rets[len(rets)-1].since >= at {
 			rets = rets[:len(rets)-1] // walked back past the woken goroutine's wait: it stays on this goroutine
 		}
+		var back *Goroutine // where the walk goes back to after this span
 		switch s.State {
 		case StateBlocked:
 			w, ok := cur.WakeOf(s)
 			if ok && s.End == at && w.Source == WakeGoroutine {
 				if waker := t.Goroutine(w.By); waker != nil && waker != cur && !waker.System {
-					rets = append(rets, ret{cur, max(s.Start, from)})
+					rets = append(rets, ret{cur, begin})
 					cur = waker
 					p.Hops++
 					continue
@@ -118,18 +119,8 @@ func (t *Trace) CriticalPathLimit(g GoID, from, to int64, limit int) Path {
 			if n := len(rets); n > 0 && rets[n-1].since > begin && s.End == at && s.Reason == ReasonNetwork {
 				// The waker waited since before the woken goroutine did:
 				// back to the woken goroutine where its wait began.
-				r := rets[n-1]
+				begin, back = rets[n-1].since, rets[n-1].g
 				rets = rets[:n-1]
-				begin = r.since
-				seg := PathSegment{G: cur.ID, Start: begin, End: at, State: s.State, Reason: s.Reason, Stack: s.Stack, Wake: w.Source}
-				if !ok && s.End < t.Duration {
-					seg.Wake = WakeRuntime
-				}
-				add(seg)
-				at = begin
-				cur = r.g
-				p.Hops++
-				continue
 			}
 			seg := PathSegment{G: cur.ID, Start: begin, End: at, State: s.State, Reason: s.Reason, Stack: s.Stack, Wake: w.Source}
 			switch {
@@ -145,6 +136,10 @@ func (t *Trace) CriticalPathLimit(g GoID, from, to int64, limit int) Path {
 			add(PathSegment{G: cur.ID, Start: begin, End: at, State: s.State})
 		}
 		at = begin
+		if back != nil {
+			cur = back
+			p.Hops++
+		}
 	}
 	if at > from {
 		// Nothing explains the beginning (the trace started, or the walk
