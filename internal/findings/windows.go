@@ -172,14 +172,20 @@ func (a *analysis) when(st *stretches) string {
 	return fmt.Sprintf("in %d stretches between %s and %s, the longest from %s to %s", len(st.ws), dur(st.first), dur(st.last), dur(lf), dur(lt))
 }
 
-// runner is the user goroutine that ran most during the stretches.
-func (a *analysis) runner(st *stretches) (parse.GoID, int64) {
+// ran is how long each user goroutine ran during the stretches.
+func (a *analysis) ran(st *stretches) map[uint64]int64 {
 	sum := map[uint64]int64{}
 	for _, w := range st.ws {
 		for _, sh := range a.t.Parallel.TopIn(parse.TopRunners, w.from, w.to) {
 			sum[sh.Key] += sh.Ns
 		}
 	}
+	return sum
+}
+
+// runner is the user goroutine that ran most during the stretches.
+func (a *analysis) runner(st *stretches) (parse.GoID, int64) {
+	sum := a.ran(st)
 	var best uint64
 	var bestNs int64
 	for _, k := range slices.Sorted(maps.Keys(sum)) {
@@ -190,19 +196,25 @@ func (a *analysis) runner(st *stretches) (parse.GoID, int64) {
 	return parse.GoID(best), bestNs
 }
 
+// times is the stretches' time ranges, in order.
+func (a *analysis) times(st *stretches) [][2]int64 {
+	ws := make([][2]int64, len(st.ws))
+	for i, w := range st.ws {
+		ws[i][0], ws[i][1] = a.span(w)
+	}
+	return ws
+}
+
 // wokenByRunners sums the waits on locks and channels during the
 // stretches (the time of each within them), and of those the waits the
 // goroutines that ran then ended, within a stretch or soon after: the
 // goroutines that ran at least a tenth of the time, and those of the group
 // of the one that ran most (workers taking turns).
 func (a *analysis) wokenByRunners(st *stretches) (woken, waited int64) {
-	ran := map[parse.GoID]int64{}
+	ran := a.ran(st)
 	var total int64
-	for _, w := range st.ws {
-		for _, sh := range a.t.Parallel.TopIn(parse.TopRunners, w.from, w.to) {
-			ran[parse.GoID(sh.Key)] += sh.Ns
-			total += sh.Ns
-		}
+	for _, ns := range ran {
+		total += ns
 	}
 	top, _ := a.runner(st)
 	topGroup := -1
@@ -211,14 +223,11 @@ func (a *analysis) wokenByRunners(st *stretches) (woken, waited int64) {
 	}
 	runners := map[parse.GoID]bool{}
 	for id, ns := range ran {
-		if g := a.t.Goroutine(id); g != nil && (10*ns >= total || g.Group == topGroup) {
-			runners[id] = true
+		if g := a.t.Goroutine(parse.GoID(id)); g != nil && (10*ns >= total || g.Group == topGroup) {
+			runners[parse.GoID(id)] = true
 		}
 	}
-	ws := make([][2]int64, len(st.ws))
-	for i, w := range st.ws {
-		ws[i][0], ws[i][1] = a.span(w)
-	}
+	ws := a.times(st)
 	// A wait ended within a stretch, or soon after, was one the runners
 	// served; one they ended long after (closing a quit channel at
 	// shutdown) was not held back by their work.
@@ -615,11 +624,7 @@ func (a *analysis) onPath(st *stretches, in func(*parse.PathSegment) bool) (on i
 	if a.paths == nil {
 		a.paths = a.t.WorkPaths()
 	}
-	ws := make([][2]int64, len(st.ws))
-	for i, w := range st.ws {
-		ws[i][0], ws[i][1] = a.span(w)
-	}
-	on, other := a.paths.Cover(ws, in)
+	on, other := a.paths.Cover(a.times(st), in)
 	if other <= on {
 		return on, true
 	}
