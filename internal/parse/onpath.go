@@ -136,12 +136,7 @@ func (t *Trace) WaitForWork(stk StackID) bool {
 	if stk == 0 || int(stk) >= len(t.Stacks) {
 		return false
 	}
-	ids := t.Stacks[stk].Frames
-	frames := make([]Frame, len(ids))
-	for i, f := range ids {
-		frames[i] = t.Frames[f]
-	}
-	return waitForWork(frames, t.Frames[siteFrame(ids, t.Frames)].Func)
+	return waitForWork(t.frames(stk), t.Frames[siteFrame(t.Stacks[stk].Frames, t.Frames)].Func)
 }
 
 // Cover measures what the paths did during the windows ws (sorted, not

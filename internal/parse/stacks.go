@@ -82,6 +82,16 @@ func (b *builder) stackID(s trace.Stack) StackID {
 	return id
 }
 
+// frames is a stack's frames, innermost first.
+func (t *Trace) frames(id StackID) []Frame {
+	ids := t.Stacks[id].Frames
+	out := make([]Frame, len(ids))
+	for i, f := range ids {
+		out[i] = t.Frames[f]
+	}
+	return out
+}
+
 // info classifies a stack once.
 func (b *builder) info(id StackID) *stackInfo {
 	in := &b.stackInfo[id]
@@ -90,10 +100,7 @@ func (b *builder) info(id StackID) *stackInfo {
 	}
 	in.done = true
 	ids := b.t.Stacks[id].Frames
-	frames := make([]Frame, len(ids))
-	for i, f := range ids {
-		frames[i] = b.t.Frames[f]
-	}
+	frames := b.t.frames(id)
 	in.sync = syncKind(frames)
 	var raw string
 	in.infer, raw = inferReason(frames)
