@@ -111,7 +111,7 @@ prog daemons -- daemons
 prog exec-forkexec -- exec
 prog net-wait -- netwait
 prog net-idle -- netidle
-prog net-load -- netload
+prog net-load -- netwait load
 prog background -- background
 prog child-wait -- childwait
 prog gosched-loop -- gosched
