@@ -85,6 +85,7 @@ const (
 
 	catCapacity
 	catIdle
+	catPathOnly
 
 	catSeriesA
 	catSeriesB
@@ -133,6 +134,7 @@ var palette = [numCategories]category{
 	catHeap:       {"heap", "live heap", "#3c65ca", "#6f95f0", "", "heap", ""},
 	catCapacity:   {"capacity", "GOMAXPROCS × wall time", "#4a5568", "#a0aec0", "", "waterfall", ""},
 	catIdle:       {"idle", "idle with nothing to do", "#8a929e", "#7d8694", "dots", "waterfall", ""},
+	catPathOnly:   {"path-only", "idle: only the critical path ran, the rest waited on its work or had none", "#66788a", "#8fa3b6", "hatch", "waterfall", ""},
 	catSeriesA:    {"series-a", "A (the baseline)", "#1f56b3", "#8ab4ff", "", "diff", ""},
 	catSeriesB:    {"series-b", "B", "#a4501a", "#f0a070", "hatch", "diff", ""},
 }

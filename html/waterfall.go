@@ -13,7 +13,8 @@ import (
 // The lost-parallelism waterfall, in P-time: GOMAXPROCS × wall time is what
 // the program could have used, and each bar is where a part of it went (a
 // P running the program, running the runtime, or idle while goroutines
-// waited for a P, were blocked, or had nothing to do).
+// waited for a P, were blocked, waited only on the critical path's work
+// while it ran, or had nothing to do).
 
 type waterfallRow struct {
 	Name  string
@@ -47,6 +48,9 @@ func (b *builder) buildWaterfall() {
 	for _, bl := range sortedBlocked(w.BlockedNs) {
 		r, _ := parse.ParseReason(bl.Reason)
 		parts = append(parts, part{"idle: blocked on " + bl.Reason, reasonCat(r), bl.TotalNs})
+	}
+	if w.PathOnlyNs > 0 {
+		parts = append(parts, part{"idle: only the critical path ran", catPathOnly, w.PathOnlyNs})
 	}
 	parts = append(parts, part{"idle: nothing to do", catIdle, w.IdleNs})
 	col := units.Duration

@@ -625,19 +625,7 @@ func (a *analysis) onPath(st *stretches, in func(*parse.PathSegment) bool) (on i
 		a.paths = a.t.WorkPaths()
 	}
 	on, other := a.paths.Cover(a.times(st), in)
-	if other <= on {
-		return on, true
-	}
-	var onPaths, all int64
-	for _, g := range a.t.Goroutines {
-		if !g.System {
-			all += g.Totals.Running
-			if a.paths.On(g.ID) {
-				onPaths += g.Totals.Running
-			}
-		}
-	}
-	return on, 2*onPaths < all
+	return on, other <= on || !a.paths.StandsForWork()
 }
 
 // pathEvidence says how much of the stretches the work's critical paths

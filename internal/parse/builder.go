@@ -315,6 +315,7 @@ func (b *builder) finish() *Trace {
 	}
 	b.finishSites()
 	b.prof.finish()
+	t.blameOnPaths()
 	return t
 }
 

@@ -63,7 +63,7 @@ func (t *Trace) Check() error {
 	}
 	w := &t.Waterfall
 	if w.Capacity > 0 {
-		parts := w.User + w.Runtime + w.Runnable + w.BlockedTotal() + w.Idle
+		parts := w.User + w.Runtime + w.Runnable + w.BlockedTotal() + w.PathOnly + w.Idle
 		if d := parts - w.Capacity; d < -8 || d > 8 {
 			bad("waterfall: parts add up to %d P·ns, capacity is %d", parts, w.Capacity)
 		}
@@ -72,7 +72,7 @@ func (t *Trace) Check() error {
 				bad("waterfall: negative idle time blocked on %s", Reason(r))
 			}
 		}
-		if w.User < 0 || w.Runtime < 0 || w.Runnable < 0 || w.Idle < 0 {
+		if w.User < 0 || w.Runtime < 0 || w.Runnable < 0 || w.PathOnly < 0 || w.Idle < 0 {
 			bad("waterfall: negative parts %+v", *w)
 		}
 		// Running the program is the program's running time, assists

@@ -150,7 +150,7 @@ func (ps *PathSet) Cover(ws [][2]int64, in func(s *PathSegment) bool) (on, other
 	for i := range ps.segs {
 		s := &ps.segs[i].PathSegment
 		switch {
-		case ps.segs[i].neutral || (s.State == StateBlocked || s.State == StateSyscall) && ps.waitForWork(s.Stack):
+		case !ps.explains(i):
 		case in(s):
 			yes = append(yes, *s)
 		default:
@@ -200,4 +200,124 @@ func length(xs [][2]int64) int64 {
 		n += x[1] - x[0]
 	}
 	return n
+}
+
+// StandsForWork reports whether the goroutines on the paths did at least
+// half of the program's running: then what the paths did is what held the
+// program's work back. It is not so for a load test whose main sleeps
+// until the time is up while workers do everything, or a server whose main
+// waits in ListenAndServe.
+func (ps *PathSet) StandsForWork() bool {
+	var onPaths, all int64
+	for _, g := range ps.t.Goroutines {
+		if !g.System {
+			all += g.Totals.Running
+			if ps.On(g.ID) {
+				onPaths += g.Totals.Running
+			}
+		}
+	}
+	return all > 0 && 2*onPaths >= all
+}
+
+// explains reports whether segment s says what held its path back: not a
+// neutral segment, nor a wait for work to arrive.
+func (ps *PathSet) explains(i int) bool {
+	s := &ps.segs[i]
+	return !s.neutral && !((s.State == StateBlocked || s.State == StateSyscall) && ps.waitForWork(s.Stack))
+}
+
+// pathWaits is what the paths did in each bucket of a series: the time
+// they waited, by reason (ReasonSyscall for system calls; a wait on several
+// paths, a task's and the program's, counts once), and the time some path
+// explained at all (see explains).
+type pathWaits struct {
+	waits   [NumReasons][]float64
+	covered []float64
+}
+
+func (ps *PathSet) waits(s *Series) *pathWaits {
+	type wait struct {
+		g          GoID
+		r          Reason
+		start, end int64
+	}
+	var ws []wait
+	var all []PathSegment
+	for i := range ps.segs {
+		seg := &ps.segs[i]
+		if !ps.explains(i) {
+			continue
+		}
+		all = append(all, seg.PathSegment)
+		if seg.State != StateBlocked && seg.State != StateSyscall {
+			continue
+		}
+		r := seg.Reason
+		if seg.State == StateSyscall {
+			r = ReasonSyscall
+		}
+		ws = append(ws, wait{seg.G, r, seg.Start, seg.End})
+	}
+	slices.SortFunc(ws, func(a, b wait) int {
+		return cmp.Or(cmp.Compare(a.g, b.g), cmp.Compare(a.r, b.r), cmp.Compare(a.start, b.start))
+	})
+	out := &pathWaits{covered: make([]float64, s.N)}
+	for r := range out.waits {
+		out.waits[r] = make([]float64, s.N)
+	}
+	book := func(into []float64, from, to int64) {
+		for from < to && s.Width > 0 {
+			i := from / s.Width
+			if i >= int64(s.N) {
+				return
+			}
+			end := min((i+1)*s.Width, to)
+			into[i] += float64(end - from)
+			from = end
+		}
+	}
+	for j := 0; j < len(ws); {
+		w := ws[j]
+		for j++; j < len(ws) && ws[j].g == w.g && ws[j].r == w.r && ws[j].start <= w.end; j++ {
+			w.end = max(w.end, ws[j].end)
+		}
+		book(out.waits[w.r], w.start, w.end)
+	}
+	for _, c := range union(all) {
+		book(out.covered, c[0], c[1])
+	}
+	return out
+}
+
+// blameOnPaths splits the waterfall's idle time lost to waiting again (see
+// splitLost), by what the critical paths of the program's work waited on,
+// when they stand for that work: a keep-alive reader waiting on the network
+// while main computes then holds nothing back, and neither do the stages of
+// a pipeline waiting for its slowest: while the paths ran, the idle Ps are
+// Waterfall.PathOnly, idle while only the paths had work. Lock waits keep
+// their share. The named channels' share shrinks with
+// the channel waits'.
+func (t *Trace) blameOnPaths() {
+	w := &t.Waterfall
+	if w.BlockedTotal() == 0 {
+		return
+	}
+	ps := t.WorkPaths()
+	if ps.N == 0 || !ps.StandsForWork() {
+		return
+	}
+	chans := func(b *[NumReasons]int64) int64 { return b[ReasonChanSend] + b[ReasonChanRecv] + b[ReasonSelect] }
+	before := chans(&w.Blocked)
+	// What the first split found to be nothing to do depends on the counts
+	// only, and stays in Idle.
+	w.Blocked, _, w.PathOnly = splitLost(&t.Parallel, ps.waits(&t.Parallel))
+	if before > 0 {
+		after := float64(chans(&w.Blocked)) / float64(before)
+		for i := range t.Resources {
+			if r := &t.Resources[i]; r.Kind == KindChan {
+				r.Idle = round(float64(r.Idle) * after)
+			}
+		}
+	}
 }

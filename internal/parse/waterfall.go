@@ -10,6 +10,9 @@ package parse
 //   - idle Ps while goroutines waited (blocked or in system calls), split
 //     among what they waited on (see below), and the tracer's named locks
 //     and channels;
+//   - idle Ps while goroutines waited but only the critical paths of the
+//     program's work had work: they ran, and nothing they waited on held
+//     them back (see below);
 //   - idle Ps with nothing to do.
 //
 // At each moment, with P Ps, r goroutines running, q runnable and w waiting:
@@ -29,6 +32,14 @@ package parse
 // while the goroutine that woke it up was itself blocked or in a system
 // call, that goroutine's reason: a request goroutine waiting on a channel for
 // a connection reader that waits on the network waits on the network.
+//
+// Not every wait held work back: a keep-alive reader waits on the network
+// whatever the program does. Once the model is built, the split is made
+// again by the critical paths of the program's work (Trace.WorkPaths), when
+// they stand for it (PathSet.StandsForWork): in the part of each bucket the
+// paths explain, the time not given to locks goes to what the paths waited
+// on, and, where they did not wait, to PathOnly. Where no path says what
+// held the work back, the counts decide as above.
 
 // Waterfall is GOMAXPROCS × wall time, split by where it went (P·ns).
 type Waterfall struct {
@@ -37,6 +48,7 @@ type Waterfall struct {
 	Runtime  int64             // running the runtime's goroutines and GC assists
 	Runnable int64             // idle while goroutines were runnable
 	Blocked  [NumReasons]int64 // idle while goroutines waited, by what they waited on (ReasonSyscall: system calls)
+	PathOnly int64             // idle while only the work's critical paths had work (see Trace.blameOnPaths)
 	Idle     int64             // idle with nothing to do
 }
 
@@ -165,12 +177,32 @@ func (w *waterfallAcc) setProcs(t int64, count *[NumDims]int64, procs int64) {
 func isLockWait(r Reason) bool { return r == ReasonMutex || r == ReasonRWMutex }
 
 // finish rounds the waterfall and splits its idle time lost to waiting by
-// what was waited on, bucket by bucket of the finished series s.
+// what was waited on, bucket by bucket of the finished series s (see
+// splitLost; the split is made again by the work's critical paths once the
+// model is built, see Trace.blameOnPaths).
 func (w *waterfallAcc) finish(s *Series) Waterfall {
-	r := func(f float64) int64 { return int64(f + 0.5) }
-	out := Waterfall{Capacity: r(w.cap), User: r(w.user), Runtime: r(w.runtime), Runnable: r(w.runq), Idle: r(w.idle)}
-	var total, idle int64
+	out := Waterfall{Capacity: round(w.cap), User: round(w.user), Runtime: round(w.runtime), Runnable: round(w.runq), Idle: round(w.idle)}
+	var freed int64
+	out.Blocked, freed, _ = splitLost(s, nil)
+	out.Idle += freed
+	return out
+}
+
+func round(f float64) int64 { return int64(f + 0.5) }
+
+// splitLost splits the idle time lost to waiting, bucket by bucket of s,
+// among what was waited on. Lock waits come first (see isLockWait). The
+// rest goes to the other waits by how many goroutines waited on each, or,
+// in the part of a bucket the work's critical paths explain (path: their
+// waits by reason, and their cover, bucket by bucket), by how long the
+// paths waited on each: where they did not wait, they ran, and the rest is
+// pathOnly, idle while only the paths had work. idle is the time found to
+// be nothing to do after all: buckets where only goroutines stuck for good
+// waited.
+func splitLost(s *Series, path *pathWaits) (out [NumReasons]int64, idle, pathOnly int64) {
+	var total int64
 	var share [NumReasons]float64
+	var only float64
 	for i := 0; i < s.N; i++ {
 		lost := s.Sum[DimBlockedIdle][i]
 		if lost == 0 {
@@ -196,27 +228,48 @@ func (w *waterfallAcc) finish(s *Series) Waterfall {
 			toLocks = lost
 		}
 		for rs := Reason(0); rs < NumReasons; rs++ {
-			v := s.Sum[WaitingOnDim(rs)][i]
-			switch {
-			case v == 0:
-			case isLockWait(rs):
+			if v := s.Sum[WaitingOnDim(rs)][i]; v > 0 && isLockWait(rs) {
 				share[rs] += float64(toLocks) * float64(v) / float64(locks)
-			default:
-				share[rs] += float64(lost-toLocks) * float64(v) / float64(others)
+			}
+		}
+		rest := float64(lost - toLocks)
+		if rest == 0 {
+			continue
+		}
+		if path != nil && s.Width > 0 {
+			c := min(path.covered[i]/float64(s.Width), 1)
+			var waited float64
+			for rs := range path.waits {
+				waited += path.waits[rs][i]
+			}
+			if waited == 0 {
+				only += rest * c
+			} else {
+				for rs := range path.waits {
+					if v := path.waits[rs][i]; v > 0 {
+						share[rs] += rest * c * v / waited
+					}
+				}
+			}
+			rest *= 1 - c
+		}
+		for rs := Reason(0); rs < NumReasons; rs++ {
+			if v := s.Sum[WaitingOnDim(rs)][i]; v > 0 && !isLockWait(rs) {
+				share[rs] += rest * float64(v) / float64(others)
 			}
 		}
 	}
 	// Round so that the parts add up to the total exactly.
+	pathOnly = round(only)
 	var sum int64
 	top := ReasonOther
 	for rs := range share {
-		out.Blocked[rs] = r(share[rs])
-		sum += out.Blocked[rs]
-		if out.Blocked[rs] > out.Blocked[top] {
+		out[rs] = round(share[rs])
+		sum += out[rs]
+		if out[rs] > out[top] {
 			top = Reason(rs)
 		}
 	}
-	out.Blocked[top] += total - idle - sum
-	out.Idle += idle
-	return out
+	out[top] += total - idle - pathOnly - sum
+	return out, idle, pathOnly
 }

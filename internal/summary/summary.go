@@ -54,13 +54,14 @@ type Summary struct {
 
 // Waterfall is where GOMAXPROCS × wall time went (P·ns).
 type Waterfall struct {
-	CapacityNs int64            `json:"capacity_ns"` // GOMAXPROCS × wall time
-	UserNs     int64            `json:"user_ns"`     // running the program's goroutines
-	RuntimeNs  int64            `json:"runtime_ns"`  // running the runtime's goroutines and GC assists
-	RunnableNs int64            `json:"runnable_ns"` // idle while goroutines were runnable
-	BlockedNs  map[string]int64 `json:"blocked_ns"`  // idle while goroutines were blocked, by reason
-	NamedNs    map[string]int64 `json:"named_ns"`    // part of blocked_ns while goroutines waited on named locks and channels ("kind name")
-	IdleNs     int64            `json:"idle_ns"`     // idle with nothing to do
+	CapacityNs int64            `json:"capacity_ns"`  // GOMAXPROCS × wall time
+	UserNs     int64            `json:"user_ns"`      // running the program's goroutines
+	RuntimeNs  int64            `json:"runtime_ns"`   // running the runtime's goroutines and GC assists
+	RunnableNs int64            `json:"runnable_ns"`  // idle while goroutines were runnable
+	BlockedNs  map[string]int64 `json:"blocked_ns"`   // idle while goroutines were blocked, by reason
+	NamedNs    map[string]int64 `json:"named_ns"`     // part of blocked_ns while goroutines waited on named locks and channels ("kind name")
+	PathOnlyNs int64            `json:"path_only_ns"` // idle while goroutines waited only on the critical paths' work, which ran
+	IdleNs     int64            `json:"idle_ns"`      // idle with nothing to do
 }
 
 // TraceInfo describes the input.
@@ -409,7 +410,7 @@ func holders(t *parse.Trace, hs []parse.Holder) []Holder {
 
 func waterfall(t *parse.Trace) Waterfall {
 	w := t.Waterfall
-	out := Waterfall{CapacityNs: w.Capacity, UserNs: w.User, RuntimeNs: w.Runtime, RunnableNs: w.Runnable, IdleNs: w.Idle,
+	out := Waterfall{CapacityNs: w.Capacity, UserNs: w.User, RuntimeNs: w.Runtime, RunnableNs: w.Runnable, PathOnlyNs: w.PathOnly, IdleNs: w.Idle,
 		BlockedNs: map[string]int64{}, NamedNs: map[string]int64{}}
 	for r, v := range w.Blocked {
 		if v > 0 {

@@ -77,7 +77,11 @@ func WriteText(w io.Writer, s *Summary) error {
 			}
 			p(")")
 		}
-		p("\n  idle, nothing to do     %6s   %s\n", pct(w.IdleNs), units.Duration(w.IdleNs))
+		p("\n")
+		if w.PathOnlyNs > 0 {
+			p("  idle, critical path ran %6s   %s\n", pct(w.PathOnlyNs), units.Duration(w.PathOnlyNs))
+		}
+		p("  idle, nothing to do     %6s   %s\n", pct(w.IdleNs), units.Duration(w.IdleNs))
 	}
 	if len(s.Blocked) > 0 {
 		p("\nblocked time by reason\n")
