@@ -155,10 +155,19 @@ func (a *analysis) own(from, to int64) bool {
 }
 
 // gc: long or frequent stop-the-world pauses, heavy GC assists.
+//
+// Only what held the program's work back counts, when the critical paths
+// of that work stand for it (parse.PathSet.StandsForWork): pauses while
+// the paths ran or waited for a P (or where no path says), and the
+// assists of the goroutines on the paths (as a share of all running). A cache refresher's assists
+// while main's own loop paces the program slowed nothing the program
+// waited for.
 func (a *analysis) gc() {
 	t := a.t
+	ps := a.workPaths()
+	onPaths := ps.N > 0 && ps.StandsForWork()
 	var stw, maxSTW, maxAt int64
-	var pauses, cycles, other, own int
+	var pauses, cycles, other, own, idle int
 	for _, w := range t.GC {
 		if w.Kind == parse.WindowSTW && !strings.HasPrefix(w.Reason, "GC") {
 			other++
@@ -169,6 +178,10 @@ func (a *analysis) gc() {
 			continue // vizrun's own work (a report written, the leak check): not the program's
 		}
 		if w.Kind == parse.WindowSTW {
+			if onPaths && !ps.Held(w.Start, w.End) {
+				idle++
+				continue // the program's work was waiting on something else
+			}
 			d := w.End - w.Start
 			stw += d
 			pauses++
@@ -179,11 +192,16 @@ func (a *analysis) gc() {
 			cycles++
 		}
 	}
-	var assist, running int64
+	var assist, running, offAssist int64
 	for _, g := range t.Goroutines {
-		if !g.System {
+		if g.System {
+			continue
+		}
+		running += g.Totals.Running
+		if onPaths && !ps.On(g.ID) {
+			offAssist += g.Totals.GCAssist
+		} else {
 			assist += g.Totals.GCAssist
-			running += g.Totals.Running
 		}
 	}
 	var reasons []string
@@ -195,7 +213,11 @@ func (a *analysis) gc() {
 	}
 	if running > 0 {
 		if share := float64(assist) / float64(running); share >= a.th.GCMaxAssistShare {
-			reasons = append(reasons, fmt.Sprintf("goroutines spent %.0f%% of their running time assisting the GC", 100*share))
+			what := fmt.Sprintf("goroutines spent %.0f%% of their running time assisting the GC", 100*share)
+			if offAssist > 0 {
+				what = fmt.Sprintf("the goroutines on the critical path of its work assisted the GC for %.0f%% of the program's running time", 100*share)
+			}
+			reasons = append(reasons, what)
 		}
 	}
 	if len(reasons) == 0 {
@@ -208,15 +230,19 @@ func (a *analysis) gc() {
 		left = append(left, fmt.Sprintf("%d GC windows during vizrun's own work (its leak check, a report written)", own))
 	}
 	if other > 0 {
-		left = append(left, fmt.Sprintf("%d stops of the world for something else (a goroutine profile, GOMAXPROCS)", other))
+		left = append(left, fmt.Sprintf("%d stop%s of the world for something else (a goroutine profile, GOMAXPROCS)", other, plural(other)))
+	}
+	if idle > 0 {
+		left = append(left, fmt.Sprintf("%d pause%s while the critical path of the program's work waited on something else", idle, plural(idle)))
 	}
 	if len(left) > 0 {
 		counted += "; not counted: " + strings.Join(left, ", ")
 	}
-	ev := []string{
-		counted,
-		fmt.Sprintf("GC assists: %s of %s running", dur(assist), dur(running)),
+	assists := fmt.Sprintf("GC assists: %s of %s running", dur(assist), dur(running))
+	if onPaths {
+		assists = fmt.Sprintf("GC assists by the goroutines on the critical path of the program's work: %s of %s running; %s by the others, not counted", dur(assist), dur(running), dur(offAssist))
 	}
+	ev := []string{counted, assists}
 	a.add(Finding{Severity: Warning, Message: msg, Evidence: ev, CostNs: stw*int64(max(t.GOMAXPROCS, 1)) + assist,
 		Subject: "GC", From: maxAt, To: maxAt + maxSTW})
 }

@@ -621,11 +621,18 @@ func (a *analysis) network()  { a.ioBound(parse.ReasonNetwork, "the network") }
 // are not where the work was done (workers of a load test whose main
 // sleeps in a loop until the time is up).
 func (a *analysis) onPath(st *stretches, in func(*parse.PathSegment) bool) (on int64, ok bool) {
+	ps := a.workPaths()
+	on, other := ps.Cover(a.times(st), in)
+	return on, other <= on || !ps.StandsForWork()
+}
+
+// workPaths walks the critical paths of the program's work the first time
+// a rule asks.
+func (a *analysis) workPaths() *parse.PathSet {
 	if a.paths == nil {
 		a.paths = a.t.WorkPaths()
 	}
-	on, other := a.paths.Cover(a.times(st), in)
-	return on, other <= on || !a.paths.StandsForWork()
+	return a.paths
 }
 
 // pathEvidence says how much of the stretches the work's critical paths

@@ -51,6 +51,8 @@ type PathSet struct {
 	N    int       // paths walked
 	work map[StackID]bool
 	on   map[GoID]bool // goroutines on the paths (see On)
+
+	ran, explained [][2]int64 // see Held
 }
 
 // pathSeg is a segment of a path in a PathSet; neutral when it explains
@@ -320,4 +322,33 @@ func (t *Trace) blameOnPaths() {
 			}
 		}
 	}
+}
+
+// Held reports whether something happening in [from, to) (the world
+// stopped, say) could hold the paths back: a path ran or waited for a P
+// then, or no path says what held the work back then. It cannot if every
+// path was waiting (on a timer, the network, another goroutine).
+func (ps *PathSet) Held(from, to int64) bool {
+	if ps.ran == nil {
+		var ran, all []PathSegment
+		for i := range ps.segs {
+			if !ps.explains(i) {
+				continue
+			}
+			s := ps.segs[i].PathSegment
+			all = append(all, s)
+			if s.State == StateRunning || s.State == StateRunnable {
+				ran = append(ran, s)
+			}
+		}
+		ps.ran, ps.explained = union(ran), union(all)
+		if ps.ran == nil {
+			ps.ran = [][2]int64{}
+		}
+	}
+	overlaps := func(xs [][2]int64) bool {
+		i, _ := slices.BinarySearchFunc(xs, from, func(x [2]int64, t int64) int { return cmp.Compare(x[1], t+1) })
+		return i < len(xs) && xs[i][0] < to && xs[i][1] > from
+	}
+	return overlaps(ps.ran) || !overlaps(ps.explained)
 }

@@ -62,3 +62,45 @@ func TestWorkPathsCover(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkPathsHeld: in net-idle the program's path is main's own spans, so
+// a moment held the path back exactly when main ran or waited for a P
+// then; while main slept, nothing could. Before main's creation no path
+// says, and anything could have.
+func TestWorkPathsHeld(t *testing.T) {
+	tr, err := parse.ReadFile("../../testdata/corpus/net-idle.trace.gz", parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, from, to, _ := tr.ProgramRange()
+	ps := tr.WorkPaths()
+	if !ps.StandsForWork() {
+		t.Fatal("main did most of the running: its path stands for the work")
+	}
+	var ran, slept int
+	for _, s := range tr.Goroutine(g).Spans {
+		if s.End <= from || s.Start >= to || s.End-s.Start < 2 {
+			continue
+		}
+		mid := (s.Start + s.End) / 2
+		held := ps.Held(mid, mid+1)
+		switch s.State {
+		case parse.StateRunning, parse.StateRunnable:
+			ran++
+			if !held {
+				t.Errorf("main %s at %d: not held", s.State, mid)
+			}
+		case parse.StateBlocked:
+			slept++
+			if held {
+				t.Errorf("main blocked (%s) at %d: held", s.Reason, mid)
+			}
+		}
+	}
+	if ran == 0 || slept == 0 {
+		t.Fatalf("%d running and %d blocked spans of main: the test tests nothing", ran, slept)
+	}
+	if from > 0 && !ps.Held(0, from) {
+		t.Error("before main's creation no path says: it must count as held")
+	}
+}

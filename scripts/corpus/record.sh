@@ -111,6 +111,7 @@ prog daemons -- daemons
 prog exec-forkexec -- exec
 prog net-wait -- netwait
 prog net-idle -- netidle
+prog gc-off-path -- gcoffpath
 prog net-load -- netwait load
 prog background -- background
 prog child-wait -- childwait
