@@ -19,6 +19,7 @@ import (
 const (
 	maxSetTasks   = 64
 	maxSetRegions = 64
+	maxSetTests   = 64
 	maxSetSteps   = 1 << 16
 )
 
@@ -44,7 +45,8 @@ func (t *Trace) ProgramRange() (g GoID, from, to int64, ok bool) {
 }
 
 // PathSet is the union of the critical paths of the program, of its
-// longest finished tasks and of its longest finished regions.
+// longest finished tasks, of its longest finished regions and, in a test
+// binary, of its longest finished tests.
 type PathSet struct {
 	t    *Trace
 	segs []pathSeg // all segments of all paths, by start
@@ -114,6 +116,20 @@ func (t *Trace) WorkPaths() *PathSet {
 	})
 	for _, r := range regions[:min(len(regions), maxSetRegions)] {
 		add(r.Goroutine, r.Start, r.End, maxSetSteps)
+	}
+	// In a test binary main waits for the harness: the work is the tests',
+	// each run by a goroutine of the testing package's.
+	var tests []*Goroutine
+	for _, g := range t.Goroutines {
+		if !g.System && isTestRunner(g.StartFunc) && g.Ended >= 0 {
+			tests = append(tests, g)
+		}
+	}
+	slices.SortFunc(tests, func(a, b *Goroutine) int {
+		return cmp.Or(cmp.Compare(b.Ended-b.Created, a.Ended-a.Created), cmp.Compare(a.ID, b.ID))
+	})
+	for _, g := range tests[:min(len(tests), maxSetTests)] {
+		add(g.ID, max(g.Created, 0), g.Ended, maxSetSteps)
 	}
 	slices.SortStableFunc(ps.segs, func(a, b pathSeg) int { return cmp.Compare(a.Start, b.Start) })
 	return ps

@@ -104,3 +104,30 @@ func TestWorkPathsHeld(t *testing.T) {
 		t.Error("before main's creation no path says: it must count as held")
 	}
 }
+
+// TestWorkPathsTests: in a test binary main waits for the harness, which
+// says nothing of the work; the tests' own goroutines are the work, and
+// their paths stand for it (x/sync semaphore's suite, traced by vizrun
+// test).
+func TestWorkPathsTests(t *testing.T) {
+	tr, err := parse.ReadFile("../../testdata/corpus/semaphore.trace.gz", parse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := tr.WorkPaths()
+	if !ps.StandsForWork() {
+		t.Error("the tests' paths do not stand for the work")
+	}
+	n := 0
+	for _, g := range tr.Goroutines {
+		if g.StartFunc == "testing.tRunner" && g.Ended >= 0 {
+			n++
+			if !ps.On(g.ID) {
+				t.Errorf("test goroutine G%d %s is on no path", g.ID, g.Name)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no test goroutine: the test tests nothing")
+	}
+}
