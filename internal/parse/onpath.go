@@ -10,8 +10,8 @@ import (
 // a program bound by the network: a client library's background reader
 // waits on the network all the time, whatever the program is doing. The
 // wait held something back only if it was on the critical path of work
-// the program did: the program as a whole (main's lifetime), a task, or a
-// region. PathSet is the union of those paths, to ask of a stretch what
+// the program did: the program as a whole (main's lifetime), a task, a
+// region, or a test. PathSet is the union of those paths, to ask of a stretch what
 // the paths were doing meanwhile.
 
 // Bounds on the paths walked for a PathSet: the longest tasks and regions
