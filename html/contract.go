@@ -79,6 +79,7 @@ var diffChartTable = []chartSpec{
 	{Key: "diff-reasons", ID: "vz-diff-reasons", Kind: "bars", Series: []string{"A", "B"}, Label: "Blocked time by reason, A against B."},
 	{Key: "diff-groups", ID: "vz-diff-groups", Kind: "bars", Series: []string{"A", "B"}, Label: "Time by goroutine group, A against B."},
 	{Key: "diff-regions", ID: "vz-diff-regions", Kind: "bars", Series: []string{"A", "B"}, Label: "Time by region and task, A against B."},
+	{Key: "diff-path", ID: "vz-diff-path", Kind: "bars", Series: []string{"A", "B"}, Label: "The program's critical path by what it was spent on, A against B."},
 }
 
 // The page's functions that chart options name (go-echarts FuncStr).

@@ -33,9 +33,9 @@ func RenderDiff(w io.Writer, d *summary.Diff, opt DiffOptions) error {
 		metrics = append(metrics, diffMetric{m.Name, m.Format(m.A), m.Format(m.B), m.Change()})
 	}
 	charts := slices.Clone(diffChartTable)
-	keys := []string{"reasons", "groups", "regions"}
+	keys := []string{"reasons", "groups", "regions", "path"}
 	bars := map[string]barData{}
-	for i, ps := range [][]summary.Pair{d.Reasons, d.Groups, d.Regions} {
+	for i, ps := range [][]summary.Pair{d.Reasons, d.Groups, d.Regions, d.Path} {
 		bars[charts[i].Key] = pairBars(ps)
 	}
 	data := struct {

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -167,6 +170,22 @@ func TestDiff(t *testing.T) {
 	page, err := os.ReadFile(html)
 	if err != nil || !strings.Contains(string(page), "vz-diff-regions") || !strings.Contains(string(page), "Appeared in B") {
 		t.Errorf("diff page: %v", err)
+	}
+	// The program's critical path is charted, by the parts the text names.
+	if !strings.Contains(string(page), "vz-diff-path") || !strings.Contains(out, "the program's critical path") {
+		t.Errorf("diff: no critical path chart or section")
+	}
+	var diffData struct {
+		Bars map[string]struct {
+			Labels []string `json:"labels"`
+		} `json:"bars"`
+	}
+	if m := regexp.MustCompile(`(?s)<script type="application/json" id="vz-data">(.*?)</script>`).FindSubmatch(page); m == nil {
+		t.Error("diff page: no data")
+	} else if err := json.Unmarshal(m[1], &diffData); err != nil {
+		t.Errorf("diff page data: %v", err)
+	} else if l := diffData.Bars["diff-path"].Labels; len(l) == 0 || slices.ContainsFunc(l, func(s string) bool { return !strings.Contains(out, s) }) {
+		t.Errorf("diff page: critical path parts %q, want those the text lists", l)
 	}
 	if _, errs, code := vizrun(t, nil, "diff", a); code != 2 || !strings.Contains(errs, "two traces") {
 		t.Errorf("diff with one trace: exit %d %q", code, errs)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -288,4 +289,22 @@ func timed(t testing.TB, p *browser.Page, js string) float64 {
 		t.Fatalf("%s: %v", js, err)
 	}
 	return ms
+}
+
+// TestDiffCriticalPath: vizrun diff's page charts the program's critical
+// path of both traces, part by part (net-idle against net-load: main's
+// sleeps and work against a main that only sleeps), offline, every chart
+// painted.
+func TestDiffCriticalPath(t *testing.T) {
+	out := filepath.Join(shared.dir, "diff-net.html")
+	vizrun(t, "diff", "-o", out, "testdata/corpus/net-idle.trace.gz", "testdata/corpus/net-load.trace.gz")
+	p := openPage(t, out, 60*time.Second)
+	checkLoaded(t, p, out)
+	eval[bool](t, p, `(document.getElementById('critical-path').scrollIntoView(), true)`)
+	p.Sleep(200 * time.Millisecond)
+	shoot(t, p, "diff-critical-path", false)
+	labels := eval[[]string](t, p, `vz.D.bars['diff-path'].labels`)
+	if !slices.Contains(labels, "running main.main") || !slices.ContainsFunc(labels, func(s string) bool { return strings.HasPrefix(s, "sleep at main.main") }) {
+		t.Errorf("the critical path chart's parts are %q, want main's running and its sleeps", labels)
+	}
 }

@@ -61,7 +61,7 @@
 
   vz.startDiff = function () {
     load();
-    ["diff-reasons", "diff-groups", "diff-regions"].forEach(function (k) { vz.bars(k, vz.D.bars[k]); });
+    ["diff-reasons", "diff-groups", "diff-regions", "diff-path"].forEach(function (k) { vz.bars(k, vz.D.bars[k]); });
     window.addEventListener("resize", function () {
       Object.keys(vz.charts).forEach(function (k) { vz.charts[k].resize(); });
     });
