@@ -41,6 +41,7 @@ type Matcher struct {
 	Evidence string `json:"evidence,omitempty"` // substring of one line of Finding.Evidence
 	Count    *int   `json:"count,omitempty"`    // expect only: exactly this many findings match
 	Proven   *bool  `json:"proven,omitempty"`   // leaks: whether the runtime's leak profile proved them (Finding.Proven)
+	Severity string `json:"severity,omitempty"` // "info", "warning" or "critical"
 	Why      string `json:"why"`
 }
 
@@ -108,6 +109,9 @@ func (l *Label) check() error {
 			if m.Why == "" {
 				return fmt.Errorf("%s[%d]: no why", part, i)
 			}
+			if m.Severity != "" && !slices.Contains([]string{"info", "warning", "critical"}, m.Severity) {
+				return fmt.Errorf("%s[%d]: unknown severity %q", part, i, m.Severity)
+			}
 			if m.Count != nil && (part != "expect" || *m.Count < 1) {
 				return fmt.Errorf("%s[%d]: count is for expect entries, at least 1", part, i)
 			}
@@ -137,6 +141,9 @@ func (m *Matcher) Match(f *findings.Finding, names func(int64) string) bool {
 	if m.Proven != nil && *m.Proven != f.Proven {
 		return false
 	}
+	if m.Severity != "" && m.Severity != f.Severity.String() {
+		return false
+	}
 	return true
 }
 
@@ -146,6 +153,9 @@ func (m *Matcher) String() string {
 		if p[1] != "" {
 			s += fmt.Sprintf(" %s~%q", p[0], p[1])
 		}
+	}
+	if m.Severity != "" {
+		s += " severity=" + m.Severity
 	}
 	if m.Count != nil {
 		s += fmt.Sprintf(" count=%d", *m.Count)

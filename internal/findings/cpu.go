@@ -30,12 +30,16 @@ func (a *analysis) latency() {
 		return
 	}
 	sev := Warning
-	if p99 >= 4*int64(a.th.LatencyP99) {
+	busy := a.timeSliced()
+	if p99 >= 4*int64(a.th.LatencyP99) && busy <= t.GOMAXPROCS {
+		// Time-slicing CPU-bound goroutines is the scheduler doing its
+		// job: a batch of them takes as long on GOMAXPROCS Ps whatever
+		// the waits; it is worth a warning, not an alarm.
 		sev = Critical
 	}
 	msg := fmt.Sprintf("Goroutines that were ready to run waited for a processor up to %s (99%% of waits under %s): %s of scheduler latency in all.",
 		dur(h.Max), dur(p99), dur(total))
-	if busy := a.timeSliced(); busy > t.GOMAXPROCS {
+	if busy > t.GOMAXPROCS {
 		msg += fmt.Sprintf(" %d goroutines ran until the runtime preempted them, on %d Ps: it time-sliced them, and fewer CPU-bound goroutines (a worker pool of GOMAXPROCS), or more CPUs, would shorten the waits.", busy, t.GOMAXPROCS)
 	} else if t.Waterfall.Runnable > int64(0.05*float64(t.Waterfall.Capacity)) {
 		msg += fmt.Sprintf(" Ps sat idle for %s meanwhile: the scheduler was slow to hand them out.", dur(t.Waterfall.Runnable))

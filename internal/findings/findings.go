@@ -134,7 +134,7 @@ var Rules = []Rule{
 			floatParam("stall_min_waiting", func(t *Thresholds) *float64 { return &t.StallMinWaiting })},
 		(*analysis).stall},
 	{KindLatency, "Scheduler latency", "latency",
-		"scheduler latency: p99 or longest runnable wait over these, and all runnable waits adding up to at least `latency_min_total` and to `latency_min_share` of the trace (goroutines waiting on average); critical when p99 is 4 × `latency_p99`",
+		"scheduler latency: p99 or longest runnable wait over these, and all runnable waits adding up to at least `latency_min_total` and to `latency_min_share` of the trace (goroutines waiting on average); critical when p99 is 4 × `latency_p99`, unless more goroutines ran until preempted than there are Ps (time-slicing: a warning)",
 		[]Param{durParam("latency_p99", func(t *Thresholds) *time.Duration { return &t.LatencyP99 }),
 			durParam("latency_max", func(t *Thresholds) *time.Duration { return &t.LatencyMax }),
 			durParam("latency_min_total", func(t *Thresholds) *time.Duration { return &t.LatencyMinTotal }),
