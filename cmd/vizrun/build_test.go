@@ -112,7 +112,7 @@ func TestWrapperSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	parseGo(t, src)
-	for _, want := range []string{protocol.EnvTraceOut, protocol.LogStart, protocol.LogStop, protocol.LogLeaked, protocol.LogDeadlock, protocol.LogName, protocol.RegionOwn, envDeadlockOut} {
+	for _, want := range []string{protocol.EnvTraceOut, protocol.LogStart, protocol.LogStop, protocol.LogLeaked, protocol.LogDeadlock, protocol.LogStuck, protocol.LogName, protocol.RegionOwn, envDeadlockOut} {
 		if !strings.Contains(wrapperCommon+namePart.body, `"`+want+`"`) {
 			t.Errorf("the wrapper does not use %q", want)
 		}

@@ -502,6 +502,59 @@ func TestRunDeadlock(t *testing.T) {
 			t.Errorf("the report says deadlock %d times", n)
 		}
 	})
+	t.Run("lockorder", func(t *testing.T) {
+		t.Parallel()
+		keep := filepath.Join(t.TempDir(), "r.trace")
+		cmd := exec.Command(vizrunBinary(t), "run", "-o", filepath.Join(t.TempDir(), "r.html"), "-trace", keep, "-C", "testdata/prog", ".", "lockorder")
+		var errs lockedBuffer
+		cmd.Stderr = &errs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		for deadline := time.Now().Add(2 * time.Minute); !strings.Contains(errs.String(), "looks deadlocked"); time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no word of the deadlock in 2 minutes: %s", errs.String())
+			}
+		}
+		cmd.Process.Signal(syscall.SIGINT)
+		cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != 128+int(syscall.SIGINT) {
+			t.Errorf("exit %d after Ctrl-C, want %d", code, 128+int(syscall.SIGINT))
+		}
+		if s := errs.String(); !strings.Contains(s, "[sync.WaitGroup.Wait]") || strings.Count(s, "[sync.Mutex.Lock]") != 2 {
+			t.Errorf("the warning does not say who waits on what: %s", s)
+		}
+		// The trace was cut by Ctrl-C, yet the three goroutines the watch
+		// saw stuck, still so at the end, are leaks, and a warning says
+		// the program looked deadlocked.
+		m := readTrace(t, keep)
+		var stuck []string
+		for _, g := range m.Leaks() {
+			stuck = append(stuck, g.Name)
+		}
+		slices.Sort(stuck)
+		if !m.Cut || !slices.Equal(stuck, []string{"main.lockBoth", "main.lockBoth", "main.main"}) {
+			t.Errorf("cut %v, leaks %q; want the two lockers and main", m.Cut, stuck)
+		}
+		if !slices.ContainsFunc(m.Warnings, func(w string) bool {
+			return strings.Contains(w, "looked deadlocked") && strings.Contains(w, "main.main waits on waitgroup")
+		}) {
+			t.Errorf("no warning that the program looked deadlocked: %q", m.Warnings)
+		}
+	})
+	t.Run("afterfunc", func(t *testing.T) {
+		t.Parallel()
+		keep := filepath.Join(t.TempDir(), "r.trace")
+		out, errs, code := runIn(t, context.Background(), "", "run", "-o", filepath.Join(t.TempDir(), "r.html"), "-trace", keep, "-C", "testdata/prog", ".", "afterfunc")
+		if code != 0 || !strings.Contains(out, "unlocked by the timer") {
+			t.Errorf("a program whose lock a timer releases: exit %d, output %q, stderr %s", code, out, errs)
+		}
+		m := readTrace(t, keep)
+		if len(m.Leaks()) != 0 || slices.ContainsFunc(m.Warnings, func(w string) bool { return strings.Contains(w, "deadlock") }) {
+			t.Errorf("leaks %d, warnings %q: none wanted", len(m.Leaks()), m.Warnings)
+		}
+	})
 	t.Run("idle", func(t *testing.T) {
 		t.Parallel()
 		out, errs, code := runIn(t, context.Background(), "", "run", "-o", filepath.Join(t.TempDir(), "r.html"), "-C", "testdata/prog", ".", "idle")
@@ -933,4 +986,22 @@ func TestExamplesCommand(t *testing.T) {
 	if !slices.Contains(names, "telegram") || !slices.Contains(names, "greet") {
 		t.Errorf("examples found: %q, want the tutorial's and telegram", names)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer a command writes while a test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -45,7 +45,9 @@ added to its build): goroutines blocked on something no other goroutine can
 reach show as proven leaks. A program whose goroutines are all proven stuck
 so is deadlocked: vizrun ends it as the runtime would without tracing
 (exit status 2, "all goroutines are asleep") and its report says who waits
-on what.
+on what. Goroutines that all wait on locks, WaitGroups or Conds the profile
+cannot prove (globals) only get a warning that the program looks
+deadlocked: press Ctrl-C, and the report counts them as leaks.
 
 Programs that use the vizrun tracer themselves work too: their tracer.Start
 joins the recording instead of starting another.

@@ -354,6 +354,14 @@ func (b *builder) log(ev *trace.Event) {
 			b.snapshotLive = false
 		case LogDeadlock:
 			b.t.Deadlock = true
+		case LogStuck:
+			b.t.StuckAt = b.now
+			b.stuck = b.stuck[:0]
+			for _, f := range strings.Fields(l.Message) {
+				if id, err := strconv.ParseInt(f, 10, 64); err == nil && id > 0 {
+					b.stuck = append(b.stuck, GoID(id))
+				}
+			}
 		case LogLive:
 			if l.Message == protocol.LiveSnapshot {
 				b.snapshotLive = true

@@ -17,8 +17,9 @@ type builder struct {
 	now    int64 // time of the current event, ns since start
 	events int64
 
-	started, stopped bool // saw the tracer's LogStart, LogStop marks
-	snapshotLive     bool // saw a flight snapshot's live mark with no stop mark after it
+	started, stopped bool   // saw the tracer's LogStart, LogStop marks
+	snapshotLive     bool   // saw a flight snapshot's live mark with no stop mark after it
+	stuck            []GoID // the goroutines of the last LogStuck mark
 
 	taskEnds []trace.Task // of the current batch's TaskEnd events still to build
 
@@ -303,6 +304,11 @@ func (b *builder) finish() *Trace {
 	b.finishResources(end)
 
 	t.Live = t.Live || b.snapshotLive
+	for _, id := range b.stuck {
+		if g := t.Goroutine(id); g != nil && g.End == EndBlocked && g.EndSince <= t.StuckAt {
+			g.StuckSeen = true
+		}
+	}
 	for _, g := range t.Goroutines {
 		g.Leak = t.leakState(g)
 	}
@@ -312,6 +318,8 @@ func (b *builder) finish() *Trace {
 	t.unjudgedWarning()
 	if t.Deadlock {
 		t.Warnings = append(t.Warnings, t.DeadlockWarning())
+	} else if w := t.stuckWarning(); w != "" {
+		t.Warnings = append(t.Warnings, w)
 	}
 	b.finishSites()
 	b.prof.finish()

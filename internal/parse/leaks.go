@@ -140,8 +140,29 @@ func (t *Trace) unjudgedWarning() {
 
 // DeadlockWarning says that the program deadlocked and who waits on what.
 func (t *Trace) DeadlockWarning() string {
+	return "deadlock: all goroutines are asleep, and the runtime proved that none can be woken (vizrun ended the program with status 2, as Go does without tracing): " + t.waits(t.Leaks())
+}
+
+// stuckWarning says that the program looked deadlocked to vizrun run's
+// watch (see Trace.StuckAt) and who still waited at the end; "" if none.
+func (t *Trace) stuckWarning() string {
+	var gs []*Goroutine
+	for _, g := range t.Goroutines {
+		if g.StuckSeen {
+			gs = append(gs, g)
+		}
+	}
+	if len(gs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the program looked deadlocked from %v on: every goroutine waited on a lock, a WaitGroup or a Cond that only another of them could release, and these still did when the trace ended (Go stops such a program without tracing, unless a timer is due; the runtime's leak profile could not prove it, as it cannot for locks reachable from a global): %s",
+		units.Duration(t.StuckAt), t.waits(gs))
+}
+
+// waits says who waits on what, where.
+func (t *Trace) waits(gs []*Goroutine) string {
 	var waits []string
-	for _, g := range t.Leaks() {
+	for _, g := range gs {
 		w := fmt.Sprintf("G%d %s waits on %s", g.ID, g.Name, t.ReasonText(g.EndReason, g.EndRaw))
 		if g.EndStack != 0 {
 			if f := t.Frames[t.SiteOf(g.EndStack)]; f.Func != "" {
@@ -154,5 +175,5 @@ func (t *Trace) DeadlockWarning() string {
 	if len(waits) > most {
 		waits = append(waits[:most], fmt.Sprintf("and %d more", len(waits)-most))
 	}
-	return "deadlock: all goroutines are asleep, and the runtime proved that none can be woken (vizrun ended the program with status 2, as Go does without tracing): " + strings.Join(waits, "; ")
+	return strings.Join(waits, "; ")
 }

@@ -243,6 +243,12 @@ type Goroutine struct {
 	// tracing stopped, proved this goroutine leaked: it is blocked on
 	// something no running goroutine can reach (see Trace.LeakChecked).
 	ProvenLeak bool
+
+	// StuckSeen: vizrun run's deadlock watch saw this goroutine, with
+	// every other one of the program, waiting on what only another of them
+	// could release (protocol.LogStuck), and it was still in that wait when
+	// the trace ended: a leak candidate even in a cut trace.
+	StuckSeen bool
 }
 
 // LeakState says whether a goroutine leaked.
@@ -277,6 +283,8 @@ func (t *Trace) leakState(g *Goroutine) LeakState {
 		return NotLeaked
 	case g.ProvenLeak:
 		return LeakProven
+	case g.StuckSeen:
+		return LeakCandidate
 	case !g.stuckAtEnd() || t.Live || t.Cut:
 		return NotLeaked
 	}
@@ -461,6 +469,12 @@ type Trace struct {
 	// every goroutine asleep for good (protocol.LogDeadlock), as Go does
 	// without tracing; a warning says who waits on what.
 	Deadlock bool
+
+	// StuckAt: when vizrun run's deadlock watch saw every goroutine of the
+	// program wait on what only another of them could release, though the
+	// runtime could not prove it (protocol.LogStuck); 0 if it did not. A
+	// warning names those still waiting at the end (Goroutine.StuckSeen).
+	StuckAt int64
 
 	// Cut: the trace ends before the program did: the file was cut short,
 	// the program was killed (a vizrun trace without its stop mark), or the

@@ -20,6 +20,7 @@ const (
 	LogLeaked   = protocol.LogLeaked
 	LogLive     = protocol.LogLive
 	LogDeadlock = protocol.LogDeadlock
+	LogStuck    = protocol.LogStuck
 	RegionOwn   = protocol.RegionOwn
 	SystemName  = protocol.SystemName
 	RegionWait  = protocol.RegionWait

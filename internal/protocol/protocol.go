@@ -59,6 +59,14 @@ const (
 	// empty; the trace's leaks say who waits on what.
 	LogDeadlock = "vizrun.deadlock"
 
+	// LogStuck is logged by the deadlock watch when every goroutine of the
+	// program waits on a lock, WaitGroup or Cond only another of them
+	// could release, though the runtime did not prove it (locks reachable
+	// from a global): the program looks deadlocked, but a timer's function
+	// could still release one, so the watch lets it run. The message is
+	// the goroutines' ids, space-separated.
+	LogStuck = "vizrun.stuck"
+
 	LiveCapture  = "capture"
 	LiveSnapshot = "snapshot"
 

@@ -8,7 +8,7 @@
 // needs no new dependency.
 //
 // The strings vizrun writes into traces (vizrun.start, vizrun.stop,
-// vizrun.leaked, vizrun.deadlock) and the environment it sets are those of
+// vizrun.leaked, vizrun.deadlock, vizrun.stuck) and the environment it sets are those of
 // internal/protocol, which a program of another module cannot import; a test
 // keeps them equal.
 package wrapper
@@ -186,6 +186,56 @@ func vizrun_deadlocked(dump, self string) (stuck []vizrun_g, ok bool) {
 	return stuck, len(stuck) > 0
 }
 
+// vizrun_syncOnly lists the waits only another goroutine of the program can
+// end: no timer, signal, network or system call does.
+var vizrun_syncOnly = map[string]bool{
+	"sync.Mutex.Lock": true, "sync.RWMutex.Lock": true, "sync.RWMutex.RLock": true,
+	"sync.WaitGroup.Wait": true, "sync.Cond.Wait": true, "semacquire": true,
+	"chan receive (nil chan)": true, "chan send (nil chan)": true, "select (no cases)": true,
+}
+
+// vizrun_syncStuck reports whether dump shows every goroutine of the
+// program (self and vizrun's own aside) proven leaked or waiting on
+// something only another of them could end (vizrun_syncOnly): none can
+// run again, unless a timer's function (time.AfterFunc) ends a wait. The
+// runtime's detector counts pending timers and this cannot, so it is a
+// warning, not the end of the program: locks reachable from a global, which
+// the leak profile cannot prove, deadlock so.
+func vizrun_syncStuck(dump, self string) (stuck []vizrun_g, ok bool) {
+	for _, g := range vizrun_parseDump(dump) {
+		if g.id == self || vizrun_own(g) {
+			continue
+		}
+		if !g.leaked && !vizrun_syncOnly[g.status] {
+			return nil, false
+		}
+		stuck = append(stuck, g)
+	}
+	return stuck, len(stuck) > 0
+}
+
+// vizrun_warnStuck says once, in the trace (vizrun.stuck, the goroutines'
+// ids) and then on stderr, that the program looks deadlocked.
+func vizrun_warnStuck(stuck []vizrun_g) {
+	var ids, who []string
+	for i, g := range stuck {
+		ids = append(ids, g.id)
+		if i < 5 {
+			who = append(who, "goroutine "+g.id+" ["+g.status+"]")
+		}
+	}
+	if len(stuck) > 5 {
+		who = append(who, "...")
+	}
+	vizrun_trace.Log(vizrun_context.Background(), "vizrun.stuck", vizrun_strings.Join(ids, " "))
+	// The mark must be in a finished generation (vizrun run closes one
+	// every 200 ms) before the user is told to press Ctrl-C, which kills
+	// the program and loses the generation in progress.
+	vizrun_time.Sleep(vizrun_time.Second)
+	vizrun_os.Stderr.WriteString("vizrun: the program looks deadlocked: every goroutine waits on a lock, a WaitGroup or a Cond that only another of them could release (" +
+		vizrun_strings.Join(who, ", ") + "); Go would have stopped it without tracing, unless a timer was due. Press Ctrl-C for the report.\n")
+}
+
 // vizrun_idle says whether, by the scheduler's counters, nothing but the
 // caller runs: no other goroutine running or runnable, none in a system
 // call or in C. made is how many goroutines were ever created.
@@ -207,7 +257,9 @@ func vizrun_idle(s []vizrun_metrics.Sample) (idle bool, made uint64, ok bool) {
 // the runtime's periodic work running) it takes the goroutine leak profile;
 // if the runtime proves every goroutine leaked, the program is deadlocked:
 // the watch says so as the runtime would, writes the goroutines to the
-// file out for vizrun run, completes the trace and exits with status 2.
+// file out for vizrun run, completes the trace and exits with status 2. If
+// they only wait on each other's locks (vizrun_syncStuck), it says the
+// program looks deadlocked, once, and lets it be.
 // After each fruitless check it waits twice as long, up to 30 s: each
 // check costs a garbage collection.
 func vizrun_watch(out string) {
@@ -228,6 +280,7 @@ func vizrun_watch(out string) {
 	patience := vizrun_time.Second
 	var looks, busy int
 	var made uint64
+	warned := false
 	since := vizrun_time.Now()
 	for {
 		vizrun_time.Sleep(every)
@@ -253,6 +306,10 @@ func vizrun_watch(out string) {
 			r.End()
 			if stuck, ok := vizrun_deadlocked(dump, self); ok {
 				vizrun_die(out, stuck)
+			}
+			if stuck, ok := vizrun_syncStuck(dump, self); ok && !warned {
+				warned = true
+				vizrun_warnStuck(stuck)
 			}
 			if patience *= 2; patience > 30*vizrun_time.Second {
 				patience = 30 * vizrun_time.Second

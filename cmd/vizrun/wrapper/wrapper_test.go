@@ -80,3 +80,40 @@ func TestClean(t *testing.T) {
 		t.Errorf("cleaned:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestSyncStuck: goroutines that only wait on each other's locks (not
+// proven leaked: the locks are globals) look deadlocked; one that sleeps,
+// or waits on a channel a timer could feed, rules it out.
+func TestSyncStuck(t *testing.T) {
+	const locks = `goroutine 1 [sync.WaitGroup.Wait, 1 minutes]:
+sync.(*WaitGroup).Wait(0x1)
+main.main()
+
+goroutine 23 gp=0xf2d6ae812c0 m=nil [trace reader (blocked)]:
+runtime.ReadTrace()
+created by runtime/trace.(*traceMultiplexer).startLocked in goroutine 1
+
+goroutine 24 [sync.Mutex.Lock]:
+sync.(*Mutex).Lock(0x2)
+main.lockBoth()
+
+goroutine 25 [sync.Mutex.Lock]:
+sync.(*Mutex).Lock(0x3)
+main.lockBoth()
+`
+	stuck, ok := vizrun_syncStuck(locks, "7")
+	if !ok || len(stuck) != 3 || stuck[0].id != "1" || stuck[2].id != "25" {
+		t.Errorf("stuck: %v, %+v", ok, stuck)
+	}
+	if _, ok := vizrun_deadlocked(locks, "7"); ok {
+		t.Error("not proven, yet deadlocked")
+	}
+	for _, other := range []string{"goroutine 30 [sleep]:\ntime.Sleep(0x1)\n", "goroutine 30 [chan receive]:\nmain.f()\n", "goroutine 30 [select]:\nmain.f()\n", "goroutine 30 [IO wait]:\nnet.f()\n"} {
+		if _, ok := vizrun_syncStuck(locks+"\n"+other, "7"); ok {
+			t.Errorf("%q did not rule it out", other)
+		}
+	}
+	if _, ok := vizrun_syncStuck(dump, "7"); !ok {
+		t.Error("goroutines proven leaked count as stuck too")
+	}
+}

@@ -25,6 +25,19 @@ var tagged, raced bool
 // not provably leaked.
 var reachable = make(chan int)
 
+// lockA and lockB are global locks, for the lock-order deadlock.
+var lockA, lockB sync.Mutex
+
+// lockBoth takes first, then second, and has time to be overtaken between.
+func lockBoth(first, second *sync.Mutex, wg *sync.WaitGroup) {
+	defer wg.Done()
+	first.Lock()
+	time.Sleep(100 * time.Millisecond)
+	second.Lock()
+	second.Unlock()
+	first.Unlock()
+}
+
 func main() {
 	var wg sync.WaitGroup
 	for range 3 {
@@ -114,6 +127,23 @@ func main() {
 		}()
 		fmt.Println("got", <-ch)
 		wg.Wait()
+	case "lockorder":
+		// Two goroutines take two global locks in opposite orders: alone,
+		// the runtime says "all goroutines are asleep"; the leak profile
+		// cannot prove it, the locks being reachable from globals.
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go lockBoth(&lockA, &lockB, &wg)
+		go lockBoth(&lockB, &lockA, &wg)
+		fmt.Println("locking")
+		wg.Wait()
+	case "afterfunc":
+		// Only a timer's function will release the lock main waits on:
+		// not a deadlock.
+		lockA.Lock()
+		time.AfterFunc(2500*time.Millisecond, lockA.Unlock)
+		lockA.Lock()
+		fmt.Println("unlocked by the timer")
 	case "idle":
 		// Nothing runs for 2.5 s, but a timer will end the wait: no deadlock.
 		select {
