@@ -508,7 +508,8 @@ type Trace struct {
 	Generations int   // complete generations read
 	Warnings    []string
 
-	byID map[GoID]*Goroutine
+	byID  map[GoID]*Goroutine
+	paths *PathSet // the work's critical paths, once walked (see WorkPaths)
 }
 
 // Goroutine returns the goroutine with the given id, or nil.

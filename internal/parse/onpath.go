@@ -76,9 +76,14 @@ func (ps *PathSet) waitForWork(stk StackID) bool {
 	return w
 }
 
-// WorkPaths walks the critical paths of the program's work (see PathSet).
+// WorkPaths walks the critical paths of the program's work (see PathSet),
+// once: the model keeps them for the findings.
 func (t *Trace) WorkPaths() *PathSet {
+	if t.paths != nil {
+		return t.paths
+	}
 	ps := &PathSet{t: t, work: map[StackID]bool{}}
+	defer func() { t.paths = ps }()
 	add := func(g GoID, from, to int64, limit int) {
 		if to <= from || t.Goroutine(g) == nil {
 			return
