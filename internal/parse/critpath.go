@@ -23,6 +23,14 @@ import (
 // not see the round trip outside the process), so the walk goes back to it
 // there. A timer is not cut so: a sleep that began first ends when it
 // ends, whatever the goroutine waiting for the sleeper did meanwhile.
+//
+// Nor is a waker that was running since well before the woken goroutine
+// began to wait, and woke it almost at once (the wait lasted less than a
+// tenth of the waker's run before it): it was not computing what the wait
+// waited for. A background loop that checks a flag main sets when it is
+// done, and then closes a channel main waits on, depends on main's work
+// through the flag, which the trace does not show; the walk goes back to
+// the woken goroutine where its wait began.
 
 // PathSegment is one stretch of a critical path, on one goroutine.
 type PathSegment struct {
@@ -63,8 +71,8 @@ func (t *Trace) CriticalPathLimit(g GoID, from, to int64, limit int) Path {
 	// Where the walk jumped to a waker: the woken goroutine, and when it
 	// began to wait (see above). Innermost last.
 	type ret struct {
-		g     *Goroutine
-		since int64
+		g            *Goroutine
+		since, until int64 // the woken goroutine's wait
 	}
 	var rets []ret
 	add := func(s PathSegment) {
@@ -110,13 +118,13 @@ func (t *Trace) CriticalPathLimit(g GoID, from, to int64, limit int) Path {
 			w, ok := cur.WakeOf(s)
 			if ok && s.End == at && w.Source == WakeGoroutine {
 				if waker := t.Goroutine(w.By); waker != nil && waker != cur && !waker.System {
-					rets = append(rets, ret{cur, begin})
+					rets = append(rets, ret{cur, begin, at})
 					cur = waker
 					p.Hops++
 					continue
 				}
 			}
-			if n := len(rets); n > 0 && rets[n-1].since > begin && s.End == at && s.Reason == ReasonNetwork {
+			if n := len(rets); n > 0 && rets[n-1].since > begin && s.End == at && (s.Reason == ReasonNetwork || (w.Source == WakeGC || s.Reason == ReasonGC) && t.independent(cur, i, rets[n-1].since, rets[n-1].until)) {
 				// The waker waited since before the woken goroutine did:
 				// back to the woken goroutine where its wait began.
 				begin, back = rets[n-1].since, rets[n-1].g
@@ -133,6 +141,10 @@ func (t *Trace) CriticalPathLimit(g GoID, from, to int64, limit int) Path {
 		case StateSyscall:
 			add(PathSegment{G: cur.ID, Start: begin, End: at, State: s.State, Reason: ReasonSyscall, Stack: s.Stack})
 		default:
+			if n := len(rets); n > 0 && rets[n-1].since > begin && t.independent(cur, i, rets[n-1].since, rets[n-1].until) {
+				begin, back = rets[n-1].since, rets[n-1].g
+				rets = rets[:n-1]
+			}
 			add(PathSegment{G: cur.ID, Start: begin, End: at, State: s.State})
 		}
 		at = begin
@@ -149,6 +161,33 @@ func (t *Trace) CriticalPathLimit(g GoID, from, to int64, limit int) Path {
 	slices.Reverse(rev)
 	p.Segments = rev
 	return p
+}
+
+// independentSpans bounds how far back independent looks.
+const independentSpans = 256
+
+// independent reports whether goroutine g, at its span i, which covers
+// since, had been going on by itself (no wait of its ended by a goroutine
+// of the program) for over ten times as long before since as the wait
+// [since, until) it ended lasted: it was not computing what that wait
+// waited for (see the walk's comment).
+func (t *Trace) independent(g *Goroutine, i int, since, until int64) bool {
+	start := g.Spans[i].Start
+	for j := i; j >= 0 && i-j < independentSpans; j-- {
+		s := &g.Spans[j]
+		if s.State == StateBlocked {
+			if w, ok := g.WakeOf(*s); ok && w.Source == WakeGoroutine {
+				if by := t.Goroutine(w.By); by == nil || !by.System {
+					break
+				}
+			}
+		}
+		start = s.Start
+		if 10*(until-since) < since-start {
+			return true
+		}
+	}
+	return 10*(until-since) < since-start
 }
 
 // spanBefore is the index of the last span starting before t, or -1.

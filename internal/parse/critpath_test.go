@@ -3,10 +3,13 @@ package parse_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"flag"
 	"net"
 	"os"
 	"path/filepath"
+	rtrace "runtime/trace"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -396,5 +399,91 @@ func TestCriticalPathIdleReader(t *testing.T) {
 	}
 	if p.Length() != p.To-p.From {
 		t.Errorf("the path covers %v of [%d, %d)", time.Duration(p.Length()), p.From, p.To)
+	}
+}
+
+// pollSink keeps the poller's allocations alive.
+var pollSink []byte
+
+// TestCriticalPathPoller: main computes 100 ms, then closes a channel that
+// a background loop polls without blocking (allocating as it goes, so that
+// it waits on the GC now and then), and waits for the loop to answer. The
+// loop ran all along but computed nothing main waited for: main's own work
+// decided the end (a user trial's program: vizrun gave the loop 100% of
+// the path).
+func TestCriticalPathPoller(t *testing.T) {
+	tr := causal(t, "poller", func() {
+		stop, done := make(chan struct{}), make(chan struct{})
+		workload.Go("poller", func() {
+			for {
+				select {
+				case <-stop:
+					close(done)
+					return
+				default:
+				}
+				pollSink = make([]byte, 4<<10)
+				workload.Spin(50 * time.Microsecond)
+			}
+		})
+		time.Sleep(5 * time.Millisecond) // the poller runs from here on
+		workload.Phase("compute", func() {
+			workload.Spin(100 * time.Millisecond)
+			close(stop)
+			<-done
+		})
+	})
+	r := tracetest.Region(t, tr, "compute")
+	p := tr.CriticalPath(r.Goroutine, r.Start, r.End)
+	var own, poller int64
+	for _, s := range p.Segments {
+		if s.State != parse.StateBlocked && s.State != parse.StateSyscall {
+			if s.G == r.Goroutine {
+				own += s.End - s.Start
+			} else {
+				poller += s.End - s.Start
+			}
+		}
+	}
+	t.Logf("the region's path: %v, %d hops", segmentsOf(tr, p), p.Hops)
+	if d := r.End - r.Start; own < d*9/10 || poller > d/10 {
+		t.Errorf("main's own work %v and the poller's %v on the path of %v, want main's work all but the hand-over", time.Duration(own), time.Duration(poller), time.Duration(d))
+	}
+}
+
+// TestLateSystemName: a goroutine that waits, and only then names itself
+// as vizrun's (vizrun run's deadlock watch does), is a runtime goroutine:
+// its wait is no call site of the program's, and the call sites still add
+// up to the program's blocked time (Trace.Check). A user trial's trace had
+// the watch's 345 µs GC wait at a call site.
+func TestLateSystemName(t *testing.T) {
+	tr := causal(t, "late-system", func() {
+		ready := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			<-ready // blocks before its name says what it is
+			rtrace.Log(context.Background(), parse.LogName, parse.SystemName+"late")
+			close(done)
+		}()
+		time.Sleep(20 * time.Millisecond)
+		close(ready)
+		<-done
+	})
+	for _, s := range tr.Sites {
+		if f := tr.Frames[s.Frame].Func; strings.Contains(f, "TestLateSystemName.func1.1") {
+			t.Errorf("the late-named goroutine's wait is a call site: %s %s %v", f, s.Reason, time.Duration(s.Total))
+		}
+	}
+	named := 0
+	for _, g := range tr.Goroutines {
+		if g.Label == parse.SystemName+"late" {
+			named++
+			if !g.System {
+				t.Errorf("G%d named %q is not a runtime goroutine", g.ID, g.Label)
+			}
+		}
+	}
+	if named != 1 {
+		t.Fatalf("%d goroutines named %slate, want 1", named, parse.SystemName)
 	}
 }

@@ -60,6 +60,14 @@ func (t *Trace) Check() error {
 				break
 			}
 		}
+		for _, s := range g.Spans {
+			if s.State == StateBlocked && s.Reason == ReasonSleep {
+				if w, ok := g.WakeOf(s); ok && w.Source == WakeGoroutine {
+					bad("G%d: a sleep ending at %d woken by G%d: only timers end sleeps", g.ID, s.End, w.By)
+					break
+				}
+			}
+		}
 	}
 	w := &t.Waterfall
 	if w.Capacity > 0 {
