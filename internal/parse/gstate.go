@@ -23,6 +23,7 @@ type gstate struct {
 	sysSet  bool   // System has been decided from a stack or name
 	flipAt  int64  // when System last changed after the goroutine was counted (0: never)
 	pending []Span // blocking spans waiting for System to be decided before they count as sites
+	sited   bool   // some of its spans were booked to call sites (as a user goroutine's)
 
 	// The last blocked and the last syscall span that ended (see
 	// waitedOnVia).
@@ -316,6 +317,7 @@ func (gs *gstate) closeSpan(b *builder, t int64) {
 			gs.pending = append(gs.pending, *s)
 		case !g.System:
 			b.site(s)
+			gs.sited = true
 		}
 	}
 	g.Spans = grow(g.Spans, *s)
@@ -396,6 +398,16 @@ func (gs *gstate) decideSystem(b *builder, sys bool, t int64) {
 	gs.pending = nil
 	if gs.g.System == sys {
 		return
+	}
+	if sys && gs.sited {
+		// A user goroutine until now (named vizrun.* after it had
+		// waited, say): its waits are not the program's call sites.
+		for i := range gs.g.Spans {
+			if s := &gs.g.Spans[i]; (s.State == StateBlocked || s.State == StateSyscall) && !s.Merged() && !b.own(s) {
+				b.unsite(s)
+			}
+		}
+		gs.sited = false
 	}
 	if t > 0 && (gs.cur.State != StateNone || len(gs.g.Spans) > 0) {
 		gs.flipAt = t

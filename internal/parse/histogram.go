@@ -45,6 +45,14 @@ func (h *Histogram) Add(d int64) {
 	h.Max = max(h.Max, d)
 }
 
+// Remove takes back one Add(d); Max stays.
+func (h *Histogram) Remove(d int64) {
+	if i := min(bucketOf(max(d, 0)), histBuckets-1); h.Counts[i] > 0 {
+		h.Counts[i]--
+		h.N--
+	}
+}
+
 // Merge adds o's counts to h.
 func (h *Histogram) Merge(o *Histogram) {
 	for i, c := range o.Counts {

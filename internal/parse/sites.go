@@ -44,6 +44,21 @@ func (b *builder) site(s *Span) {
 	}
 }
 
+// unsite takes back what site booked for span s.
+func (b *builder) unsite(s *Span) {
+	st := b.sites[siteKey{s.Stack, s.Reason}]
+	if i := int(s.Stack); i < len(b.siteByStack) && b.siteByStack[i].Count > 0 && b.siteByStack[i].Reason == s.Reason {
+		st = &b.siteByStack[i]
+	}
+	if st == nil || st.Count == 0 {
+		return
+	}
+	d := s.End - s.Start
+	b.t.WaitHist[s.Reason].Remove(d)
+	st.Count--
+	st.Total -= d
+}
+
 // finishSites merges blocking stacks by call site and reason, longest total
 // first. The representative stack of a site is its stack with the most
 // blocked time.
