@@ -176,7 +176,7 @@ func bookTop(b *[TopN]Share, key uint64, ns int64) {
 	low := 0
 	for j := range b {
 		switch {
-		case b[j].Ns > 0 && b[j].Key == key:
+		case b[j].Key == key && b[j].Ns > 0: // the key first: it mostly differs
 			b[j].Ns += ns
 			return
 		case b[j].Ns == 0:
@@ -194,8 +194,12 @@ func (a *seriesAcc) change(d Dim, t int64, delta int64) {
 	if a.wf != nil && t > a.wf.last { // advance does nothing otherwise: spare the call
 		a.wf.advance(t, &a.count)
 	}
-	if c := a.count[d]; c != 0 && t > a.last[d] {
-		a.add(d, a.last[d], t, c)
+	if c, from := a.count[d], a.last[d]; c != 0 && t > from {
+		if from >= a.lo && t <= a.hi { // add's first case, without the call
+			a.sum[d][a.cur] += c * (t - from)
+		} else {
+			a.add(d, from, t, c)
+		}
 	}
 	a.count[d] += delta
 	if t > a.last[d] {
