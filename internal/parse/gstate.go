@@ -160,8 +160,11 @@ func (gs *gstate) transition(b *builder, ev *trace.Event, st *trace.StateTransit
 		b.lockWaitBegins(s)
 		if s.Stack != 0 && s.Stack == gs.served {
 			// Woken here by another goroutine, it came back to wait here
-			// again: a worker's loop waiting for its next job.
-			b.served[s.Stack] = true
+			// again: a worker's loop waiting for its next job. (A
+			// look-up first: most come back to a loop already known.)
+			if !b.served[s.Stack] {
+				b.served[s.Stack] = true
+			}
 		}
 	}
 	if to == trace.GoRunning {
@@ -268,16 +271,15 @@ func (gs *gstate) closeSpan(b *builder, t int64) {
 		return
 	}
 	s.End = t
-	gs.count(b, s, t, -1)
-	own := b.own(s)
-	if s.State == StateSyscall || s.State == StateBlocked && !b.wakeBooked {
-		b.waitedOn(gs, s, s.Reason)
+	own, waits := gs.kind(b, s)
+	gs.countAs(b, s, t, -1, own, waits)
+	if waits && (s.State == StateSyscall || !b.wakeBooked) {
+		b.waitedOn(s)
 	}
 	if s.State == StateRunning {
 		b.procEnd(gs, t)
 	}
 	g := gs.g
-	sys := g.System || own
 	if own {
 		g.Totals.Own += s.End - s.Start
 	} else {
@@ -286,7 +288,7 @@ func (gs *gstate) closeSpan(b *builder, t int64) {
 	}
 	if s.State == StateRunning && !g.System {
 		b.series.addTop(TopRunners, uint64(g.ID), s.Start, s.End)
-	} else if b.waits(sys, s) {
+	} else if waits {
 		f := FrameID(0)
 		if s.Stack != 0 {
 			f = b.info(s.Stack).site
@@ -330,16 +332,37 @@ func (gs *gstate) closeSpan(b *builder, t int64) {
 // count adds delta to the series counts a goroutine in span s counts
 // towards, at time t.
 func (gs *gstate) count(b *builder, s *Span, t, delta int64) {
-	sys := gs.g.System || b.own(s)
-	if d, ok := spanDim(sys, s); ok {
+	own, waits := gs.kind(b, s)
+	gs.countAs(b, s, t, delta, own, waits)
+}
+
+// countAs is count for a span whose kind is known.
+func (gs *gstate) countAs(b *builder, s *Span, t, delta int64, own, waits bool) {
+	if d, ok := spanDim(gs.g.System || own, s); ok {
 		b.series.change(d, t, delta)
 	}
-	if b.waits(sys, s) {
+	if waits {
 		b.series.change(DimWaiting, t, delta)
 	}
 	if s.State == StateRunnable && gs.woke && !gs.g.System {
 		b.woken += delta
 	}
+}
+
+// kind says whether span s of gs is a wait of vizrun's own work (b.own)
+// and whether it is a wait that can hold the program back (b.waits), with
+// one look at its stack's classification: count and closeSpan ask both of
+// every span.
+func (gs *gstate) kind(b *builder, s *Span) (own, waits bool) {
+	if s.State != StateBlocked && s.State != StateSyscall {
+		return false, false
+	}
+	if s.Stack == 0 {
+		return false, !gs.g.System
+	}
+	in := b.info(s.Stack)
+	own = s.State == StateBlocked && in.own
+	return own, !gs.g.System && !own && !in.idle
 }
 
 // countSince adds weight w to the series dimensions of span s over [from,

@@ -120,6 +120,13 @@ type seriesAcc struct {
 	top   [numTopKinds][][TopN]Share
 	count [NumDims]int64
 	last  [NumDims]int64
+
+	// The bucket the last add or addTop ended in: index cur, times [lo,
+	// hi). Nearly every span booked lies within it (spans are short and
+	// booked as time goes on), and then needs neither fit nor a division.
+	// fit forgets it (hi = 0) when the width changes.
+	cur    int
+	lo, hi int64
 }
 
 func newSeriesAcc() *seriesAcc {
@@ -139,6 +146,10 @@ func (a *seriesAcc) addTop(k TopKind, key uint64, from, to int64) {
 	if to <= from {
 		return
 	}
+	if from >= a.lo && to <= a.hi {
+		bookTop(&a.top[k][a.cur], key, to-from)
+		return
+	}
 	a.fit(to)
 	top := a.top[k]
 	// One division: the buckets after the first start at multiples of
@@ -150,6 +161,12 @@ func (a *seriesAcc) addTop(k TopKind, key uint64, from, to int64) {
 		i++
 	}
 	bookTop(&top[i], key, to-from)
+	a.at(i)
+}
+
+// at remembers bucket i as the one the last booking ended in.
+func (a *seriesAcc) at(i int64) {
+	a.cur, a.lo, a.hi = int(i), i*a.width, (i+1)*a.width
 }
 
 // bookTop adds ns to key among a bucket's contributors; a new key takes the
@@ -159,7 +176,7 @@ func bookTop(b *[TopN]Share, key uint64, ns int64) {
 	low := 0
 	for j := range b {
 		switch {
-		case b[j].Ns > 0 && b[j].Key == key:
+		case b[j].Key == key && b[j].Ns > 0: // the key first: it mostly differs
 			b[j].Ns += ns
 			return
 		case b[j].Ns == 0:
@@ -174,11 +191,15 @@ func bookTop(b *[TopN]Share, key uint64, ns int64) {
 
 // change adds delta to the count of d at time t.
 func (a *seriesAcc) change(d Dim, t int64, delta int64) {
-	if a.wf != nil {
+	if a.wf != nil && t > a.wf.last { // advance does nothing otherwise: spare the call
 		a.wf.advance(t, &a.count)
 	}
-	if c := a.count[d]; c != 0 && t > a.last[d] {
-		a.add(d, a.last[d], t, c)
+	if c, from := a.count[d], a.last[d]; c != 0 && t > from {
+		if from >= a.lo && t <= a.hi { // add's first case, without the call
+			a.sum[d][a.cur] += c * (t - from)
+		} else {
+			a.add(d, from, t, c)
+		}
 	}
 	a.count[d] += delta
 	if t > a.last[d] {
@@ -191,6 +212,10 @@ func (a *seriesAcc) add(d Dim, from, to, w int64) {
 	if to <= from {
 		return
 	}
+	if from >= a.lo && to <= a.hi { // as in addTop
+		a.sum[d][a.cur] += w * (to - from)
+		return
+	}
 	a.fit(to)
 	sum := a.sum[d]
 	i := from / a.width // one division, as in addTop
@@ -200,6 +225,7 @@ func (a *seriesAcc) add(d Dim, from, to, w int64) {
 		i++
 	}
 	sum[i] += w * (to - from)
+	a.at(i)
 }
 
 // addTotal adds total to d over [from, to), spread in proportion to time.
@@ -247,6 +273,7 @@ func (a *seriesAcc) fit(t int64) {
 			clear(s[seriesBuckets/2:])
 		}
 		a.width *= 2
+		a.lo, a.hi = 0, 0
 	}
 }
 

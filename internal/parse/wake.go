@@ -131,11 +131,10 @@ func (b *builder) wake(gs *gstate, ev *trace.Event, t int64) {
 	}
 }
 
-// waitedOn books span s of gs (a wait that ended) to what it waited on: r.
-func (b *builder) waitedOn(gs *gstate, s *Span, r Reason) {
-	if !b.waits(gs.g.System || b.own(s), s) {
-		return
-	}
+// waitedOn books span s (a wait that ended, one that can hold the program
+// back: see builder.waits) to what it waited on: its reason.
+func (b *builder) waitedOn(s *Span) {
+	r := s.Reason
 	if s.State == StateSyscall {
 		r = ReasonSyscall
 	}
