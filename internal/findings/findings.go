@@ -153,7 +153,7 @@ var Rules = []Rule{
 		"", nil, // io_min_share, as syscall-bound
 		(*analysis).network},
 	{KindGC, "GC pressure", "GC",
-		"GC pressure: a stop-the-world pause this long; pauses taking this share of the trace (and `gc_max_pause` in all); GC assists taking this share of the program's running time. Where the critical paths of the program's work stand for it, only pauses while a path ran or waited for a P count, and only the assists of goroutines on the paths",
+		"GC pressure: a stop-the-world pause this long; pauses taking this share of the trace (and `gc_max_pause` in all); GC assists taking this share of the program's running time (and `gc_max_pause_share` of the trace). Where the critical paths of the program's work stand for it, only pauses while a path ran or waited for a P count, and only the assists of goroutines on the paths",
 		[]Param{durParam("gc_max_pause", func(t *Thresholds) *time.Duration { return &t.GCMaxPause }),
 			floatParam("gc_max_pause_share", func(t *Thresholds) *float64 { return &t.GCMaxPauseShare }),
 			floatParam("gc_max_assist_share", func(t *Thresholds) *float64 { return &t.GCMaxAssistShare })},

@@ -345,3 +345,22 @@ func TestGCPressure(t *testing.T) {
 		t.Errorf("findings with raised thresholds: %v", kinds(fs))
 	}
 }
+
+// TestGCAssistsOfLittleRunning: assists that are a large share of a small
+// running time in a long trace slowed nothing (a user trial's loopback
+// server: 11 ms of assists in 31 ms of running, 570 ms of wall time); the
+// same assists in a short trace did.
+func TestGCAssistsOfLittleRunning(t *testing.T) {
+	for _, c := range []struct {
+		wall time.Duration
+		want bool
+	}{{570 * time.Millisecond, false}, {100 * time.Millisecond, true}} {
+		tr := &parse.Trace{Duration: int64(c.wall), GOMAXPROCS: 2, Frames: []parse.Frame{{}}, Stacks: []parse.Stack{{}}}
+		tr.Goroutines = []*parse.Goroutine{{ID: 1, Name: "main.main", StartFunc: "main.main", Ended: -1,
+			Totals: parse.Totals{Running: int64(31 * time.Millisecond), GCAssist: int64(11 * time.Millisecond)}}}
+		fs := findings.Analyze(tr, findings.Default)
+		if got := slices.ContainsFunc(fs, func(f findings.Finding) bool { return f.Kind == findings.KindGC }); got != c.want {
+			t.Errorf("%v of wall time: GC finding %v, want %v (%v)", c.wall, got, c.want, kinds(fs))
+		}
+	}
+}
