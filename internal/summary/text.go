@@ -112,7 +112,7 @@ func WriteText(w io.Writer, s *Summary) error {
 	if len(s.Sites) > 0 {
 		p("\ntop blocking call sites\n")
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  WHERE\tREASON\tWAITS\tTOTAL\tLONGEST\tHELD BY (LOCKS)\n")
+		fmt.Fprintf(tw, "  WHERE\tREASON\tWAITS\tTOTAL\tLONGEST\tHOLDERS (OTHERS' WAIT WHILE EACH HELD IT)\n")
 		for _, st := range s.Sites {
 			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\t%s\n", place(st.Frame), st.Reason, st.Count, units.Duration(st.TotalNs), units.Duration(st.MaxNs), holderList(st.Holders))
 		}
@@ -121,7 +121,7 @@ func WriteText(w io.Writer, s *Summary) error {
 	if len(s.Resources) > 0 {
 		p("\nnamed locks and channels, most waited on first\n")
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  NAME\tKIND\tWAITS\tTOTAL\tLONGEST\tWAITERS\tHELD BY (WHILE OTHERS WAITED)\n")
+		fmt.Fprintf(tw, "  NAME\tKIND\tWAITS\tTOTAL\tLONGEST\tWAITERS\tHOLDERS (OTHERS' WAIT WHILE EACH HELD IT)\n")
 		for _, r := range s.Resources {
 			fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\t%d\t%s\n", clean(r.Name), r.Kind, r.Waits, units.Duration(r.TotalNs), units.Duration(r.MaxNs), r.Waiters, holderList(r.Holders))
 		}
