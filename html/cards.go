@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vizrun/vizrun/internal/parse"
+	"github.com/vizrun/vizrun/internal/summary"
 	"github.com/vizrun/vizrun/internal/units"
 )
 
@@ -55,7 +57,7 @@ func (b *builder) buildCards() {
 		b.v.Warnings = append(b.v.Warnings, fmt.Sprintf("This report shows a window of the trace, every span from %s to %s; times are the trace's.", atTime(w[0], u, max((w[1]-w[0])/1000, 1)), atTime(w[1], u, max((w[1]-w[0])/1000, 1))))
 	}
 	b.v.Cards = []card{
-		{"Wall time", wall, fmt.Sprintf("%d events, %d generations", t.Events, t.Generations)},
+		{"Wall time", wall, wallHint(t, s)},
 		{"GOMAXPROCS", strconv.Itoa(t.GOMAXPROCS), procsHint},
 		{"Average parallelism", small(s.AvgParallelism), parHint},
 		{"Goroutines", fmt.Sprintf("%d created", s.Goroutines.Created), fmt.Sprintf("%d alive at most; %d in the trace", s.Goroutines.MaxAlive, s.Goroutines.Total)},
@@ -113,4 +115,14 @@ func shellWord(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// wallHint says what the wall time holds: the program's time and vizrun's
+// leak check after it, when that took a part worth saying.
+func wallHint(t *parse.Trace, s *summary.Summary) string {
+	h := fmt.Sprintf("%d events, %d generations", t.Events, t.Generations)
+	if s.ProgramNs > 0 && s.DurationNs-s.ProgramNs >= s.DurationNs/100 {
+		h = fmt.Sprintf("the program's %s, then vizrun's leak check %s; %s", units.Duration(s.ProgramNs), units.Duration(s.DurationNs-s.ProgramNs), h)
+	}
+	return h
 }

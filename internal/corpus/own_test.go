@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vizrun/vizrun/internal/parse"
 	"github.com/vizrun/vizrun/internal/summary"
@@ -41,7 +42,16 @@ func TestOwnWorkLeftOut(t *testing.T) {
 				t.Errorf("%s: a call site of the program's in the leak profile: %s (%s)", name, f, s.Reason)
 			}
 		}
-		for _, cp := range summary.Build(tr, name).Paths {
+		// The program's wall time ends where the check's region began
+		// (the recorder's vizrun.own region, the truth here), give or
+		// take the few instructions before its garbage collection.
+		sum := summary.Build(tr, name)
+		if n := len(tr.Own); n == 0 {
+			t.Errorf("%s: the leak check's region is missing", name)
+		} else if own := tr.Own[n-1].Start; sum.ProgramNs < own || sum.ProgramNs > own+int64(2*time.Millisecond) || sum.Wall() != sum.ProgramNs {
+			t.Errorf("%s: the program's wall time %d ns, the leak check began at %d ns", name, sum.ProgramNs, own)
+		}
+		for _, cp := range sum.Paths {
 			for _, p := range cp.Parts {
 				if strings.Contains(p.Category, "runtime/pprof.") {
 					t.Errorf("%s: the critical path of %s %s goes through the leak profile: %s", name, cp.Of, cp.Instance, p.Category)

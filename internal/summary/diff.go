@@ -55,8 +55,12 @@ func Compare(a, b *Summary) *Diff {
 	ns := func(v float64) string { return units.Duration(int64(v)) }
 	num := func(v float64) string { return fmt.Sprintf("%.0f", v) }
 	two := func(v float64) string { return fmt.Sprintf("%.2f", v) }
+	wall := Metric{"wall time", float64(a.DurationNs), float64(b.DurationNs), ns}
+	if a.ProgramNs > 0 || b.ProgramNs > 0 {
+		wall = Metric{"wall time (to vizrun's leak check)", float64(a.Wall()), float64(b.Wall()), ns}
+	}
 	d.Metrics = []Metric{
-		{"wall time", float64(a.DurationNs), float64(b.DurationNs), ns},
+		wall,
 		{"average parallelism", a.AvgParallelism, b.AvgParallelism, two},
 		{"utilization of the Ps", a.Utilization, b.Utilization, two},
 		{"goroutines created", float64(a.Goroutines.Created), float64(b.Goroutines.Created), num},

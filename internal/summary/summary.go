@@ -28,6 +28,7 @@ type Summary struct {
 	Schema         string  `json:"schema"`
 	Source         string  `json:"source,omitempty"`
 	DurationNs     int64   `json:"duration_ns"`
+	ProgramNs      int64   `json:"program_ns,omitempty"` // where vizrun's leak check began, when the trace goes on with it
 	GOMAXPROCS     int     `json:"gomaxprocs"`
 	AvgGOMAXPROCS  float64 `json:"avg_gomaxprocs"`
 	AvgParallelism float64 `json:"avg_parallelism"`
@@ -207,6 +208,7 @@ func BuildWith(t *parse.Trace, source string, th findings.Thresholds) *Summary {
 		Schema:         Schema,
 		Source:         source,
 		DurationNs:     t.Duration,
+		ProgramNs:      programEnd(t),
 		GOMAXPROCS:     t.GOMAXPROCS,
 		AvgGOMAXPROCS:  round3(t.AvgGOMAXPROCS()),
 		AvgParallelism: round3(t.AvgParallelism()),
@@ -406,6 +408,29 @@ func holders(t *parse.Trace, hs []parse.Holder) []Holder {
 		out = append(out, o)
 	}
 	return out
+}
+
+// programEnd is where the program's own time ended, if vizrun's leak
+// check (vizrun run, vizrun test) went on after it; else 0. The check's
+// garbage collection, and the sweeping after it, can take a third of a
+// short program's trace.
+func programEnd(t *parse.Trace) int64 {
+	if !t.LeakChecked {
+		return 0
+	}
+	if _, _, to, ok := t.ProgramRange(); ok && to < t.Duration {
+		return to
+	}
+	return 0
+}
+
+// Wall is the program's wall time: up to vizrun's leak check when it went
+// on after the program (ProgramNs), else the trace's.
+func (s *Summary) Wall() int64 {
+	if s.ProgramNs > 0 {
+		return s.ProgramNs
+	}
+	return s.DurationNs
 }
 
 func waterfall(t *parse.Trace) Waterfall {

@@ -31,6 +31,9 @@ func WriteText(w io.Writer, s *Summary) error {
 		p("warning: %s\n", warn)
 	}
 	p("wall time     %s (%d events, %d generations, %s, %.1f MB/s of trace)\n", units.Duration(s.DurationNs), s.Trace.Events, s.Trace.Generations, units.Bytes(s.Trace.Bytes), s.Trace.RateMBps)
+	if s.ProgramNs > 0 && s.DurationNs-s.ProgramNs >= s.DurationNs/100 {
+		p("              the program's %s, then vizrun's leak check (its garbage collection) %s\n", units.Duration(s.ProgramNs), units.Duration(s.DurationNs-s.ProgramNs))
+	}
 	par := fmt.Sprintf("%.2f", s.AvgParallelism)
 	if s.GOMAXPROCS > 0 {
 		par += fmt.Sprintf(" of GOMAXPROCS %s (%s busy)", procs(s), units.Percent(s.Utilization))
