@@ -568,6 +568,9 @@ func (a *analysis) ioBound(reason parse.Reason, what string) {
 	if len(st.ws) == 0 || share < a.th.IOMinShare {
 		return
 	}
+	if reason == parse.ReasonNetwork && 2*a.serving(st) >= st.total {
+		return // the waits were on the program's own server, busy meanwhile
+	}
 	in := func(s *parse.PathSegment) bool { return s.State == parse.StateBlocked && s.Reason == reason }
 	if reason == parse.ReasonSyscall {
 		in = func(s *parse.PathSegment) bool {
@@ -603,6 +606,32 @@ func (a *analysis) ioBound(reason parse.Reason, what string) {
 		ev = append(ev, fmt.Sprintf("%s: %s of waits meanwhile", a.place(f), dur(sh.Ns)))
 	}
 	a.add(Finding{Severity: Info, Message: msg, Evidence: ev, CostNs: st.total, Subject: what, Site: blamed, From: st.first, To: st.last})
+}
+
+// serving is how long, summed over them, the program's own HTTP server
+// connections (net/http.(*conn).serve) spent during the stretches on
+// something other than the network: handling requests. A client waiting on
+// the network for a server in the same process, which was busy (sleeping
+// on a slow backend, computing, waiting for a lock), waits on the program,
+// not on the network: the trace does not see the loopback round trip.
+func (a *analysis) serving(st *stretches) int64 {
+	ws := a.times(st)
+	var busy int64
+	for _, g := range a.t.Goroutines {
+		if g.System || g.StartFunc != "net/http.(*conn).serve" {
+			continue
+		}
+		for _, s := range g.Spans {
+			if s.State == parse.StateBlocked && s.Reason == parse.ReasonNetwork {
+				continue
+			}
+			i, _ := slices.BinarySearchFunc(ws, s.Start, func(w [2]int64, t int64) int { return cmp.Compare(w[1], t+1) })
+			for ; i < len(ws) && ws[i][0] < s.End; i++ {
+				busy += max(0, min(s.End, ws[i][1])-max(s.Start, ws[i][0]))
+			}
+		}
+	}
+	return busy
 }
 
 func (a *analysis) syscalls() { a.ioBound(parse.ReasonSyscall, "system calls") }

@@ -99,6 +99,7 @@ prog http-mutex -- http mutex
 prog http-healthy -- http healthy
 prog http-alloc -- http alloc
 prog http-mutex-sleep -- http mutex-sleep
+prog http-sleep -- http sleep
 prog cpu-exact -- cpu 1
 prog cpu-oversub -- cpu 4
 prog alloc-heavy -- alloc

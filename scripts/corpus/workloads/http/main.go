@@ -3,7 +3,9 @@
 // "mutex" every request holds one global sync.Mutex for its 2 ms, which
 // serialises the server; with "mutex-sleep" 16 clients call a handler that
 // holds the mutex across a 2 ms sleep (a slow call made under a lock:
-// nothing runs, everyone waits); with "healthy" nothing is shared; with "alloc" the
+// nothing runs, everyone waits); with "sleep" the handler sleeps 20 ms (a
+// slow backend: the clients wait on their own server, not on the network);
+// with "healthy" nothing is shared; with "alloc" the
 // handler also builds a 1 MiB answer of small allocations (moderate GC
 // load). The trace stops before the server closes: its keep-alive
 // connections are still waiting for the next request.
@@ -36,6 +38,8 @@ func handler(mode string) http.HandlerFunc {
 			mu.Lock()
 			time.Sleep(2 * time.Millisecond) // a slow call made under the lock
 			mu.Unlock()
+		case "sleep":
+			time.Sleep(20 * time.Millisecond) // a slow backend the server waits for
 		case "alloc":
 			rec.Spin(2 * time.Millisecond)
 			var parts []string
