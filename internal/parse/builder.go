@@ -262,6 +262,9 @@ func (b *builder) finish() *Trace {
 	b.finishAnnotations(end)
 	var moved int64 // running time the waterfall booked to the program that was the runtime's
 	each(func(gs *gstate) {
+		if !gs.sysSet {
+			gs.flushPendingOn(b) // never decided: a user goroutine's, as counted
+		}
 		// Spans booked before the goroutine turned out to be a runtime one
 		// (or not) move to the right dimensions.
 		if gs.flipAt == 0 {

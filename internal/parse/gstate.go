@@ -24,6 +24,10 @@ type gstate struct {
 	flipAt  int64  // when System last changed after the goroutine was counted (0: never)
 	pending []Span // blocking spans waiting for System to be decided before they count as sites
 	sited   bool   // some of its spans were booked to call sites (as a user goroutine's)
+	// pendingOn: what its waits waited on, kept until System is decided
+	// (see waitingOn).
+	pendingOn []pendingOn
+	bookedOn  []pendingOn // its first bookings as a user goroutine (see waitingOn)
 
 	// The last blocked and the last syscall span that ended (see
 	// waitedOnVia).
@@ -274,7 +278,7 @@ func (gs *gstate) closeSpan(b *builder, t int64) {
 	own, waits := gs.kind(b, s)
 	gs.countAs(b, s, t, -1, own, waits)
 	if waits && (s.State == StateSyscall || !b.wakeBooked) {
-		b.waitedOn(s)
+		b.waitedOn(gs, s)
 	}
 	if s.State == StateRunning {
 		b.procEnd(gs, t)
@@ -413,6 +417,7 @@ func spanDim(sys bool, s *Span) (Dim, bool) {
 // its current contribution to the series and the alive count if it changes.
 func (gs *gstate) decideSystem(b *builder, sys bool, t int64) {
 	gs.sysSet = true
+	defer gs.flushPendingOn(b) // once System is set
 	for i := range gs.pending {
 		if !sys {
 			b.site(&gs.pending[i])
@@ -432,6 +437,12 @@ func (gs *gstate) decideSystem(b *builder, sys bool, t int64) {
 		}
 		gs.sited = false
 	}
+	if sys {
+		for _, p := range gs.bookedOn {
+			b.series.add(WaitingOnDim(p.r), p.from, p.to, -1)
+		}
+	}
+	gs.bookedOn = nil
 	if t > 0 && (gs.cur.State != StateNone || len(gs.g.Spans) > 0) {
 		gs.flipAt = t
 	}

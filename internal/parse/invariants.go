@@ -69,6 +69,21 @@ func (t *Trace) Check() error {
 			}
 		}
 	}
+	// Every wait that can hold the program back is booked at most once to
+	// what it waited on (not at all if it never ended, or goroutines stuck
+	// for good).
+	var waiting, on int64
+	for _, v := range t.Parallel.Sum[DimWaiting] {
+		waiting += v
+	}
+	for r := Reason(0); r < NumReasons; r++ {
+		for _, v := range t.Parallel.Sum[WaitingOnDim(r)] {
+			on += v
+		}
+	}
+	if on-waiting > max(waiting/1000, 10000) {
+		bad("waits booked to what they waited on: %d ns, waits that can hold the program back: %d ns", on, waiting)
+	}
 	w := &t.Waterfall
 	if w.Capacity > 0 {
 		parts := w.User + w.Runtime + w.Runnable + w.BlockedTotal() + w.PathOnly + w.Idle

@@ -55,6 +55,7 @@ type PathSet struct {
 	on   map[GoID]bool // goroutines on the paths (see On)
 
 	ran, explained [][2]int64 // see Held
+	stands         int8       // StandsForWork, once known: 1 yes, -1 no
 }
 
 // pathSeg is a segment of a path in a PathSet; neutral when it explains
@@ -225,22 +226,44 @@ func length(xs [][2]int64) int64 {
 	return n
 }
 
-// StandsForWork reports whether the goroutines on the paths did at least
-// half of the program's running: then what the paths did is what held the
-// program's work back. It is not so for a load test whose main sleeps
-// until the time is up while workers do everything, or a server whose main
+// StandsForWork reports whether what the paths did is what held the
+// program's work back: the goroutines on the paths did at least half of
+// the program's running, or the others waited mostly for them (a producer
+// on the path that paces its workers: their waits are ended by it). It is
+// not so for a load test whose main sleeps until the time is up while
+// workers, woken by the network, do everything, or a server whose main
 // waits in ListenAndServe.
 func (ps *PathSet) StandsForWork() bool {
-	var onPaths, all int64
+	if ps.stands != 0 {
+		return ps.stands > 0
+	}
+	var onPaths, all, woken, paced int64
 	for _, g := range ps.t.Goroutines {
-		if !g.System {
-			all += g.Totals.Running
-			if ps.On(g.ID) {
-				onPaths += g.Totals.Running
+		if g.System {
+			continue
+		}
+		all += g.Totals.Running
+		if ps.On(g.ID) {
+			onPaths += g.Totals.Running
+			continue
+		}
+		for _, w := range g.Wakes {
+			if w.Source != WakeGoroutine {
+				continue
+			}
+			if by := ps.t.Goroutine(w.By); by != nil && !by.System {
+				woken++
+				if ps.On(w.By) {
+					paced++
+				}
 			}
 		}
 	}
-	return all > 0 && 2*onPaths >= all
+	ps.stands = -1
+	if all > 0 && (2*onPaths >= all || woken > 0 && 2*paced >= woken) {
+		ps.stands = 1
+	}
+	return ps.stands > 0
 }
 
 // explains reports whether segment s says what held its path back: not a

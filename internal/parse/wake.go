@@ -133,12 +133,12 @@ func (b *builder) wake(gs *gstate, ev *trace.Event, t int64) {
 
 // waitedOn books span s (a wait that ended, one that can hold the program
 // back: see builder.waits) to what it waited on: its reason.
-func (b *builder) waitedOn(s *Span) {
+func (b *builder) waitedOn(gs *gstate, s *Span) {
 	r := s.Reason
 	if s.State == StateSyscall {
 		r = ReasonSyscall
 	}
-	b.series.add(WaitingOnDim(r), s.Start, s.End, 1)
+	b.waitingOn(gs, r, s.Start, s.End)
 }
 
 // waitedOnVia books the wait s of gs, which w ended, to what it waited on:
@@ -154,7 +154,7 @@ func (b *builder) waitedOnVia(gs *gstate, s *Span, w *Wake) {
 		own = ReasonSleep // a channel or select a timer ended waited for time
 	}
 	if w.Source != WakeGoroutine {
-		b.series.add(WaitingOnDim(own), s.Start, s.End, 1)
+		b.waitingOn(gs, own, s.Start, s.End)
 		return
 	}
 	ws := b.g(w.By)
@@ -164,16 +164,58 @@ func (b *builder) waitedOnVia(gs *gstate, s *Span, w *Wake) {
 		lw, from, to = ws.lastSyscall, sf, st
 	}
 	if ws.g.System || lw.State == StateNone || to <= from {
-		b.series.add(WaitingOnDim(own), s.Start, s.End, 1)
+		b.waitingOn(gs, own, s.Start, s.End)
 		return
 	}
 	r := lw.Reason
 	if lw.State == StateSyscall {
 		r = ReasonSyscall
 	}
-	b.series.add(WaitingOnDim(own), s.Start, from, 1)
+	b.waitingOn(gs, own, s.Start, from)
+	b.waitingOn(gs, r, from, to)
+	b.waitingOn(gs, own, to, s.End)
+}
+
+// waitingOn books [from, to) of a wait of gs to what it waited on, r; while
+// it is not known whether gs is the runtime's (a goroutine from before the
+// trace, first seen being woken up), it keeps the booking until it is (see
+// decideSystem): a GC worker's waits are not the program's.
+func (b *builder) waitingOn(gs *gstate, r Reason, from, to int64) {
+	if to <= from {
+		return
+	}
+	if !gs.sysSet {
+		gs.pendingOn = append(gs.pendingOn, pendingOn{r, from, to})
+		return
+	}
 	b.series.add(WaitingOnDim(r), from, to, 1)
-	b.series.add(WaitingOnDim(own), to, s.End, 1)
+	// A young user goroutine may still name itself vizrun's (see
+	// decideSystem): remember its first bookings to take them back.
+	if !gs.g.System && len(gs.g.Spans) < youngSpans {
+		gs.bookedOn = append(gs.bookedOn, pendingOn{r, from, to})
+	} else {
+		gs.bookedOn = nil
+	}
+}
+
+// youngSpans bounds the spans of a goroutine whose bookings to what its
+// waits waited on are kept in case it turns out to be vizrun's.
+const youngSpans = 16
+
+// pendingOn is a booking waitingOn keeps.
+type pendingOn struct {
+	r        Reason
+	from, to int64
+}
+
+// flushPendingOn books what waitingOn kept, if gs is a user goroutine.
+func (gs *gstate) flushPendingOn(b *builder) {
+	if !gs.g.System {
+		for _, p := range gs.pendingOn {
+			b.series.add(WaitingOnDim(p.r), p.from, p.to, 1)
+		}
+	}
+	gs.pendingOn = nil
 }
 
 // keepWakes drops, in place, the wake-ups of spans that merging folded into
