@@ -487,3 +487,40 @@ func TestLateSystemName(t *testing.T) {
 		t.Fatalf("%d goroutines named %slate, want 1", named, parse.SystemName)
 	}
 }
+
+// TestPacedWorkers: a producer sleeps 2 ms before each of 100 jobs; four
+// workers take them from a channel and compute 1 ms each. The workers ran
+// more than the producer, but it paced them: their waits were ended by it.
+// So the region's path (the producer's sleeps) stands for the work, and
+// the waterfall blames the sleeps, not the workers' channel receives (a
+// user trial: "chan receive 54%" beside a path of "sleep 99%").
+func TestPacedWorkers(t *testing.T) {
+	tr := causal(t, "paced", func() {
+		jobs := make(chan int)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			workload.Go("worker", func() {
+				defer wg.Done()
+				for range jobs {
+					workload.Spin(time.Millisecond)
+				}
+			})
+		}
+		workload.Phase("produce", func() { // the work: a region, whose path is walked
+			for i := range 100 {
+				time.Sleep(2 * time.Millisecond)
+				jobs <- i
+			}
+			close(jobs)
+			wg.Wait()
+		})
+	})
+	if !tr.WorkPaths().StandsForWork() {
+		t.Error("the paced workers' path does not stand for the work")
+	}
+	w := tr.Waterfall
+	if w.Blocked[parse.ReasonSleep] <= 2*w.Blocked[parse.ReasonChanRecv] {
+		t.Errorf("waterfall: sleep %v, chan receive %v; want the producer's sleeps first", time.Duration(w.Blocked[parse.ReasonSleep]), time.Duration(w.Blocked[parse.ReasonChanRecv]))
+	}
+}
