@@ -7,42 +7,20 @@ package main
 
 import (
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/vizrun/vizrun/scripts/corpus/internal/rec"
 )
 
-type node struct {
-	next *node
-	val  [6]int64
-}
-
-var live []*node
-
-var sink *node
-
 func churn(wg *sync.WaitGroup, deadline time.Time) {
 	defer wg.Done()
-	for time.Now().Before(deadline) {
-		for j := 0; j < 1000; j++ {
-			n := &node{}
-			n.val[0] = int64(j)
-			sink = n
-		}
-	}
+	rec.Churn(deadline)
 }
 
 func main() {
 	runtime.GOMAXPROCS(2)
-	debug.SetGCPercent(10)
-	for i := 0; i < 1<<20; i++ {
-		live = append(live, &node{})
-		if i > 0 {
-			live[i].next = live[i-1]
-		}
-	}
+	rec.LiveHeap()
 	stop := rec.Start()
 	deadline := time.Now().Add(time.Second)
 	var wg sync.WaitGroup
@@ -52,5 +30,4 @@ func main() {
 	}
 	wg.Wait()
 	stop()
-	runtime.KeepAlive(live)
 }

@@ -10,45 +10,21 @@ package main
 
 import (
 	"runtime"
-	"runtime/debug"
 	"time"
 
 	"github.com/vizrun/vizrun/scripts/corpus/internal/rec"
 )
 
-type node struct {
-	next *node
-	val  [6]int64
-}
-
-var (
-	live []*node
-	sink *node
-)
-
 func refresh() {
 	for {
-		end := time.Now().Add(3 * time.Millisecond)
-		for time.Now().Before(end) {
-			for j := 0; j < 1000; j++ {
-				n := &node{}
-				n.val[0] = int64(j)
-				sink = n
-			}
-		}
+		rec.Churn(time.Now().Add(3 * time.Millisecond))
 		time.Sleep(7 * time.Millisecond)
 	}
 }
 
 func main() {
 	runtime.GOMAXPROCS(2)
-	debug.SetGCPercent(10)
-	for i := 0; i < 1<<20; i++ {
-		live = append(live, &node{})
-		if i > 0 {
-			live[i].next = live[i-1]
-		}
-	}
+	rec.LiveHeap()
 	go refresh()
 	time.Sleep(20 * time.Millisecond)
 
@@ -58,5 +34,4 @@ func main() {
 		time.Sleep(30 * time.Millisecond)
 	}
 	stop()
-	runtime.KeepAlive(live)
 }
