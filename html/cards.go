@@ -121,8 +121,8 @@ func shellWord(s string) string {
 // leak check after it, when that took a part worth saying.
 func wallHint(t *parse.Trace, s *summary.Summary) string {
 	h := fmt.Sprintf("%d events, %d generations", t.Events, t.Generations)
-	if s.ProgramNs > 0 && s.DurationNs-s.ProgramNs >= s.DurationNs/100 {
-		h = fmt.Sprintf("the program's %s, then vizrun's leak check %s; %s", units.Duration(s.ProgramNs), units.Duration(s.DurationNs-s.ProgramNs), h)
+	if tail := s.LeakCheckTail(); tail > 0 {
+		h = fmt.Sprintf("the program's %s, then vizrun's leak check %s; %s", units.Duration(s.ProgramNs), units.Duration(tail), h)
 	}
 	return h
 }

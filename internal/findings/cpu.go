@@ -162,10 +162,10 @@ func (a *analysis) own(from, to int64) bool {
 //
 // Only what held the program's work back counts, when the critical paths
 // of that work stand for it (parse.PathSet.StandsForWork): pauses while
-// the paths ran or waited for a P (or where no path says), and the
-// assists of the goroutines on the paths (as a share of all running). A cache refresher's assists
-// while main's own loop paces the program slowed nothing the program
-// waited for.
+// the paths ran or waited for a P (or where no path says), and the assists
+// of the goroutines on the paths (as a share of all running). A cache
+// refresher's assists while main's own loop paces the program slowed
+// nothing the program waited for.
 func (a *analysis) gc() {
 	t := a.t
 	ps := a.workPaths()

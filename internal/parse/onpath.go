@@ -11,8 +11,8 @@ import (
 // waits on the network all the time, whatever the program is doing. The
 // wait held something back only if it was on the critical path of work
 // the program did: the program as a whole (main's lifetime), a task, a
-// region, or a test. PathSet is the union of those paths, to ask of a stretch what
-// the paths were doing meanwhile.
+// region, or a test. PathSet is the union of those paths, to ask of a
+// stretch what the paths were doing meanwhile.
 
 // Bounds on the paths walked for a PathSet: the longest tasks and regions
 // (those decide the most), each walk bounded in steps.
@@ -54,7 +54,7 @@ type PathSet struct {
 	work map[StackID]bool
 	on   map[GoID]bool // goroutines on the paths (see On)
 
-	ran, explained [][2]int64 // see Held
+	ran, explained [][2]int64 // see unions
 	stands         int8       // StandsForWork, once known: 1 yes, -1 no
 }
 
@@ -289,14 +289,9 @@ func (ps *PathSet) waits(s *Series) *pathWaits {
 		start, end int64
 	}
 	var ws []wait
-	var all []PathSegment
 	for i := range ps.segs {
 		seg := &ps.segs[i]
-		if !ps.explains(i) {
-			continue
-		}
-		all = append(all, seg.PathSegment)
-		if seg.State != StateBlocked && seg.State != StateSyscall {
+		if !ps.explains(i) || seg.State != StateBlocked && seg.State != StateSyscall {
 			continue
 		}
 		r := seg.Reason
@@ -330,10 +325,35 @@ func (ps *PathSet) waits(s *Series) *pathWaits {
 		}
 		book(out.waits[w.r], w.start, w.end)
 	}
-	for _, c := range union(all) {
+	_, explained := ps.unions()
+	for _, c := range explained {
 		book(out.covered, c[0], c[1])
 	}
 	return out
+}
+
+// unions are the times some path explained (see explains), and of those
+// the times some path ran or waited for a P, as sorted disjoint intervals,
+// made once.
+func (ps *PathSet) unions() (ran, explained [][2]int64) {
+	if ps.explained == nil {
+		var r, all []PathSegment
+		for i := range ps.segs {
+			if !ps.explains(i) {
+				continue
+			}
+			s := ps.segs[i].PathSegment
+			all = append(all, s)
+			if s.State == StateRunning || s.State == StateRunnable {
+				r = append(r, s)
+			}
+		}
+		ps.ran, ps.explained = union(r), union(all)
+		if ps.explained == nil {
+			ps.explained = [][2]int64{}
+		}
+	}
+	return ps.ran, ps.explained
 }
 
 // blameOnPaths splits the waterfall's idle time lost to waiting again (see
@@ -342,8 +362,7 @@ func (ps *PathSet) waits(s *Series) *pathWaits {
 // while main computes then holds nothing back, and neither do the stages of
 // a pipeline waiting for its slowest: while the paths ran, the idle Ps are
 // Waterfall.PathOnly, idle while only the paths had work. Lock waits keep
-// their share. The named channels' share shrinks with
-// the channel waits'.
+// their share. The named channels' share shrinks with the channel waits'.
 func (t *Trace) blameOnPaths() {
 	w := &t.Waterfall
 	if w.BlockedTotal() == 0 {
@@ -373,26 +392,10 @@ func (t *Trace) blameOnPaths() {
 // then, or no path says what held the work back then. It cannot if every
 // path was waiting (on a timer, the network, another goroutine).
 func (ps *PathSet) Held(from, to int64) bool {
-	if ps.ran == nil {
-		var ran, all []PathSegment
-		for i := range ps.segs {
-			if !ps.explains(i) {
-				continue
-			}
-			s := ps.segs[i].PathSegment
-			all = append(all, s)
-			if s.State == StateRunning || s.State == StateRunnable {
-				ran = append(ran, s)
-			}
-		}
-		ps.ran, ps.explained = union(ran), union(all)
-		if ps.ran == nil {
-			ps.ran = [][2]int64{}
-		}
-	}
+	ran, explained := ps.unions()
 	overlaps := func(xs [][2]int64) bool {
 		i, _ := slices.BinarySearchFunc(xs, from, func(x [2]int64, t int64) int { return cmp.Compare(x[1], t+1) })
 		return i < len(xs) && xs[i][0] < to && xs[i][1] > from
 	}
-	return overlaps(ps.ran) || !overlaps(ps.explained)
+	return overlaps(ran) || !overlaps(explained)
 }

@@ -424,6 +424,15 @@ func programEnd(t *parse.Trace) int64 {
 	return 0
 }
 
+// LeakCheckTail is how long vizrun's leak check went on after the program,
+// when that is at least 1% of the trace (worth saying); else 0.
+func (s *Summary) LeakCheckTail() int64 {
+	if d := s.DurationNs - s.ProgramNs; s.ProgramNs > 0 && d >= s.DurationNs/100 {
+		return d
+	}
+	return 0
+}
+
 // Wall is the program's wall time: up to vizrun's leak check when it went
 // on after the program (ProgramNs), else the trace's.
 func (s *Summary) Wall() int64 {

@@ -31,8 +31,8 @@ func WriteText(w io.Writer, s *Summary) error {
 		p("warning: %s\n", warn)
 	}
 	p("wall time     %s (%d events, %d generations, %s, %.1f MB/s of trace)\n", units.Duration(s.DurationNs), s.Trace.Events, s.Trace.Generations, units.Bytes(s.Trace.Bytes), s.Trace.RateMBps)
-	if s.ProgramNs > 0 && s.DurationNs-s.ProgramNs >= s.DurationNs/100 {
-		p("              the program's %s, then vizrun's leak check (its garbage collection) %s\n", units.Duration(s.ProgramNs), units.Duration(s.DurationNs-s.ProgramNs))
+	if tail := s.LeakCheckTail(); tail > 0 {
+		p("              the program's %s, then vizrun's leak check (its garbage collection) %s\n", units.Duration(s.ProgramNs), units.Duration(tail))
 	}
 	par := fmt.Sprintf("%.2f", s.AvgParallelism)
 	if s.GOMAXPROCS > 0 {

@@ -174,16 +174,22 @@ func vizrun_own(g vizrun_g) bool {
 // reach, so that none can ever run again. It returns those goroutines as
 // the runtime would print them. self is the caller, left out.
 func vizrun_deadlocked(dump, self string) (stuck []vizrun_g, ok bool) {
+	return vizrun_all(dump, self, func(g vizrun_g) bool { return g.leaked })
+}
+
+// vizrun_all returns the goroutines of the program in dump (self and
+// vizrun's own aside) if there are some and stuck holds for every one.
+func vizrun_all(dump, self string, stuck func(vizrun_g) bool) (gs []vizrun_g, ok bool) {
 	for _, g := range vizrun_parseDump(dump) {
 		if g.id == self || vizrun_own(g) {
 			continue
 		}
-		if !g.leaked {
+		if !stuck(g) {
 			return nil, false
 		}
-		stuck = append(stuck, g)
+		gs = append(gs, g)
 	}
-	return stuck, len(stuck) > 0
+	return gs, len(gs) > 0
 }
 
 // vizrun_syncOnly lists the waits only another goroutine of the program can
@@ -202,16 +208,7 @@ var vizrun_syncOnly = map[string]bool{
 // warning, not the end of the program: locks reachable from a global, which
 // the leak profile cannot prove, deadlock so.
 func vizrun_syncStuck(dump, self string) (stuck []vizrun_g, ok bool) {
-	for _, g := range vizrun_parseDump(dump) {
-		if g.id == self || vizrun_own(g) {
-			continue
-		}
-		if !g.leaked && !vizrun_syncOnly[g.status] {
-			return nil, false
-		}
-		stuck = append(stuck, g)
-	}
-	return stuck, len(stuck) > 0
+	return vizrun_all(dump, self, func(g vizrun_g) bool { return g.leaked || vizrun_syncOnly[g.status] })
 }
 
 // vizrun_warnStuck says once, in the trace (vizrun.stuck, the goroutines'
